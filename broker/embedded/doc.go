@@ -1,0 +1,107 @@
+// Package embedded is the default broker.Log: a durable, partitioned log
+// of records stored in files on local disk, with Kafka-like semantics
+// (offsets, segments, retention, transactions with a last stable offset,
+// consumer group offsets).
+//
+// It owns one data directory, locked (flock) against a second Log:
+//
+//	dir/<topic>/topic.json                  topic configuration (JSON)
+//	dir/<topic>/<partition>/<base>.log      segment: batches from offset <base>
+//	dir/<topic>/<partition>/<base>.index    index of a sealed segment (a cache)
+//	dir/__groups/g-<hex name>.json          one consumer group's offsets
+//	dir/trash~/, dir/<topic>~               topics being deleted / created
+//
+// <base> is the segment's first offset as 20 decimal digits. Topic names
+// follow Kafka's rules ([a-zA-Z0-9._-], 1..249 characters, not "." or
+// ".."); "__groups" is reserved. Small metadata files (topic.json, group
+// files) are replaced atomically: write a temporary file, fsync, rename,
+// fsync the directory.
+//
+// # Segments and batches
+//
+// Each Append, AppendTxn and transaction marker writes one batch at the
+// end of the partition's active segment: a 12-byte prefix (magic 0xB7,
+// version 1, length, CRC32C of the rest), then base offset, record count,
+// max timestamp, flags (transactional, control), for transactional and
+// control batches the producer and seq, then either the marker (commit or
+// abort) or the records. Records are varint encoded: timestamp delta, key
+// and value with a distinct length -1 for nil (a nil value is a
+// tombstone, an empty value is not), headers. See batch.go for the exact
+// layout. The active segment rolls once it exceeds Options.SegmentBytes;
+// rolling fsyncs the old segment and writes its index file (a sparse
+// offset→position index plus the transactional batches and markers it
+// holds, checksummed and validated against the segment size at Open).
+//
+// Every segment keeps a sparse in-memory index (one entry per
+// Options.IndexIntervalBytes of data), so reads seek to the nearest
+// indexed batch and scan forward. All segment files of open partitions
+// stay open (one descriptor per segment; with the default 64 MiB segments
+// that is one descriptor per 64 MiB retained).
+//
+// # Crash safety
+//
+// Open scans each partition's active (last) segment, verifying every
+// batch (checksum, structure, contiguous offsets), and truncates it at the
+// first bad batch: a torn or partial write at the tail is cut and appends
+// continue after the last good batch (reported through Options.Logf).
+// Sealed segments are loaded from their index files; a sealed segment
+// without a valid index is scanned strictly, and a corrupt batch there is
+// an error wrapping broker.ErrStorage rather than a silent truncation.
+// Reads verify checksums too, so corruption of a sealed segment found
+// after Open surfaces as broker.ErrStorage from Read.
+//
+// A failed write (for example ENOSPC) is truncated back to the last good
+// batch and returns an error wrapping broker.ErrStorage; nothing is
+// appended and the partition stays usable. If that truncation fails too,
+// or an fsync fails (after which the kernel may have dropped dirty pages),
+// the partition refuses further appends with broker.ErrStorage until the
+// log is reopened (Open rescans and truncates). An acknowledged record is
+// never lost by either path.
+//
+// # Sync policy
+//
+// Options.SyncPolicy chooses when data is fsynced:
+//
+//   - SyncAlways (default): Append returns only after an fsync covering
+//     its batch. Concurrent appenders of one partition share fsyncs
+//     (group commit): one of them fsyncs on behalf of every batch written
+//     so far while the others wait for it.
+//   - SyncInterval: Append returns once the batch is written to the
+//     operating system; a background goroutine fsyncs dirty partitions
+//     every Options.SyncInterval (default 1s). Acknowledged records
+//     survive a process crash, but those acknowledged within the last
+//     interval can be lost on power failure or kernel crash.
+//
+// Under both policies records are readable as soon as they are written
+// (under SyncAlways, slightly before their fsync completes). AppendTxn
+// never fsyncs; PrepareTxn fsyncs every partition the transaction touched.
+// EndTxn's markers are not fsynced either: they become durable with the
+// partition's next fsync. Log.Sync fsyncs everything; Close fsyncs and
+// closes everything.
+//
+// # Transactions
+//
+// A transactional batch (AppendTxn) is tagged with its Txn (producer,
+// seq). Until EndTxn resolves it, it holds back the partition's last
+// stable offset: Stable = min(End, first offset of any unresolved
+// transactional batch), and ReadCommitted reads stop there. EndTxn writes
+// a one-offset control batch (the marker) to every partition the
+// transaction touched; markers are never returned by reads (next jumps
+// over them). Aborted batches are remembered as a sorted list of offset
+// ranges per partition, rebuilt at Open from the markers, and skipped by
+// ReadCommitted reads forever. Transactional batches without a marker at
+// Open are in doubt (InDoubt) and keep holding back the stable offset
+// until their owner calls EndTxn.
+//
+// # Retention
+//
+// Each topic's RetentionMs / RetentionBytes (0: Options.RetentionMs,
+// default 7 days, and Options.RetentionBytes, default unbounded; -1:
+// unbounded) delete whole sealed segments from the head of a partition,
+// never the active segment and never one reaching past the stable offset.
+// A background goroutine applies it every Options.RetentionCheckInterval;
+// EnforceRetention applies it on demand. Record timestamps are stored as
+// given (the log does not stamp records).
+//
+// The package imports only the standard library and package broker.
+package embedded

@@ -1,0 +1,322 @@
+package embedded
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/ksqlgo/ksql/broker"
+)
+
+const (
+	defaultMaxRecords = 500
+	defaultMaxBytes   = 1 << 20
+
+	// maxReadSegments bounds how many segments one Read visits.
+	maxReadSegments = 4
+	// maxPooledChunk bounds the read buffers kept for reuse.
+	maxPooledChunk = 4 << 20
+	minChunk       = 4 << 10
+)
+
+// chunkPool holds file read buffers. Records never alias them: decoded
+// bytes are copied into a buffer owned by the caller.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// segView is a segment as seen by one read: its size when the read began.
+type segView struct {
+	seg  *segment
+	pos  int64 // where to start reading
+	size int64
+}
+
+// readState is one Read in progress.
+type readState struct {
+	p          *partition
+	offset     int64
+	limit      int64
+	committed  bool
+	maxRecords int
+	maxBytes   int
+	aborted    []offRange
+	ai         int
+	avgRecord  int64 // on-disk bytes per offset, for buffer sizing
+
+	recs      []broker.Record
+	hdrs      []broker.Header
+	out       []byte // backing store of returned record bytes
+	bytes     int    // sum of Record.Size of recs
+	next      int64
+	skipped   int64 // bytes of skipped (aborted, control) batches
+	skipLimit int64
+	done      bool
+
+	buf          []byte // file chunk
+	cStart, cEnd int64  // file range held in buf
+	chunk        int64  // preferred chunk size
+}
+
+// read implements Log.Read for one partition.
+func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
+	st := readState{p: p, offset: offset, next: offset, committed: opts.Isolation == broker.ReadCommitted,
+		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes}
+	if st.maxRecords <= 0 {
+		st.maxRecords = defaultMaxRecords
+	}
+	if st.maxBytes <= 0 {
+		st.maxBytes = defaultMaxBytes
+	}
+	var viewArr [maxReadSegments]segView
+	views := viewArr[:0]
+
+	p.mu.RLock()
+	if err := p.readableLocked(); err != nil {
+		p.mu.RUnlock()
+		return nil, 0, err
+	}
+	if offset < p.start || offset > p.end {
+		err := p.errOutOfRange(offset, p.start, p.end)
+		p.mu.RUnlock()
+		return nil, 0, err
+	}
+	st.limit = p.end
+	if st.committed {
+		st.limit = p.stable
+	}
+	if offset >= st.limit {
+		p.mu.RUnlock()
+		return nil, offset, nil
+	}
+	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].base > offset }) - 1
+	for j := i; j < len(p.segs) && p.segs[j].base < st.limit && len(views) < maxReadSegments; j++ {
+		s := p.segs[j]
+		v := segView{seg: s, size: s.size}
+		if j == i {
+			v.pos = s.lookup(offset)
+		}
+		s.incRef()
+		views = append(views, v)
+	}
+	hi := st.limit
+	if last := views[len(views)-1].seg; last.next < hi {
+		hi = last.next
+	}
+	if st.committed {
+		st.aborted = p.abortedBetweenLocked(offset, hi)
+	}
+	st.avgRecord = 64
+	if n := p.end - p.start; n > 0 && p.diskBytes > 0 {
+		st.avgRecord = p.diskBytes/n + 1
+	}
+	p.mu.RUnlock()
+	defer func() {
+		for _, v := range views {
+			v.seg.decRef()
+		}
+	}()
+
+	// Size the file chunk to what this read is likely to consume.
+	st.chunk = int64(st.maxRecords)*st.avgRecord + p.l.opts.IndexIntervalBytes + batchHeaderLen
+	if c := int64(st.maxBytes) + p.l.opts.IndexIntervalBytes + 64<<10; st.chunk > c {
+		st.chunk = c
+	}
+	if st.chunk < minChunk {
+		st.chunk = minChunk
+	}
+	st.skipLimit = 4*int64(st.maxBytes) + 8<<20
+	n := st.limit - offset
+	if m := int64(st.maxRecords); n > m {
+		n = m
+	}
+	if m := int64(st.maxBytes/16 + 1); n > m {
+		n = m
+	}
+	st.recs = make([]broker.Record, 0, n)
+	bp := chunkPool.Get().(*[]byte)
+	st.buf = *bp
+	defer func() {
+		if cap(st.buf) <= maxPooledChunk {
+			*bp = st.buf
+			chunkPool.Put(bp)
+		}
+	}()
+
+	for _, v := range views {
+		if err := st.readSegment(v); err != nil {
+			return nil, 0, err
+		}
+		if st.done {
+			break
+		}
+	}
+	if len(st.recs) == 0 {
+		return nil, st.next, nil
+	}
+	return st.recs, st.next, nil
+}
+
+func (st *readState) corrupt(v segView, pos int64, err error) error {
+	return fmt.Errorf("%w: %s: segment %s is corrupt at byte %d: %v", broker.ErrStorage, st.p.tp, v.seg.logPath, pos, err)
+}
+
+// load makes buf hold the file range [pos, pos+need) (and more, up to the
+// chunk size and the view's end).
+func (st *readState) load(v segView, pos int64, need int) error {
+	n := st.chunk
+	if int64(need) > n {
+		n = int64(need)
+	}
+	if n > v.size-pos {
+		n = v.size - pos
+	}
+	if n < int64(need) {
+		return st.corrupt(v, pos, corruptf("batch extends past the end of the segment"))
+	}
+	if int64(cap(st.buf)) < n {
+		st.buf = make([]byte, n)
+	}
+	st.buf = st.buf[:cap(st.buf)]
+	if _, err := v.seg.f.ReadAt(st.buf[:n], pos); err != nil {
+		return fmt.Errorf("%w: %s: read %s at byte %d: %v", broker.ErrStorage, st.p.tp, v.seg.logPath, pos, err)
+	}
+	st.cStart, st.cEnd = pos, pos+n
+	return nil
+}
+
+func (st *readState) isAborted(base int64) bool {
+	for st.ai < len(st.aborted) && st.aborted[st.ai].last < base {
+		st.ai++
+	}
+	return st.ai < len(st.aborted) && st.aborted[st.ai].first <= base
+}
+
+func (st *readState) readSegment(v segView) error {
+	st.cStart, st.cEnd = 0, 0
+	pos := v.pos
+	expect := int64(-1) // base the next batch must have, once known
+	for pos < v.size && !st.done {
+		if pos < st.cStart || pos+batchHeaderLen > st.cEnd {
+			if err := st.load(v, pos, batchHeaderLen); err != nil {
+				return err
+			}
+		}
+		h, err := parseHeader(st.buf[pos-st.cStart:])
+		if err != nil {
+			return st.corrupt(v, pos, err)
+		}
+		size := int64(h.size)
+		if expect >= 0 && h.base != expect {
+			return st.corrupt(v, pos, corruptf("batch offset %d, expected %d", h.base, expect))
+		}
+		expect = h.next()
+		if h.base >= st.limit {
+			st.done = true
+			break
+		}
+		if h.next() <= st.offset {
+			pos += size
+			continue
+		}
+		if h.control() || (st.committed && h.txn() && st.isAborted(h.base)) {
+			st.next = h.next()
+			st.skipped += size
+			pos += size
+			if st.skipped > st.skipLimit {
+				st.done = true
+			}
+			continue
+		}
+		if pos+size > st.cEnd {
+			if err := st.load(v, pos, h.size); err != nil {
+				return err
+			}
+		}
+		b := st.buf[pos-st.cStart : pos-st.cStart+size]
+		if err := checkCRC(b, &h); err != nil {
+			return st.corrupt(v, pos, err)
+		}
+		if err := st.decode(b, h); err != nil {
+			return st.corrupt(v, pos, err)
+		}
+		pos += size
+	}
+	return nil
+}
+
+// copyBytes copies v into the caller-owned output buffer, preserving nil.
+func (st *readState) copyBytes(v []byte, hint int) []byte {
+	if v == nil {
+		return nil
+	}
+	if len(v) == 0 {
+		return []byte{}
+	}
+	if cap(st.out)-len(st.out) < len(v) {
+		if hint < len(v) {
+			hint = len(v)
+		}
+		st.out = make([]byte, 0, hint)
+	}
+	s := len(st.out)
+	st.out = append(st.out, v...)
+	return st.out[s:len(st.out):len(st.out)]
+}
+
+// decode appends the records of data batch b that are at or after offset,
+// within the limits.
+func (st *readState) decode(b []byte, h batchHeader) error {
+	var d batchDecoder
+	if _, err := d.init(b, h); err != nil {
+		return err
+	}
+	// If the output buffer must grow, size it for what probably remains:
+	// the rest of the chunk, bounded by the byte and record limits.
+	hint := int(st.cEnd - st.cStart)
+	if m := st.maxBytes - st.bytes; hint > m {
+		hint = m
+	}
+	if m := (st.maxRecords - len(st.recs)) * int(st.avgRecord) * 2; hint > m {
+		hint = m
+	}
+	for k := int64(0); k < h.count; k++ {
+		off := h.base + k
+		var r broker.Record
+		hstart := len(st.hdrs)
+		var err error
+		st.hdrs, err = d.record(&r, st.hdrs, off >= st.offset)
+		if err != nil {
+			return err
+		}
+		if off < st.offset {
+			st.hdrs = st.hdrs[:hstart]
+			continue
+		}
+		size := len(r.Key) + len(r.Value) + 16
+		for _, hd := range st.hdrs[hstart:] {
+			size += len(hd.Key) + len(hd.Value)
+		}
+		if len(st.recs) >= st.maxRecords || (len(st.recs) > 0 && st.bytes+size > st.maxBytes) {
+			st.hdrs = st.hdrs[:hstart]
+			st.done = true
+			return nil
+		}
+		r.Key = st.copyBytes(r.Key, hint)
+		r.Value = st.copyBytes(r.Value, hint)
+		if n := len(st.hdrs); n > hstart {
+			r.Headers = st.hdrs[hstart:n:n]
+			for i := range r.Headers {
+				r.Headers[i].Value = st.copyBytes(r.Headers[i].Value, hint)
+			}
+		}
+		r.Partition = st.p.tp.Partition
+		r.Offset = off
+		st.recs = append(st.recs, r)
+		st.bytes += size
+		st.next = off + 1
+		if len(st.recs) >= st.maxRecords {
+			st.done = true
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package embedded
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+)
+
+const (
+	topicFile = "topic.json"
+	groupsDir = "__groups"
+	// trashDir holds deleted topics until they are removed, and stagingSuffix
+	// marks topics being created. '~' is not a legal topic character, so
+	// neither can collide with a topic.
+	trashDir      = "trash~"
+	stagingSuffix = "~"
+	maxTopicLen   = 249
+)
+
+// topic is one topic: its configuration and partitions. Immutable after
+// creation (partitions have their own locks).
+type topic struct {
+	name  string
+	cfg   broker.TopicConfig
+	dir   string
+	parts []*partition
+}
+
+// topicMeta is the content of topic.json.
+type topicMeta struct {
+	Version        int    `json:"version"`
+	Name           string `json:"name"`
+	Partitions     int32  `json:"partitions"`
+	RetentionMs    int64  `json:"retention_ms"`
+	RetentionBytes int64  `json:"retention_bytes"`
+	CleanupPolicy  string `json:"cleanup_policy,omitempty"`
+}
+
+// validTopicName applies Kafka's rules: 1 to 249 characters of
+// [a-zA-Z0-9._-], not "." or "..". The name of the groups directory is
+// reserved.
+func validTopicName(name string) error {
+	if name == "" || name == "." || name == ".." || len(name) > maxTopicLen {
+		return fmt.Errorf("%w: illegal topic name %q", broker.ErrInvalidTopic, name)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("%w: illegal character %q in topic name %q (allowed: [a-zA-Z0-9._-])", broker.ErrInvalidTopic, c, name)
+		}
+	}
+	if name == groupsDir {
+		return fmt.Errorf("%w: topic name %q is reserved", broker.ErrInvalidTopic, name)
+	}
+	return nil
+}
+
+func validTopicConfig(name string, cfg broker.TopicConfig) error {
+	if err := validTopicName(name); err != nil {
+		return err
+	}
+	if cfg.Partitions < 1 {
+		return fmt.Errorf("%w: topic %q: partitions must be at least 1, got %d", broker.ErrInvalidTopic, name, cfg.Partitions)
+	}
+	if cfg.RetentionMs < -1 {
+		return fmt.Errorf("%w: topic %q: invalid retention.ms %d", broker.ErrInvalidTopic, name, cfg.RetentionMs)
+	}
+	if cfg.RetentionBytes < -1 {
+		return fmt.Errorf("%w: topic %q: invalid retention.bytes %d", broker.ErrInvalidTopic, name, cfg.RetentionBytes)
+	}
+	switch cfg.CleanupPolicy {
+	case "", "delete", "compact", "compact,delete", "delete,compact":
+	default:
+		return fmt.Errorf("%w: topic %q: invalid cleanup policy %q", broker.ErrInvalidTopic, name, cfg.CleanupPolicy)
+	}
+	return nil
+}
+
+func encodeTopicMeta(name string, cfg broker.TopicConfig) []byte {
+	b, _ := json.MarshalIndent(topicMeta{
+		Version:        1,
+		Name:           name,
+		Partitions:     cfg.Partitions,
+		RetentionMs:    cfg.RetentionMs,
+		RetentionBytes: cfg.RetentionBytes,
+		CleanupPolicy:  cfg.CleanupPolicy,
+	}, "", "  ")
+	return append(b, '\n')
+}
+
+// createTopicDir durably creates the directory of a new topic: it is built
+// under a staging name (topic.json fsynced, partition directories
+// created), then renamed into place and the data directory fsynced, so a
+// crash leaves either no topic or a complete one.
+func (l *Log) createTopicDir(name string, cfg broker.TopicConfig) error {
+	final := filepath.Join(l.dir, name)
+	staging := final + stagingSuffix
+	if err := os.RemoveAll(staging); err != nil {
+		return err
+	}
+	if err := os.Mkdir(staging, 0o755); err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		os.RemoveAll(staging)
+		return err
+	}
+	for i := int32(0); i < cfg.Partitions; i++ {
+		if err := os.Mkdir(filepath.Join(staging, strconv.Itoa(int(i))), 0o755); err != nil {
+			return fail(err)
+		}
+	}
+	if err := writeFileAtomic(filepath.Join(staging, topicFile), encodeTopicMeta(name, cfg)); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(staging, final); err != nil {
+		return fail(err)
+	}
+	return syncDir(l.dir)
+}
+
+// loadTopic opens an existing topic directory.
+func (l *Log) loadTopic(name string) (*topic, error) {
+	dir := filepath.Join(l.dir, name)
+	data, err := os.ReadFile(filepath.Join(dir, topicFile))
+	if err != nil {
+		return nil, storageErr(fmt.Sprintf("topic %q: read %s", name, topicFile), err)
+	}
+	var m topicMeta
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, storageErr(fmt.Sprintf("topic %q: parse %s", name, topicFile), err)
+	}
+	cfg := broker.TopicConfig{Partitions: m.Partitions, RetentionMs: m.RetentionMs, RetentionBytes: m.RetentionBytes, CleanupPolicy: m.CleanupPolicy}
+	if m.Name != name {
+		return nil, fmt.Errorf("%w: topic directory %q holds config of topic %q", broker.ErrStorage, name, m.Name)
+	}
+	if err := validTopicConfig(name, cfg); err != nil {
+		return nil, fmt.Errorf("%w: topic %q: bad %s: %v", broker.ErrStorage, name, topicFile, err)
+	}
+	return l.openTopic(name, cfg)
+}
+
+// openTopic opens the partitions of a topic whose directory exists.
+func (l *Log) openTopic(name string, cfg broker.TopicConfig) (*topic, error) {
+	t := &topic{name: name, cfg: cfg, dir: filepath.Join(l.dir, name)}
+	for i := int32(0); i < cfg.Partitions; i++ {
+		tp := broker.TopicPartition{Topic: name, Partition: i}
+		pdir := filepath.Join(t.dir, strconv.Itoa(int(i)))
+		if _, err := os.Stat(pdir); err != nil {
+			t.release(partClosed)
+			return nil, storageErr(fmt.Sprintf("%s: partition directory", tp), err)
+		}
+		p, err := openPartition(l, tp, pdir)
+		if err != nil {
+			t.release(partClosed)
+			return nil, err
+		}
+		t.parts = append(t.parts, p)
+	}
+	return t, nil
+}
+
+func (t *topic) release(state int) {
+	for _, p := range t.parts {
+		p.release(state)
+	}
+}
+
+// removeTopicDir deletes a topic's directory: an atomic rename into the
+// trash directory (so a crash never leaves half a topic), then removal.
+func (l *Log) removeTopicDir(t *topic) error {
+	trash := filepath.Join(l.dir, trashDir)
+	if err := os.MkdirAll(trash, 0o755); err != nil {
+		return err
+	}
+	dst := filepath.Join(trash, fmt.Sprintf("%s.%d.%d", t.name, time.Now().UnixNano(), l.trashSeq.Add(1)))
+	if err := os.Rename(t.dir, dst); err != nil {
+		return err
+	}
+	if err := syncDir(l.dir); err != nil {
+		return err
+	}
+	return os.RemoveAll(dst)
+}

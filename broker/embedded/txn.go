@@ -1,0 +1,236 @@
+package embedded
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/ksqlgo/ksql/broker"
+)
+
+// Transactions.
+//
+// Per partition (partition.go): AppendTxn writes a batch flagged
+// transactional and tagged with (Producer, Seq); the partition remembers it
+// as pending (first offset and offset ranges per txn). The stable offset
+// is min(end, first offset of every pending txn), so ReadCommitted readers
+// stop in front of the oldest unresolved batch, even if later batches
+// (transactional or not) are already written. EndTxn writes a control
+// batch (the marker, one offset, never returned to readers) and drops the
+// pending entry; on abort the txn's ranges join the partition's sorted
+// list of aborted ranges, which ReadCommitted reads skip. Open rebuilds
+// both from the batches and markers in the log (segment index files carry
+// them for sealed segments), so a txn with batches but no marker is
+// pending again: "in doubt".
+//
+// Log level (this file): txns maps each unresolved txn to the partitions it
+// touched, so PrepareTxn knows what to fsync and EndTxn where to write
+// markers. ended remembers each producer's last resolved txn and decision
+// to reject a contradicting second EndTxn.
+
+// txnState is an unresolved transaction.
+type txnState struct {
+	parts   map[*partition]struct{}
+	inDoubt bool // found at Open
+}
+
+// endedTxn is a producer's last resolved transaction.
+type endedTxn struct {
+	seq    int64
+	commit bool
+}
+
+func (l *Log) registerTxn(txn broker.Txn, p *partition) {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	st := l.txns[txn]
+	if st == nil {
+		st = &txnState{parts: map[*partition]struct{}{}}
+		l.txns[txn] = st
+		if e, ok := l.ended[txn.Producer]; ok && e.seq == txn.Seq {
+			// The writer reuses a resolved Seq: this is a new transaction.
+			delete(l.ended, txn.Producer)
+		}
+	}
+	st.parts[p] = struct{}{}
+}
+
+// txnPartitions returns the partitions txn touched, in a stable order.
+func (l *Log) txnPartitions(st *txnState) []*partition {
+	parts := make([]*partition, 0, len(st.parts))
+	for p := range st.parts {
+		parts = append(parts, p)
+	}
+	slices.SortFunc(parts, func(a, b *partition) int {
+		return cmp.Or(cmp.Compare(a.tp.Topic, b.tp.Topic), cmp.Compare(a.tp.Partition, b.tp.Partition))
+	})
+	return parts
+}
+
+// AppendTxn implements broker.Log. The batch is written but not fsynced;
+// PrepareTxn makes it durable.
+func (l *Log) AppendTxn(ctx context.Context, txn broker.Txn, topic string, partition int32, recs []broker.Record) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := l.enter(); err != nil {
+		return 0, err
+	}
+	defer l.leave()
+	if txn.Producer == "" {
+		return 0, fmt.Errorf("%w: transaction %v has no producer", broker.ErrTxnState, txn)
+	}
+	p, err := l.partition(topic, partition)
+	if err != nil {
+		return 0, err
+	}
+	if len(recs) == 0 {
+		o, err := p.offsets()
+		return o.End, err
+	}
+	l.registerTxn(txn, p)
+	base, _, err := p.append(recs, &txn)
+	return base, err
+}
+
+// PrepareTxn implements broker.Log: it fsyncs every partition txn touched.
+// Preparing an unknown transaction is a no-op.
+func (l *Log) PrepareTxn(ctx context.Context, txn broker.Txn) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	l.txnMu.Lock()
+	st := l.txns[txn]
+	var parts []*partition
+	if st != nil {
+		parts = l.txnPartitions(st)
+	}
+	l.txnMu.Unlock()
+	for _, p := range parts {
+		if err := p.syncAll(); err != nil {
+			return fmt.Errorf("prepare %v: %w", txn, err)
+		}
+	}
+	return nil
+}
+
+// EndTxn implements broker.Log. Markers are written without an fsync; they
+// become durable with the partition's next fsync (the next Append under
+// SyncAlways, the next interval under SyncInterval, Sync, or Close). If
+// the process crashes first, the transaction is in doubt again at Open and
+// its owner resolves it again.
+//
+// If writing a marker fails, the partitions still lacking one stay
+// registered, so EndTxn can be retried with the same decision. Ending a
+// transaction with the opposite of the decision it was just ended with
+// returns broker.ErrTxnState.
+func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.leave()
+	l.txnMu.Lock()
+	if e, ok := l.ended[txn.Producer]; ok && e.seq == txn.Seq && e.commit != commit {
+		l.txnMu.Unlock()
+		return fmt.Errorf("%w: transaction %v was already ended with commit=%v", broker.ErrTxnState, txn, e.commit)
+	}
+	st := l.txns[txn]
+	if st == nil {
+		l.txnMu.Unlock()
+		return nil
+	}
+	delete(l.txns, txn)
+	l.ended[txn.Producer] = endedTxn{seq: txn.Seq, commit: commit}
+	parts := l.txnPartitions(st)
+	l.txnMu.Unlock()
+
+	nowMs := l.opts.Now().UnixMilli()
+	var firstErr error
+	var failed []*partition
+	for _, p := range parts {
+		if err := p.endTxn(txn, commit, nowMs); err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("end %v: %w", txn, err)
+			}
+			failed = append(failed, p)
+		}
+	}
+	if len(failed) > 0 {
+		l.txnMu.Lock()
+		cur := l.txns[txn]
+		if cur == nil {
+			cur = &txnState{parts: map[*partition]struct{}{}, inDoubt: st.inDoubt}
+			l.txns[txn] = cur
+		}
+		for _, p := range failed {
+			cur.parts[p] = struct{}{}
+		}
+		l.txnMu.Unlock()
+	}
+	return firstErr
+}
+
+// InDoubt implements broker.Log: transactions found unresolved at Open and
+// not resolved since, sorted by producer and seq.
+func (l *Log) InDoubt() []broker.Txn {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	var out []broker.Txn
+	for txn, st := range l.txns {
+		if st.inDoubt {
+			out = append(out, txn)
+		}
+	}
+	slices.SortFunc(out, func(a, b broker.Txn) int {
+		return cmp.Or(cmp.Compare(a.Producer, b.Producer), cmp.Compare(a.Seq, b.Seq))
+	})
+	return out
+}
+
+// recoverTxns registers the pending transactions of the opened partitions
+// as in doubt, and each producer's last decision.
+func (l *Log) recoverTxns(t *topic) {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	for _, p := range t.parts {
+		p.mu.Lock()
+		for txn := range p.pending {
+			st := l.txns[txn]
+			if st == nil {
+				st = &txnState{parts: map[*partition]struct{}{}, inDoubt: true}
+				l.txns[txn] = st
+			}
+			st.parts[p] = struct{}{}
+		}
+		for producer, e := range p.lastEnded {
+			if cur, ok := l.ended[producer]; !ok || e.seq > cur.seq {
+				l.ended[producer] = e
+			}
+		}
+		p.lastEnded = nil
+		p.mu.Unlock()
+	}
+}
+
+// forgetTopicTxns drops a deleted topic's partitions from unresolved
+// transactions (and transactions left with no partition).
+func (l *Log) forgetTopicTxns(t *topic) {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	for txn, st := range l.txns {
+		for _, p := range t.parts {
+			delete(st.parts, p)
+		}
+		if len(st.parts) == 0 {
+			delete(l.txns, txn)
+		}
+	}
+}

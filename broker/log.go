@@ -1,0 +1,197 @@
+// Package broker defines the log that everything in the engine reads from
+// and writes to: named topics of numbered partitions, each an ordered,
+// durable sequence of records addressed by offset.
+//
+// The contract is Log. Implementations live in sub-packages:
+// broker/embedded is the default durable log on local disk;
+// broker/brokertest is the conformance suite every implementation passes.
+// This package imports nothing of the project.
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Header is one record header.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one entry of a partition.
+//
+// Key and Value are opaque bytes; a nil Value is a tombstone (a delete, for
+// topics that back tables). Timestamp is milliseconds since the Unix epoch.
+// Partition and Offset are set by the log on reads (and ignored on appends).
+type Record struct {
+	Key       []byte
+	Value     []byte
+	Timestamp int64
+	Headers   []Header
+	Partition int32
+	Offset    int64
+}
+
+// Size is the number of payload bytes the record holds, used for batching limits.
+func (r *Record) Size() int {
+	n := len(r.Key) + len(r.Value) + 16
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// TopicConfig describes a topic at creation.
+type TopicConfig struct {
+	// Partitions is the number of partitions (at least 1).
+	Partitions int32
+	// RetentionMs deletes whole segments whose newest record is older than
+	// this many milliseconds. 0 means the log's default; -1 keeps forever.
+	RetentionMs int64
+	// RetentionBytes bounds the size of each partition; the oldest segments
+	// are deleted first. 0 means the log's default; -1 is unbounded.
+	RetentionBytes int64
+	// CleanupPolicy is "delete" (default) or "compact". Compaction is
+	// advisory: the log may keep superseded records.
+	CleanupPolicy string
+}
+
+// TopicInfo describes an existing topic.
+type TopicInfo struct {
+	Name   string
+	Config TopicConfig
+}
+
+// TopicPartition names one partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+func (tp TopicPartition) String() string { return fmt.Sprintf("%s-%d", tp.Topic, tp.Partition) }
+
+// Isolation selects which records a read may return.
+type Isolation int
+
+const (
+	// ReadCommitted returns only records below the last stable offset and
+	// skips records of aborted transactions. This is what queries use.
+	ReadCommitted Isolation = iota
+	// ReadUncommitted returns every appended record up to the end of the
+	// log, including those of open or aborted transactions.
+	ReadUncommitted
+)
+
+// ReadOptions bound one read.
+type ReadOptions struct {
+	// MaxRecords caps the number of records returned (0: 500).
+	MaxRecords int
+	// MaxBytes caps the payload returned, but at least one record is
+	// returned when one is available (0: 1 MiB).
+	MaxBytes  int
+	Isolation Isolation
+}
+
+// Offsets are the bounds of a partition.
+type Offsets struct {
+	// Start is the first offset still held (retention moves it forward).
+	Start int64
+	// Stable is the last stable offset: every record below it is either
+	// committed or aborted. ReadCommitted reads stop here.
+	Stable int64
+	// End is the offset the next appended record will get.
+	End int64
+}
+
+// Txn names one transaction: the writer that owns it and the writer's
+// sequence number for it. A writer (for example one task of a persistent
+// query) runs at most one transaction at a time, with increasing Seq.
+type Txn struct {
+	Producer string
+	Seq      int64
+}
+
+func (t Txn) String() string { return fmt.Sprintf("%s#%d", t.Producer, t.Seq) }
+
+// Errors returned by logs. Implementations wrap them with detail; match
+// with errors.Is.
+var (
+	ErrTopicExists      = errors.New("topic already exists")
+	ErrUnknownTopic     = errors.New("unknown topic")
+	ErrUnknownPartition = errors.New("unknown partition")
+	ErrOffsetOutOfRange = errors.New("offset out of range")
+	ErrInvalidTopic     = errors.New("invalid topic configuration")
+	ErrClosed           = errors.New("log is closed")
+	ErrTxnState         = errors.New("invalid transaction state")
+	ErrRecordTooLarge   = errors.New("record too large")
+	ErrStorage          = errors.New("storage failure")
+)
+
+// Log is a set of topics of partitioned, ordered, durable records.
+//
+// All methods are safe for concurrent use. Slices passed to Append may be
+// reused by the caller once Append returns. Records returned by Read are
+// owned by the caller (the log does not reuse their byte slices).
+//
+// Durability: Append returns once the records are durable under the log's
+// sync policy (for the embedded log's default policy, fsynced). A
+// transactional append (AppendTxn) is made durable by PrepareTxn, and made
+// visible to ReadCommitted readers by EndTxn.
+type Log interface {
+	// CreateTopic creates a topic; ErrTopicExists if it exists.
+	CreateTopic(ctx context.Context, name string, cfg TopicConfig) error
+	// DeleteTopic removes a topic and its data; ErrUnknownTopic if absent.
+	DeleteTopic(ctx context.Context, name string) error
+	// Topics lists all topics, sorted by name.
+	Topics() []TopicInfo
+	// Topic describes one topic; ErrUnknownTopic if absent.
+	Topic(name string) (TopicInfo, error)
+
+	// Append appends records to one partition as one atomic batch and
+	// returns the offset given to the first record. Offsets are
+	// consecutive. Records appended this way are visible to readers at
+	// once (they are not part of a transaction).
+	Append(ctx context.Context, topic string, partition int32, recs []Record) (int64, error)
+
+	// AppendTxn appends records to one partition as part of transaction
+	// txn. They are invisible to ReadCommitted readers, and hold back the
+	// partition's stable offset, until EndTxn resolves txn.
+	AppendTxn(ctx context.Context, txn Txn, topic string, partition int32, recs []Record) (int64, error)
+	// PrepareTxn makes every record appended under txn durable. After it
+	// returns, the transaction survives a crash as "in doubt" until
+	// resolved.
+	PrepareTxn(ctx context.Context, txn Txn) error
+	// EndTxn commits or aborts txn. Committing makes its records visible;
+	// aborting hides them forever. Ending a transaction that has no
+	// records, or ending one twice with the same decision, is a no-op.
+	EndTxn(ctx context.Context, txn Txn, commit bool) error
+	// InDoubt lists transactions that were prepared (or merely appended)
+	// but not ended when the log was last closed or crashed. The owner of
+	// each producer must resolve them with EndTxn; until then they hold
+	// back the stable offsets of the partitions they touched.
+	InDoubt() []Txn
+
+	// Read returns records of one partition starting at offset, and the
+	// offset to read next. With ReadCommitted it returns nothing at or past
+	// the stable offset and skips aborted records, so next may exceed the
+	// last returned offset + 1. Reading at the end returns no records and
+	// next == offset. Reading below Start returns ErrOffsetOutOfRange.
+	Read(ctx context.Context, topic string, partition int32, offset int64, opts ReadOptions) (recs []Record, next int64, err error)
+	// Offsets returns the bounds of a partition.
+	Offsets(topic string, partition int32) (Offsets, error)
+	// Wait blocks until the partition has a record at or after offset
+	// visible under iso, or ctx is done.
+	Wait(ctx context.Context, topic string, partition int32, offset int64, iso Isolation) error
+
+	// CommitOffsets durably records consumer group positions.
+	CommitOffsets(ctx context.Context, group string, offsets map[TopicPartition]int64) error
+	// FetchOffsets returns a group's committed positions (empty if none).
+	FetchOffsets(group string) (map[TopicPartition]int64, error)
+	// Groups lists the consumer groups that have committed positions.
+	Groups() []string
+
+	// Close flushes and releases everything. Further calls return ErrClosed.
+	Close() error
+}

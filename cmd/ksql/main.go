@@ -1,0 +1,144 @@
+// Command ksql is the streaming SQL engine in one binary:
+//
+//	ksql server [--data-dir DIR] [--queries-file FILE] [--config FILE]
+//	ksql test PATH...                      (ksqlDB query-validation test files)
+//	ksql test -s statements.sql -i input.json -o output.json
+//
+// It wires flags and signals to the engine; it holds no logic of its own.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"regexp"
+	"syscall"
+
+	"github.com/ksqlgo/ksql/engine"
+	"github.com/ksqlgo/ksql/engine/qtt"
+)
+
+const usage = `usage:
+  ksql server [--data-dir DIR] [--queries-file FILE] [--config FILE] [--set key=value ...]
+  ksql test [--run REGEXP] [-v] PATH...
+  ksql test -s statements.sql -i input.json -o output.json
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "server":
+		err = runServer(os.Args[2:])
+	case "test":
+		var failed bool
+		failed, err = runTest(os.Args[2:])
+		if err == nil && failed {
+			os.Exit(1)
+		}
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		err = fmt.Errorf("unknown command %q\n%s", os.Args[1], usage)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ksql:", err)
+		os.Exit(1)
+	}
+}
+
+// propertyFlags collects repeated --set key=value flags.
+type propertyFlags map[string]string
+
+func (p propertyFlags) String() string { return fmt.Sprint(map[string]string(p)) }
+func (p propertyFlags) Set(s string) error {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' {
+			p[s[:i]] = s[i+1:]
+			return nil
+		}
+	}
+	return fmt.Errorf("expected key=value, got %q", s)
+}
+
+func runServer(args []string) error {
+	fs := flag.NewFlagSet("server", flag.ExitOnError)
+	dataDir := fs.String("data-dir", "ksql-data", "directory for the embedded log and the state store")
+	queriesFile := fs.String("queries-file", "", "run headless: execute this file of statements and serve no API")
+	configFile := fs.String("config", "", "properties file (key=value lines, ksqlDB's server.properties style)")
+	props := propertyFlags{}
+	fs.Var(props, "set", "set a property, key=value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := engine.ServerConfig{DataDir: *dataDir, QueriesFile: *queriesFile, Properties: map[string]string{}}
+	if *configFile != "" {
+		p, err := engine.ReadProperties(*configFile)
+		if err != nil {
+			return err
+		}
+		cfg.Properties = p
+	}
+	for k, v := range props {
+		cfg.Properties[k] = v
+	}
+	if qf := cfg.Properties["ksql.queries.file"]; qf != "" && cfg.QueriesFile == "" {
+		cfg.QueriesFile = qf
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return engine.Serve(ctx, cfg, os.Stderr)
+}
+
+func runTest(args []string) (bool, error) {
+	fs := flag.NewFlagSet("test", flag.ExitOnError)
+	stmts := fs.String("s", "", "statements file (ksql-test-runner form)")
+	input := fs.String("i", "", "input records file (ksql-test-runner form)")
+	output := fs.String("o", "", "expected output records file (ksql-test-runner form)")
+	run := fs.String("run", "", "run only cases whose 'file :: name' matches this regular expression")
+	verbose := fs.Bool("v", false, "print the reason for passing cases too")
+	if err := fs.Parse(args); err != nil {
+		return false, err
+	}
+	opts := qtt.Options{}
+	if *run != "" {
+		re, err := regexp.Compile(*run)
+		if err != nil {
+			return false, err
+		}
+		opts.Filter = re
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var sum qtt.Summary
+	report := func(r qtt.Result) {
+		qtt.Print(os.Stdout, r, *verbose)
+		sum.Add(r)
+	}
+	if *stmts != "" {
+		r, err := qtt.RunTestRunner(ctx, *stmts, *input, *output, opts)
+		if err != nil {
+			return false, err
+		}
+		report(r)
+	} else {
+		if fs.NArg() == 0 {
+			return false, errors.New("ksql test: name QTT files or folders, or use -s/-i/-o")
+		}
+		if err := qtt.RunPaths(ctx, fs.Args(), opts, report); err != nil {
+			return false, err
+		}
+	}
+	fmt.Println(sum.Line())
+	if sum.ExpectedErrors > 0 {
+		fmt.Printf("expected errors: %d of %d also match ksqlDB's message text\n", sum.MessagesMatched, sum.ExpectedErrors)
+	}
+	return sum.Failed > 0, nil
+}

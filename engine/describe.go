@@ -1,0 +1,212 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/ast"
+)
+
+func sourceInfo(s *catalog.Source) SourceInfo {
+	return SourceInfo{
+		Type:        s.Kind.String(),
+		Name:        s.Name,
+		Topic:       s.Topic,
+		KeyFormat:   s.KeyFormat.Name,
+		ValueFormat: s.ValueFormat.Name,
+		IsWindowed:  s.IsWindowed(),
+	}
+}
+
+func (e *Engine) show(s *ast.Show, sess *Session) (*Result, error) {
+	res := &Result{Statement: s.Text()}
+	switch s.What {
+	case ast.ShowStreams:
+		res.Type = "streams"
+		res.Streams = []SourceInfo{}
+		for _, src := range e.cat.Sources(ast.Stream) {
+			res.Streams = append(res.Streams, sourceInfo(src))
+		}
+	case ast.ShowTables:
+		res.Type = "tables"
+		res.Tables = []SourceInfo{}
+		for _, src := range e.cat.Sources(ast.Table) {
+			res.Tables = append(res.Tables, sourceInfo(src))
+		}
+	case ast.ShowQueries:
+		res.Type = "queries"
+		res.Queries = e.queryInfos()
+	case ast.ShowTopics, ast.ShowAllTopics:
+		res.Type = "kafka_topics"
+		res.Topics = []TopicInfo{}
+		for _, t := range e.log.Topics() {
+			internal := strings.HasPrefix(t.Name, "_") || t.Name == e.processingLogTopic()
+			if internal && s.What != ast.ShowAllTopics {
+				continue
+			}
+			res.Topics = append(res.Topics, TopicInfo{Name: t.Name, Partitions: t.Config.Partitions, Internal: internal})
+		}
+	case ast.ShowProperties:
+		res.Type = "properties"
+		res.Properties = map[string]string{}
+		for k, v := range e.cfg.Properties {
+			res.Properties[k] = v
+		}
+		for k, v := range sess.Properties {
+			res.Properties[k] = v
+		}
+		if _, ok := res.Properties[propServiceID]; !ok {
+			res.Properties[propServiceID] = e.serviceID()
+		}
+	case ast.ShowFunctions:
+		res.Type = "function_names"
+		res.Names = e.funcs.Names()
+	case ast.ShowTypes:
+		res.Type = "type_list"
+		res.Properties = map[string]string{}
+		for _, n := range e.cat.TypeNames() {
+			t, _ := e.cat.Type(n)
+			res.Properties[n] = t.String()
+		}
+	case ast.ShowVariables:
+		res.Type = "variables"
+		res.Properties = map[string]string{}
+		for k, v := range sess.Variables {
+			res.Properties[k] = v
+		}
+	default:
+		return nil, fmt.Errorf("SHOW %s is not supported", strings.ToUpper(strings.Fields(s.Text())[1]))
+	}
+	return res, nil
+}
+
+func (e *Engine) queryInfos() []QueryInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := []QueryInfo{}
+	for _, q := range e.cat.Queries() {
+		info := QueryInfo{ID: q.ID, QueryType: "PERSISTENT", SQL: q.SQL, Sinks: []string{q.Sink}, State: "UNKNOWN"}
+		if src, ok := e.cat.Source(q.Sink); ok {
+			info.SinkTopics = []string{src.Topic}
+		}
+		if rq, ok := e.queries[q.ID]; ok {
+			st, err := rq.State()
+			info.State = string(st)
+			if err != nil {
+				info.Error = err.Error()
+			}
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return queryOrder(out[i].ID) < queryOrder(out[j].ID) })
+	return out
+}
+
+func (e *Engine) describe(s *ast.Describe) (*Result, error) {
+	if s.Function {
+		return e.describeFunction(s)
+	}
+	if s.AllStreams || s.AllTables {
+		kind := ast.Stream
+		if s.AllTables {
+			kind = ast.Table
+		}
+		res := &Result{Type: "source_descriptions", Statement: s.Text()}
+		for _, src := range e.cat.Sources(kind) {
+			d := e.sourceDescription(src, s.Extended)
+			res.Source = d
+		}
+		return res, nil
+	}
+	src, ok := e.cat.Source(s.Name.Name)
+	if !ok {
+		return nil, fmt.Errorf("Could not find STREAM/TABLE '%s' in the Metastore", s.Name.Name)
+	}
+	return &Result{Type: "sourceDescription", Statement: s.Text(), Source: e.sourceDescription(src, s.Extended)}, nil
+}
+
+func (e *Engine) sourceDescription(src *catalog.Source, extended bool) *SourceDescription {
+	d := &SourceDescription{
+		Name:         src.Name,
+		Type:         src.Kind.String(),
+		Topic:        src.Topic,
+		KeyFormat:    src.KeyFormat.Name,
+		ValueFormat:  src.ValueFormat.Name,
+		Partitions:   src.Partitions,
+		Windowed:     src.IsWindowed(),
+		Timestamp:    src.TimestampColumn,
+		Statement:    src.SQL,
+		ReadQueries:  e.cat.QueriesReading(src.Name),
+		WriteQueries: e.cat.QueriesWriting(src.Name),
+		Extended:     extended,
+	}
+	if src.IsWindowed() {
+		d.WindowType = src.Window.Type.String()
+	}
+	d.Fields = append(d.Fields,
+		FieldInfo{Name: "ROWTIME", Type: "BIGINT"})
+	for _, c := range src.Schema.Columns {
+		f := FieldInfo{Name: c.Name, Type: c.Type.String()}
+		if c.Kind == catalog.KeyColumn {
+			f.Key = "KEY"
+			if src.Kind == ast.Table {
+				f.Key = "PRIMARY"
+			}
+		}
+		d.Fields = append(d.Fields, f)
+	}
+	if extended {
+		d.Statistics = e.rt.Metrics.Snapshot()
+	}
+	return d
+}
+
+func (e *Engine) describeFunction(s *ast.Describe) (*Result, error) {
+	name := strings.ToUpper(s.Name.Name)
+	switch e.funcs.Kind(name) {
+	case planner.UnknownFunc:
+		return nil, fmt.Errorf("Can't find any functions with the name '%s'", name)
+	}
+	res := &Result{Type: "describe_function", Statement: s.Text(), Names: []string{name}}
+	if d, ok := e.funcs.Scalar(name); ok {
+		res.Message = d.Description
+	}
+	return res, nil
+}
+
+func (e *Engine) explain(ctx context.Context, s *ast.Explain, sess *Session) (*Result, error) {
+	if s.Statement == nil {
+		id := strings.ToUpper(s.QueryID.Name)
+		e.mu.Lock()
+		q, ok := e.queries[id]
+		e.mu.Unlock()
+		cq, cok := e.cat.Query(id)
+		if !ok || !cok {
+			return nil, fmt.Errorf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)
+		}
+		st, _ := q.State()
+		return &Result{Type: "queryDescription", Statement: s.Text(), Query: &QueryDescription{
+			ID: id, SQL: cq.SQL, Sinks: []string{cq.Sink}, Sources: cq.Sources, Plan: q.Plan.Explain.String(), State: string(st),
+		}}, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch st := s.Statement.(type) {
+	case *ast.CreateAsSelect, *ast.InsertInto:
+		cmd, err := e.prepare(ctx, st, sess)
+		if err != nil {
+			return nil, err
+		}
+		if cmd.plan == nil {
+			return nil, fmt.Errorf("nothing to explain: %s", cmd.noop)
+		}
+		return &Result{Type: "queryDescription", Statement: s.Text(), Query: &QueryDescription{
+			ID: cmd.plan.ID, SQL: st.Text(), Sinks: []string{cmd.query.Sink}, Sources: cmd.query.Sources, Plan: cmd.plan.Explain.String(),
+		}}, nil
+	}
+	return nil, fmt.Errorf("EXPLAIN supports CREATE ... AS SELECT, INSERT INTO ... SELECT and query ids.")
+}

@@ -1,0 +1,316 @@
+// Package engine owns the statement lifecycle: it parses statements
+// (package sql), plans them (planner) against the catalog, records DDL and
+// persistent queries in a command log kept in the log itself (as ksqlDB's
+// command topic), starts and stops the queries' tasks (exec), and replays
+// the command log at start-up so that every stream, table and query comes
+// back after a restart.
+//
+// It imports sql, catalog, planner, exec, state and broker.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded"
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/exec"
+	"github.com/ksqlgo/ksql/exec/functions"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/ast"
+	"github.com/ksqlgo/ksql/state"
+)
+
+// Config configures an engine.
+type Config struct {
+	// DataDir holds the embedded log (log/) and the state store (state/).
+	DataDir string
+	// Properties are server-wide ksql properties (ksql.service.id,
+	// ksql.persistence.default.format.value, ...).
+	Properties map[string]string
+	// Headless disables the command log: statements come from a queries
+	// file that is executed in full at every start.
+	Headless bool
+	// Synchronous leaves queries stopped; the caller drives them with
+	// Drain (tests and the conformance runner).
+	Synchronous bool
+	// NoSync turns off fsync for the log and the state store (tests only:
+	// a machine crash may then lose acknowledged data).
+	NoSync bool
+	// CommitInterval is how often queries commit (0: 100ms).
+	CommitInterval time.Duration
+	// Logf receives operational messages (nil: discarded).
+	Logf func(format string, args ...any)
+	// Now is the wall clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Default property values.
+const (
+	DefaultServiceID = "default_"
+	propServiceID    = "ksql.service.id"
+)
+
+// Engine runs KSQL statements over the embedded log.
+type Engine struct {
+	cfg   Config
+	log   *embedded.Log
+	store *state.DB
+	cat   *catalog.Catalog
+	funcs *functions.Registry
+	rt    *exec.Runtime
+
+	mu        sync.Mutex // serializes statements and query lifecycle
+	queries   map[string]*exec.Query
+	nextQuery int64
+	cmdTopic  string
+	closed    bool
+	// partitioner spreads keyless INSERT VALUES rows.
+	partitioner broker.Partitioner
+	replaying bool
+}
+
+// Open opens (or creates) the data directory, recovers the log and the
+// state store, settles transactions a crash left open, replays the
+// command log and starts every persistent query.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("engine: a data directory is required")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if cfg.Properties == nil {
+		cfg.Properties = map[string]string{}
+	}
+	logOpts := embedded.Options{}
+	if cfg.NoSync {
+		logOpts.SyncPolicy = embedded.SyncInterval
+		logOpts.SyncInterval = time.Hour
+	}
+	lg, err := embedded.Open(filepath.Join(cfg.DataDir, "log"), logOpts)
+	if err != nil {
+		return nil, fmt.Errorf("engine: opening the log: %w", err)
+	}
+	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), state.Options{})
+	if err != nil {
+		lg.Close()
+		return nil, fmt.Errorf("engine: opening the state store: %w", err)
+	}
+	e := &Engine{
+		cfg:     cfg,
+		log:     lg,
+		store:   st,
+		cat:     catalog.New(),
+		funcs:   functions.New(),
+		queries: map[string]*exec.Query{},
+	}
+	e.rt = &exec.Runtime{
+		Log:                lg,
+		State:              st,
+		ProcessingLogTopic: e.processingLogTopic(),
+		Durable:            !cfg.NoSync,
+		CommitInterval:     cfg.CommitInterval,
+		Now:                cfg.Now,
+		Logf:               cfg.Logf,
+	}
+	e.cmdTopic = "_confluent-ksql-" + e.serviceID() + "_command_topic"
+	if err := e.start(ctx); err != nil {
+		e.closeStores()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) start(ctx context.Context) error {
+	if err := exec.ResolveInDoubt(ctx, e.rt); err != nil {
+		return fmt.Errorf("engine: recovering transactions: %w", err)
+	}
+	if err := e.ensureProcessingLog(ctx); err != nil {
+		return err
+	}
+	if !e.cfg.Headless {
+		if err := e.replay(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) now() time.Time {
+	if e.cfg.Now != nil {
+		return e.cfg.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) logf(format string, args ...any) {
+	if e.cfg.Logf != nil {
+		e.cfg.Logf(format, args...)
+	}
+}
+
+func (e *Engine) serviceID() string {
+	if s := e.cfg.Properties[propServiceID]; s != "" {
+		return s
+	}
+	return DefaultServiceID
+}
+
+func (e *Engine) processingLogTopic() string {
+	if t := e.cfg.Properties["ksql.logging.processing.topic.name"]; t != "" {
+		return t
+	}
+	return e.serviceID() + "ksql_processing_log"
+}
+
+// ProcessingLogStream is the name of the processing log stream.
+const ProcessingLogStream = "KSQL_PROCESSING_LOG"
+
+func (e *Engine) ensureProcessingLog(ctx context.Context) error {
+	topic := e.processingLogTopic()
+	if err := e.log.CreateTopic(ctx, topic, broker.TopicConfig{Partitions: 1}); err != nil && !errors.Is(err, broker.ErrTopicExists) {
+		return fmt.Errorf("engine: creating the processing log topic: %w", err)
+	}
+	e.cat.PutSource(&catalog.Source{
+		Name:        ProcessingLogStream,
+		Kind:        ast.Stream,
+		Schema:      catalog.Schema{Columns: exec.ProcessingLogSchema},
+		Topic:       topic,
+		Partitions:  1,
+		KeyFormat:   catalog.Format{Name: "NONE"},
+		ValueFormat: catalog.Format{Name: "JSON"},
+		SQL:         "CREATE STREAM " + ProcessingLogStream + " WITH (KAFKA_TOPIC='" + topic + "', VALUE_FORMAT='JSON');",
+		ReadOnly:    true,
+	})
+	return nil
+}
+
+// Catalog exposes the catalog (read-only use).
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Log exposes the log (for tools and tests that produce and consume).
+func (e *Engine) Log() broker.Log { return e.log }
+
+// Functions exposes the function registry.
+func (e *Engine) Functions() *functions.Registry { return e.funcs }
+
+// Metrics returns engine-wide counters.
+func (e *Engine) Metrics() map[string]int64 { return e.rt.Metrics.Snapshot() }
+
+// plannerConfig derives planner settings from properties.
+func (e *Engine) plannerConfig(props map[string]string) planner.Config {
+	get := func(k string) string {
+		if v, ok := props[k]; ok {
+			return v
+		}
+		return e.cfg.Properties[k]
+	}
+	cfg := planner.Config{
+		DefaultKeyFormat:   strings.ToUpper(get("ksql.persistence.default.format.key")),
+		DefaultValueFormat: strings.ToUpper(get("ksql.persistence.default.format.value")),
+	}
+	if cfg.DefaultKeyFormat == "" {
+		cfg.DefaultKeyFormat = "KAFKA"
+	}
+	if w := get("ksql.persistence.wrap.single.values"); w != "" {
+		if b, err := strconv.ParseBool(w); err == nil {
+			cfg.WrapSingleValues = &b
+		}
+	}
+	return cfg
+}
+
+// startAtEnd reports whether new queries read from the end of their
+// sources (auto.offset.reset=latest, ksqlDB's default).
+func (e *Engine) startAtEnd(props map[string]string) bool {
+	for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
+		if v, ok := props[k]; ok {
+			return !strings.EqualFold(v, "earliest")
+		}
+	}
+	for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
+		if v, ok := e.cfg.Properties[k]; ok {
+			return !strings.EqualFold(v, "earliest")
+		}
+	}
+	return true
+}
+
+// Drain runs every query synchronously until none makes progress (for
+// engines opened with Synchronous). maxRounds bounds the loop.
+func (e *Engine) Drain(ctx context.Context) error {
+	e.mu.Lock()
+	qs := e.sortedQueries()
+	e.mu.Unlock()
+	const maxRounds = 10000
+	for round := 0; round < maxRounds; round++ {
+		progress := false
+		for _, q := range qs {
+			p, err := q.Step(ctx)
+			if err != nil {
+				return err
+			}
+			progress = progress || p
+		}
+		if !progress {
+			return nil
+		}
+	}
+	return errors.New("engine: queries did not settle")
+}
+
+func (e *Engine) sortedQueries() []*exec.Query {
+	ids := make([]string, 0, len(e.queries))
+	for id := range e.queries {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return queryOrder(ids[i]) < queryOrder(ids[j]) })
+	out := make([]*exec.Query, len(ids))
+	for i, id := range ids {
+		out[i] = e.queries[id]
+	}
+	return out
+}
+
+// queryOrder extracts the numeric suffix of a query id for ordering.
+func queryOrder(id string) int64 {
+	i := strings.LastIndexByte(id, '_')
+	n, err := strconv.ParseInt(id[i+1:], 10, 64)
+	if err != nil {
+		return 1 << 62
+	}
+	return n
+}
+
+// Close stops every query (each commits what it processed) and closes
+// the state store and the log.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	qs := e.sortedQueries()
+	e.mu.Unlock()
+	for _, q := range qs {
+		q.Stop()
+	}
+	return e.closeStores()
+}
+
+func (e *Engine) closeStores() error {
+	err1 := e.store.Close()
+	err2 := e.log.Close()
+	return errors.Join(err1, err2)
+}

@@ -1,0 +1,340 @@
+package exec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/exec/functions"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// aggregateOp folds rows into per-group (and per-window) accumulators and
+// emits the updated result for every input row, as ksqlDB does with
+// caching disabled. State lives in memory and is written back to the
+// state store at commit; a miss reads the store.
+type aggregateOp struct {
+	plan    *planner.Aggregate
+	impls   []functions.AggImpl
+	undo    []functions.Undoer
+	args    [][]evalFn
+	having  evalFn
+	project []evalFn
+	k       int
+	win     *planner.WindowSpec
+	store   string
+	next    operator
+
+	cache map[string]*aggEntry
+	// dirty lists cache keys changed since the last commit.
+	dirty []string
+}
+
+// aggEntry is one group's (or one group-window's) state.
+type aggEntry struct {
+	key          types.Row
+	wstart, wend int64
+	accs         []types.Value
+	ts           int64 // largest event time folded in
+	emitted      bool  // the last emission passed HAVING
+	isDirty      bool
+	deleted      bool
+}
+
+// maxAggCache bounds the entries kept in memory after a commit.
+const maxAggCache = 200_000
+
+func newAggregateOp(p *planner.Aggregate, retract bool) (*aggregateOp, error) {
+	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}}
+	if p.Window != nil && p.Window.Type == catalog.SessionWindow {
+		return nil, errors.New("SESSION windows are not supported yet")
+	}
+	for _, c := range p.Calls {
+		impl, ok := c.Fn.(functions.AggImpl)
+		if !ok {
+			return nil, fmt.Errorf("aggregate %s has no implementation", c.Name)
+		}
+		op.impls = append(op.impls, impl)
+		u, _ := impl.(functions.Undoer)
+		if retract && u == nil {
+			return nil, fmt.Errorf("The aggregation function %s does not support being used on a TABLE source (it cannot retract values).", c.Name)
+		}
+		op.undo = append(op.undo, u)
+		fs, err := compileAll(c.Args)
+		if err != nil {
+			return nil, err
+		}
+		op.args = append(op.args, fs)
+	}
+	var err error
+	if p.Having != nil {
+		if op.having, err = compileExpr(p.Having); err != nil {
+			return nil, err
+		}
+	}
+	if op.project, err = compileAll(p.Project); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// stateKey is the store key of a group: for windows the window start
+// comes first, so that expired windows are one range delete.
+func (a *aggregateOp) stateKey(key types.Row, wstart int64) []byte {
+	var b []byte
+	if a.win != nil {
+		b = binary.BigEndian.AppendUint64(b, uint64(wstart))
+	}
+	return appendRow(b, key)
+}
+
+func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntry, string, error) {
+	sk := a.stateKey(key, wstart)
+	ck := string(sk)
+	if e, ok := a.cache[ck]; ok {
+		return e, ck, nil
+	}
+	e := &aggEntry{key: key, wstart: wstart, wend: wend}
+	raw, ok, err := t.stateGet(a.store, sk)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		row, _, err := decodeRow(raw, nil)
+		if err != nil || len(row) != len(a.impls)+2 {
+			return nil, "", fmt.Errorf("corrupt aggregate state for %s: %v", a.store, err)
+		}
+		e.accs = row[:len(a.impls)]
+		e.ts = row[len(a.impls)].(int64)
+		e.emitted = row[len(a.impls)+1] == true
+	} else {
+		e.accs = make([]types.Value, len(a.impls))
+		for i, impl := range a.impls {
+			e.accs[i] = impl.Init()
+		}
+	}
+	a.cache[ck] = e
+	return e, ck, nil
+}
+
+func (a *aggregateOp) markDirty(e *aggEntry, ck string) {
+	if !e.isDirty {
+		e.isDirty = true
+		a.dirty = append(a.dirty, ck)
+	}
+}
+
+func hasNull(vals []types.Value) bool {
+	for _, v := range vals {
+		if v == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// fold applies a row's arguments to an entry (add, or undo when retracting).
+func (a *aggregateOp) fold(t *Task, e *aggEntry, row types.Row, retract bool) error {
+	c := evalCtx{row: row}
+	var buf [4]types.Value
+	for i, impl := range a.impls {
+		args := buf[:0]
+		for _, f := range a.args[i] {
+			v, err := f(&c)
+			if err != nil {
+				t.recordError("aggregate "+a.plan.Calls[i].Name, err, row)
+				v = nil
+			}
+			args = append(args, v)
+		}
+		var err error
+		var acc types.Value
+		if retract {
+			acc, err = a.undo[i].Undo(e.accs[i], args)
+		} else {
+			acc, err = impl.Add(e.accs[i], args)
+		}
+		if err != nil {
+			t.recordError("aggregate "+a.plan.Calls[i].Name, err, row)
+			continue
+		}
+		e.accs[i] = acc
+	}
+	return nil
+}
+
+func (a *aggregateOp) process(t *Task, ev *event) error {
+	if ev.old != nil {
+		oldKey := ev.old[:a.k]
+		if !hasNull(oldKey) {
+			e, ck, err := a.load(t, copyRow(oldKey), 0, 0)
+			if err != nil {
+				return err
+			}
+			if err := a.fold(t, e, ev.old, true); err != nil {
+				return err
+			}
+			e.ts = max(e.ts, ev.ts)
+			a.markDirty(e, ck)
+			if ev.row != nil && types.Compare([]types.Value(oldKey), []types.Value(ev.row[:a.k])) == 0 {
+				if err := a.fold(t, e, ev.row, false); err != nil {
+					return err
+				}
+				return a.emit(t, e, ev)
+			}
+			if err := a.emit(t, e, ev); err != nil {
+				return err
+			}
+		}
+	}
+	if ev.row == nil {
+		return nil
+	}
+	key := ev.row[:a.k]
+	if hasNull(key) {
+		return nil // ksqlDB drops rows whose grouping key is NULL
+	}
+	key = copyRow(key)
+	if a.win == nil {
+		e, ck, err := a.load(t, key, 0, 0)
+		if err != nil {
+			return err
+		}
+		if err := a.fold(t, e, ev.row, false); err != nil {
+			return err
+		}
+		e.ts = max(e.ts, ev.ts)
+		a.markDirty(e, ck)
+		return a.emit(t, e, ev)
+	}
+	return a.processWindowed(t, ev, key)
+}
+
+func copyRow(r types.Row) types.Row { return append(types.Row(nil), r...) }
+
+// windowsFor returns the starts of the time windows containing ts.
+func windowsFor(w *planner.WindowSpec, ts int64) []int64 {
+	size, adv := w.SizeMs, w.AdvanceMs
+	last := ts - ts%adv
+	var out []int64
+	for s := last; s > ts-size && s >= 0; s -= adv {
+		out = append(out, s)
+	}
+	// Oldest first, as Kafka Streams emits them.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
+	streamTime := t.streamTime
+	for _, start := range windowsFor(a.win, ev.ts) {
+		end := start + a.win.SizeMs
+		// A window closes once stream time passes its end plus grace.
+		if end+a.win.GraceMs <= streamTime {
+			t.rt.Metrics.lateRecords.Add(1)
+			continue
+		}
+		e, ck, err := a.load(t, key, start, end)
+		if err != nil {
+			return err
+		}
+		if err := a.fold(t, e, ev.row, false); err != nil {
+			return err
+		}
+		e.ts = max(e.ts, ev.ts)
+		a.markDirty(e, ck)
+		if err := a.emit(t, e, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit computes the group's result, applies HAVING and projects the sink row.
+func (a *aggregateOp) emit(t *Task, e *aggEntry, ev *event) error {
+	width := a.k + len(a.impls)
+	if a.win != nil {
+		width += 2
+	}
+	out := make(types.Row, width)
+	copy(out, e.key)
+	for i, impl := range a.impls {
+		v, err := impl.Result(e.accs[i])
+		if err != nil {
+			t.recordError("aggregate "+a.plan.Calls[i].Name, err, out)
+			v = nil
+		}
+		out[a.k+i] = v
+	}
+	if a.win != nil {
+		out[width-2], out[width-1] = e.wstart, e.wend
+	}
+	pass := true
+	if a.having != nil {
+		v, err := a.having(&evalCtx{row: out})
+		if err != nil {
+			t.recordError("HAVING", err, out)
+		}
+		pass = v == true
+	}
+	if !pass && !e.emitted {
+		return nil
+	}
+	c := evalCtx{row: out}
+	sinkRow := make(types.Row, len(a.project))
+	for i, f := range a.project {
+		v, err := f(&c)
+		if err != nil {
+			t.recordError("SELECT", err, out)
+			v = nil
+		}
+		sinkRow[i] = v
+	}
+	e.emitted = pass
+	oev := event{row: sinkRow, tomb: !pass, ts: e.ts, partition: ev.partition, offset: ev.offset}
+	if a.win != nil {
+		oev.windowed, oev.wstart, oev.wend = true, e.wstart, e.wend
+	}
+	return a.next.process(t, &oev)
+}
+
+// flush writes dirty groups to the commit batch and expires old windows.
+func (a *aggregateOp) flush(t *Task) error {
+	for _, ck := range a.dirty {
+		e := a.cache[ck]
+		if e == nil || !e.isDirty {
+			continue
+		}
+		row := make(types.Row, 0, len(e.accs)+2)
+		row = append(row, e.accs...)
+		row = append(row, e.ts, e.emitted)
+		t.stateSet(a.store, []byte(ck), appendRow(nil, row))
+		e.isDirty = false
+	}
+	a.dirty = a.dirty[:0]
+	if a.win != nil && a.win.RetentionMs > 0 {
+		cutoff := t.streamTime - a.win.RetentionMs - a.win.SizeMs
+		if cutoff > 0 {
+			t.stateDeleteRange(a.store, binary.BigEndian.AppendUint64(nil, 0), binary.BigEndian.AppendUint64(nil, uint64(cutoff)))
+			for ck, e := range a.cache {
+				if e.wstart < cutoff {
+					delete(a.cache, ck)
+				}
+			}
+		}
+	}
+	if len(a.cache) > maxAggCache {
+		clear(a.cache)
+	}
+	return nil
+}
+
+// reset drops in-memory state after a failed commit; it reloads from the store.
+func (a *aggregateOp) reset() {
+	clear(a.cache)
+	a.dirty = a.dirty[:0]
+}

@@ -1,0 +1,117 @@
+package exec
+
+import (
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// event is one row flowing through a stage's operators.
+type event struct {
+	// row is laid out by the operator's input schema. For a table delete
+	// (tomb) it holds the key columns and NULL values.
+	row  types.Row
+	tomb bool
+	// old is the row an update replaces, for flows that retract (table
+	// aggregations); nil when there is none.
+	old types.Row
+	// ts is the event time; partition/offset locate the input record.
+	ts        int64
+	partition int32
+	offset    int64
+	// window bounds, for rows that belong to a window.
+	windowed    bool
+	wstart, wend int64
+}
+
+// operator processes events and passes results to the next operator.
+type operator interface {
+	process(t *Task, ev *event) error
+}
+
+// flusher is implemented by stateful operators: at commit they write
+// their dirty state into the task's batch.
+type flusher interface {
+	flush(t *Task) error
+}
+
+// filterOp drops rows whose predicate is not TRUE. On table flows a
+// failing row becomes a delete of its key, as Kafka Streams' table filter
+// does; on retracting flows the old row is filtered too.
+type filterOp struct {
+	pred   evalFn
+	clause string
+	table  bool
+	next   operator
+}
+
+func (f *filterOp) test(t *Task, row types.Row) bool {
+	v, err := f.pred(&evalCtx{row: row})
+	if err != nil {
+		t.recordError(f.clause, err, row)
+		return false
+	}
+	return v == true
+}
+
+func (f *filterOp) process(t *Task, ev *event) error {
+	if ev.old != nil && !f.test(t, ev.old) {
+		ev.old = nil
+	}
+	if ev.tomb {
+		return f.next.process(t, ev)
+	}
+	if ev.row != nil && !f.test(t, ev.row) {
+		switch {
+		case ev.old != nil:
+			ev.row = nil
+		case f.table:
+			ev.tomb = true
+		default:
+			return nil
+		}
+	}
+	if ev.row == nil && ev.old == nil {
+		return nil
+	}
+	return f.next.process(t, ev)
+}
+
+// projectOp computes a new row. An expression that fails to evaluate
+// yields NULL (and a processing-log entry), as in ksqlDB.
+type projectOp struct {
+	exprs []evalFn
+	names []string
+	next  operator
+}
+
+func (p *projectOp) apply(t *Task, row types.Row) types.Row {
+	out := make(types.Row, len(p.exprs))
+	c := evalCtx{row: row}
+	for i, f := range p.exprs {
+		v, err := f(&c)
+		if err != nil {
+			t.recordError("SELECT "+p.names[i], err, row)
+			v = nil
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func (p *projectOp) process(t *Task, ev *event) error {
+	if ev.row != nil {
+		ev.row = p.apply(t, ev.row)
+	}
+	if ev.old != nil {
+		ev.old = p.apply(t, ev.old)
+	}
+	return p.next.process(t, ev)
+}
+
+func newProject(op *planner.Project) (*projectOp, error) {
+	fs, err := compileAll(op.Exprs)
+	if err != nil {
+		return nil, err
+	}
+	return &projectOp{exprs: fs, names: op.Names}, nil
+}

@@ -1,0 +1,218 @@
+package exec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/exec/serde"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// sinkOp serializes rows to the query's output topic.
+type sinkOp struct {
+	sink   *planner.Sink
+	codecs *topicCodecs
+	k      int
+	tsCol  int
+}
+
+func newSinkOp(s *planner.Sink) (*sinkOp, error) {
+	tc, err := newTopicCodecs(s.Topic)
+	if err != nil {
+		return nil, err
+	}
+	return &sinkOp{sink: s, codecs: tc, k: len(s.Key), tsCol: s.TimestampColumn}, nil
+}
+
+func (s *sinkOp) process(t *Task, ev *event) error {
+	var key []byte
+	var err error
+	if s.k > 0 && !allNull(ev.row[:s.k]) {
+		if key, err = s.codecs.key.Encode(nil, ev.row[:s.k]); err != nil && !errors.Is(err, serde.ErrNullRecord) {
+			t.serializationError("key", s.sink.Name, err, ev.row)
+			return nil
+		}
+	}
+	partition := ev.partition % s.sink.Partitions
+	if key != nil {
+		partition = broker.PartitionForKey(key, s.sink.Partitions)
+	}
+	if ev.windowed && s.sink.Window.Type != catalog.NoWindow {
+		key = appendWindow(key, s.sink.Window.Type, ev.wstart, ev.wend)
+	}
+	var value []byte
+	if !ev.tomb {
+		value, err = s.codecs.value.Encode(nil, ev.row[s.k:])
+		switch {
+		case errors.Is(err, serde.ErrNullRecord):
+			value = nil
+		case err != nil:
+			t.serializationError("value", s.sink.Name, err, ev.row)
+			return nil
+		case value == nil:
+			value = []byte{}
+		}
+	}
+	ts := ev.ts
+	if s.tsCol >= 0 && !ev.tomb {
+		switch v := ev.row[s.tsCol].(type) {
+		case int64:
+			ts = v
+		case types.Timestamp:
+			ts = int64(v)
+		case string:
+			parsed, err := parseTimestampWithFormat(v, s.sink.TimestampFormat)
+			if err != nil {
+				t.recordError("TIMESTAMP", err, ev.row)
+				return nil
+			}
+			ts = parsed
+		case nil:
+			t.recordError("TIMESTAMP", fmt.Errorf("%w: the TIMESTAMP column is NULL", errBadTimestamp), ev.row)
+			return nil
+		}
+	}
+	t.emit(s.sink.Name, s.sink.Topic.Name, partition, broker.Record{Key: key, Value: value, Timestamp: ts})
+	return nil
+}
+
+func allNull(vals []types.Value) bool {
+	for _, v := range vals {
+		if v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// repartitionOp writes change envelopes to an internal topic keyed by the
+// first KeyCount slots of the row.
+type repartitionOp struct {
+	r      *planner.Repartition
+	codecs *topicCodecs
+}
+
+func newRepartitionOp(r *planner.Repartition) (*repartitionOp, error) {
+	tc, err := newTopicCodecs(r.Topic)
+	if err != nil {
+		return nil, err
+	}
+	return &repartitionOp{r: r, codecs: tc}, nil
+}
+
+func (r *repartitionOp) keyOf(t *Task, row types.Row) ([]byte, bool) {
+	if row == nil || hasNull(row[:r.r.KeyCount]) {
+		return nil, false
+	}
+	key, err := r.codecs.key.Encode(nil, row[:r.r.KeyCount])
+	if err != nil {
+		t.serializationError("key", r.r.Topic.Name, err, row)
+		return nil, false
+	}
+	return key, true
+}
+
+func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts int64) {
+	k := r.r.KeyCount
+	var nv, ov types.Row
+	if newRow != nil {
+		nv = newRow[k:]
+	}
+	if oldRow != nil {
+		ov = oldRow[k:]
+	}
+	value := appendEnvelope(nil, nv, ov)
+	p := broker.PartitionForKey(key, r.r.Topic.Partitions)
+	t.emit("", r.r.Topic.Name, p, broker.Record{Key: key, Value: value, Timestamp: ts})
+}
+
+func (r *repartitionOp) process(t *Task, ev *event) error {
+	if ev.tomb {
+		return nil
+	}
+	newKey, newOK := r.keyOf(t, ev.row)
+	oldKey, oldOK := r.keyOf(t, ev.old)
+	switch {
+	case newOK && oldOK && bytes.Equal(newKey, oldKey):
+		r.write(t, newKey, ev.row, ev.old, ev.ts)
+	default:
+		if oldOK {
+			r.write(t, oldKey, nil, ev.old, ev.ts)
+		}
+		if newOK {
+			r.write(t, newKey, ev.row, nil, ev.ts)
+		}
+	}
+	return nil
+}
+
+// tableSourceOp materializes a table input so that each update carries
+// the row it replaces (for retraction in table aggregations). A delete
+// becomes an event with only the old row.
+type tableSourceOp struct {
+	store string
+	nKey  int
+	next  operator
+	cache map[string]types.Row // nil value: deleted
+	dirty map[string]bool
+}
+
+func newTableSourceOp(p *planner.TableSource, nKey int) *tableSourceOp {
+	return &tableSourceOp{store: p.StoreName, nKey: nKey, cache: map[string]types.Row{}, dirty: map[string]bool{}}
+}
+
+func (s *tableSourceOp) process(t *Task, ev *event) error {
+	sk := appendRow(nil, ev.row[:s.nKey])
+	ck := string(sk)
+	old, ok := s.cache[ck]
+	if !ok {
+		raw, found, err := t.stateGet(s.store, sk)
+		if err != nil {
+			return err
+		}
+		if found {
+			if old, _, err = decodeRow(raw, nil); err != nil {
+				return fmt.Errorf("corrupt table state for %s: %w", s.store, err)
+			}
+		}
+	}
+	var cur types.Row
+	if !ev.tomb {
+		cur = ev.row
+	}
+	s.dirty[ck] = true
+	s.cache[ck] = cur
+	if old == nil && cur == nil {
+		return nil
+	}
+	out := event{row: cur, old: old, ts: ev.ts, partition: ev.partition, offset: ev.offset}
+	return s.next.process(t, &out)
+}
+
+func (s *tableSourceOp) flush(t *Task) error {
+	for ck := range s.dirty {
+		row, ok := s.cache[ck]
+		if !ok {
+			continue
+		}
+		if row == nil {
+			t.stateDelete(s.store, []byte(ck))
+		} else {
+			t.stateSet(s.store, []byte(ck), appendRow(nil, row))
+		}
+	}
+	clear(s.dirty)
+	if len(s.cache) > maxAggCache {
+		clear(s.cache)
+	}
+	return nil
+}
+
+func (s *tableSourceOp) reset() {
+	clear(s.cache)
+	clear(s.dirty)
+}

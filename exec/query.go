@@ -1,0 +1,382 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/planner"
+)
+
+// QueryState is the lifecycle state of a running query.
+type QueryState string
+
+// Query states, as ksqlDB reports them.
+const (
+	StateRunning QueryState = "RUNNING"
+	StateError   QueryState = "ERROR"
+	StateStopped QueryState = "NOT_RUNNING"
+)
+
+// QueryOptions tune how a query starts.
+type QueryOptions struct {
+	// StartAtEnd makes a new query begin reading its source at the end of
+	// each partition (auto.offset.reset=latest); otherwise it reads from
+	// the beginning. Restarted queries always resume at their committed
+	// positions.
+	StartAtEnd bool
+}
+
+// Query is a running persistent query: one task per stage per input
+// partition.
+type Query struct {
+	ID    string
+	Plan  *planner.QueryPlan
+	rt    *Runtime
+	tasks []*Task
+
+	mu      sync.Mutex
+	state   QueryState
+	lastErr error
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// NewQuery builds a query's tasks and restores their committed state.
+// Internal topics are created if missing.
+func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts QueryOptions) (*Query, error) {
+	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped}
+	for _, st := range plan.Stages {
+		if st.Repartition != nil {
+			t := st.Repartition.Topic
+			err := rt.Log.CreateTopic(ctx, t.Name, broker.TopicConfig{Partitions: t.Partitions, RetentionMs: -1})
+			if err != nil && !errors.Is(err, broker.ErrTopicExists) {
+				return nil, fmt.Errorf("creating internal topic %s: %w", t.Name, err)
+			}
+		}
+	}
+	for si, st := range plan.Stages {
+		info, err := rt.Log.Topic(st.Input.Name)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: input topic %s: %w", plan.ID, st.Input.Name, err)
+		}
+		for p := int32(0); p < info.Config.Partitions; p++ {
+			t, err := q.newTask(si, st, p, opts.StartAtEnd && si == 0)
+			if err != nil {
+				return nil, err
+			}
+			q.tasks = append(q.tasks, t)
+		}
+	}
+	return q, nil
+}
+
+func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd bool) (*Task, error) {
+	t := &Task{
+		rt:        q.rt,
+		queryID:   q.ID,
+		stage:     si,
+		partition: partition,
+		producer:  producerID(q.ID, si, partition),
+		prefix:    statePrefix(q.ID, si, partition),
+		input:     st.Input,
+		pending:   map[broker.TopicPartition][]broker.Record{},
+	}
+	if err := buildChain(t, st, si); err != nil {
+		return nil, err
+	}
+
+	raw, ok, err := q.rt.State.Get(metaKey(t.producer))
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if t.meta, err = decodeMeta(raw); err != nil {
+			return nil, fmt.Errorf("task %s: corrupt commit record: %w", t, err)
+		}
+	} else {
+		off, err := q.rt.Log.Offsets(st.Input.Name, partition)
+		if err != nil {
+			return nil, err
+		}
+		t.meta.position = off.Start
+		if startAtEnd {
+			t.meta.position = off.Stable
+		}
+		// Record the starting point now, so a restart before the first
+		// commit does not move it.
+		b := q.rt.State.NewBatch()
+		b.Set(metaKey(t.producer), t.meta.encode())
+		if err := b.Commit(q.rt.Durable); err != nil {
+			return nil, err
+		}
+	}
+	t.pos, t.streamTime = t.meta.position, t.meta.streamTime
+	t.lastCommit = q.rt.now()
+	return t, nil
+}
+
+// State reports the query's state and the last error, if any.
+func (q *Query) State() (QueryState, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.state, q.lastErr
+}
+
+func (q *Query) setState(s QueryState, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.state, q.lastErr = s, err
+}
+
+// Step drives every task once, synchronously: poll a batch and commit.
+// It reports whether any task made progress. Used by tests and by the
+// conformance runner to process inputs deterministically.
+func (q *Query) Step(ctx context.Context) (bool, error) {
+	progress := false
+	for _, t := range q.tasks {
+		p, err := q.runGuarded(func() (bool, error) {
+			p, err := t.poll(ctx)
+			if err != nil {
+				t.resetToCommitted()
+				return p, err
+			}
+			return p, t.commit(ctx)
+		})
+		if err != nil {
+			q.setState(StateError, err)
+			return progress, fmt.Errorf("query %s task %s: %w", q.ID, t, err)
+		}
+		progress = progress || p
+	}
+	q.setState(StateRunning, nil)
+	return progress, nil
+}
+
+// runGuarded turns a panic in query code into an error of that query.
+func (q *Query) runGuarded(f func() (bool, error)) (p bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return f()
+}
+
+// Start runs every task on its own goroutine until Stop.
+func (q *Query) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	q.mu.Lock()
+	q.cancel = cancel
+	q.state = StateRunning
+	q.mu.Unlock()
+	for _, t := range q.tasks {
+		q.wg.Add(1)
+		go func(t *Task) {
+			defer q.wg.Done()
+			q.runTask(ctx, t)
+		}(t)
+	}
+}
+
+func (q *Query) commitInterval() time.Duration {
+	if q.rt.CommitInterval > 0 {
+		return q.rt.CommitInterval
+	}
+	return 100 * time.Millisecond
+}
+
+// runTask is a task's processing loop: poll, and commit at least every
+// commit interval; on errors reset to the last commit and retry with
+// backoff; a panic fails the whole query.
+func (q *Query) runTask(ctx context.Context, t *Task) {
+	interval := q.commitInterval()
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		progressed, err := q.runGuarded(func() (bool, error) {
+			p, err := t.poll(ctx)
+			if err != nil {
+				return p, err
+			}
+			if t.dirty && (!p || q.rt.now().Sub(t.lastCommit) >= interval) {
+				return p, t.commit(ctx)
+			}
+			return p, nil
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if isPanic(err) {
+				q.rt.logf("query %s: task %s failed: %v", q.ID, t, err)
+				q.setState(StateError, err)
+				q.mu.Lock()
+				if q.cancel != nil {
+					q.cancel()
+				}
+				q.mu.Unlock()
+				return
+			}
+			q.rt.logf("query %s: task %s: %v (retrying from the last commit)", q.ID, t, err)
+			q.setState(StateError, err)
+			t.resetToCommitted()
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		if backoff > 50*time.Millisecond {
+			backoff = 50 * time.Millisecond
+			q.setState(StateRunning, nil)
+		}
+		if progressed {
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, interval)
+		_ = q.rt.Log.Wait(wctx, t.input.Name, t.partition, t.pos, broker.ReadCommitted)
+		cancel()
+	}
+	// Final commit on shutdown, with a fresh context.
+	if t.dirty {
+		if err := t.commit(context.Background()); err != nil {
+			q.rt.logf("query %s: task %s: final commit: %v", q.ID, t, err)
+		}
+	}
+}
+
+func isPanic(err error) bool {
+	return err != nil && len(err.Error()) > 6 && err.Error()[:6] == "panic:"
+}
+
+// Stop stops the tasks after a final commit and waits for them.
+func (q *Query) Stop() {
+	q.mu.Lock()
+	cancel := q.cancel
+	q.cancel = nil
+	q.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	q.wg.Wait()
+	q.mu.Lock()
+	if q.state == StateRunning {
+		q.state = StateStopped
+	}
+	q.mu.Unlock()
+}
+
+// DropState deletes every piece of state of a query (call after Stop).
+func DropState(rt *Runtime, queryID string) error {
+	b := rt.State.NewBatch()
+	b.DeleteRange([]byte("s/"+queryID+"/"), []byte("s/"+queryID+"0"))
+	b.DeleteRange([]byte("m/"+queryID+"/"), []byte("m/"+queryID+"0"))
+	return b.Commit(rt.Durable)
+}
+
+// ResolveInDoubt settles transactions a crash left open: committed if the
+// owning task's state commit recorded their sequence number, aborted
+// otherwise (including tasks that no longer exist). Call once at start-up,
+// before any query runs.
+func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
+	for _, txn := range rt.Log.InDoubt() {
+		commit := false
+		raw, ok, err := rt.State.Get(metaKey(txn.Producer))
+		if err != nil {
+			return err
+		}
+		if ok {
+			m, err := decodeMeta(raw)
+			if err != nil {
+				return fmt.Errorf("commit record of %s: %w", txn.Producer, err)
+			}
+			commit = m.seq >= txn.Seq
+		}
+		if err := rt.Log.EndTxn(ctx, txn, commit); err != nil {
+			return fmt.Errorf("resolving %s: %w", txn, err)
+		}
+		rt.logf("resolved in-doubt transaction %s: commit=%v", txn, commit)
+	}
+	return nil
+}
+
+// buildChain compiles a stage into the task's decoder and operator chain.
+func buildChain(t *Task, st *planner.Stage, si int) error {
+	var err error
+	if t.dec, err = newInputDecoder(st.Input); err != nil {
+		return err
+	}
+	// Build the operator chain back to front.
+	var next operator
+	switch {
+	case st.Sink != nil:
+		if next, err = newSinkOp(st.Sink); err != nil {
+			return err
+		}
+	case st.Repartition != nil:
+		if next, err = newRepartitionOp(st.Repartition); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("stage %d has no output", si)
+	}
+	retract := false
+	for _, op := range st.Ops {
+		if _, ok := op.(*planner.TableSource); ok {
+			retract = true
+		}
+	}
+	if st.Input.Internal && st.Input.Table {
+		retract = true
+	}
+	for i := len(st.Ops) - 1; i >= 0; i-- {
+		switch o := st.Ops[i].(type) {
+		case *planner.Filter:
+			f, err := compileExpr(o.Pred)
+			if err != nil {
+				return err
+			}
+			next = &filterOp{pred: f, clause: o.Clause, table: st.Input.Table && !retract, next: next}
+		case *planner.Project:
+			p, err := newProject(o)
+			if err != nil {
+				return err
+			}
+			p.next = next
+			next = p
+		case *planner.Aggregate:
+			a, err := newAggregateOp(o, retract)
+			if err != nil {
+				return err
+			}
+			a.next = next
+			t.flushers = append(t.flushers, a)
+			next = a
+		case *planner.TableSource:
+			s := newTableSourceOp(o, len(st.Input.Key))
+			s.next = next
+			t.flushers = append(t.flushers, s)
+			next = s
+		default:
+			return fmt.Errorf("unknown operator %T", o)
+		}
+	}
+	t.head = next
+	return nil
+}
+
+// Validate compiles every stage of a plan without touching the log or the
+// state store, so that a statement is rejected before it is recorded.
+func Validate(plan *planner.QueryPlan) error {
+	for si, st := range plan.Stages {
+		if err := buildChain(&Task{}, st, si); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,547 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/sql/ast"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// aggPlan collects what planning an aggregation discovers.
+type aggPlan struct {
+	groupExprs []Expr   // over the input scope
+	groupText  []string // for messages
+	calls      []AggregateCall
+	callKeys   []string // canonical text of each call, for de-duplication
+	// preArgs are the distinct non-constant aggregate arguments, evaluated
+	// before the aggregate (and before any repartition).
+	preArgs    []Expr
+	preArgKeys []string
+}
+
+// planAggregate plans GROUP BY queries: filter, pre-aggregate projection,
+// optional repartition, aggregate (windowed or not), HAVING, projection.
+func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
+	sel := qp.req.Select
+	if err := qp.checkResultKind(ast.Table); err != nil {
+		return nil, nil, err
+	}
+	if sel.PartitionBy != nil {
+		return nil, nil, errorf(sel.At, "PARTITION BY cannot be combined with GROUP BY.")
+	}
+	if qp.src.IsWindowed() {
+		return nil, nil, errorf(sel.At, "KSQL does not support persistent queries on windowed tables.")
+	}
+	if qp.src.Kind == ast.Table && sel.Window != nil {
+		return nil, nil, errorf(sel.Window.At, "Windowing not supported for table aggregations.")
+	}
+	if sel.GroupBy == nil || len(sel.GroupBy) == 0 {
+		return nil, nil, errorf(sel.At, "Aggregate functions require a GROUP BY clause: use GROUP BY to group the rows to aggregate.")
+	}
+	ap := &aggPlan{}
+	gb := &binder{scope: qp.scope, funcs: qp.funcs, clause: "GROUP BY"}
+	for _, e := range sel.GroupBy {
+		var aggName string
+		ast.WalkExpr(e, func(x ast.Expr) bool {
+			if fc, ok := x.(*ast.FunctionCall); ok && qp.funcs.Kind(fc.Name) == AggregateFunc && aggName == "" {
+				aggName = fc.Name
+			}
+			return aggName == ""
+		})
+		if aggName != "" {
+			return nil, nil, errorf(e.Position(), "GROUP BY does not support aggregate functions: %s is an aggregate function.", aggName)
+		}
+		be, err := gb.bind(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		ap.groupExprs = append(ap.groupExprs, be)
+		ap.groupText = append(ap.groupText, ast.FormatExpr(e))
+	}
+	for i, g := range ap.groupExprs {
+		if err := checkKeyColumn(catalog.Column{Name: fmt.Sprintf("KSQL_COL_%d", i), Type: g.Type()}); err != nil {
+			return nil, nil, err
+		}
+	}
+	k := len(ap.groupExprs)
+
+	// The aggregate's output scope: window bounds are nameable; key slots
+	// and aggregate results are reached through the replace hook.
+	nCallsGuess := 0
+	outScope := &Scope{Sources: []string{qp.alias}}
+	filter, err := qp.whereFilter(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Bind SELECT and HAVING over the aggregate output. Aggregate calls are
+	// collected as they are met; their slots are fixed up afterwards since
+	// the number of calls is only known at the end.
+	const callSlotBase = 1 << 20
+	replace := func(e ast.Expr) (Expr, bool, error) {
+		if fc, ok := e.(*ast.FunctionCall); ok && qp.funcs.Kind(fc.Name) == AggregateFunc {
+			idx, err := qp.addAggregateCall(ap, fc)
+			if err != nil {
+				return nil, true, err
+			}
+			c := ap.calls[idx]
+			return &Column{Index: callSlotBase + idx, Name: fc.Name, T: c.T}, true, nil
+		}
+		if _, isLit := e.(*ast.Literal); isLit {
+			return nil, false, nil
+		}
+		// Does the expression equal a GROUP BY expression?
+		probe := &binder{scope: qp.scope, funcs: qp.funcs, clause: "SELECT"}
+		be, err := probe.bind(e)
+		if err != nil {
+			return nil, false, nil
+		}
+		for i, g := range ap.groupExprs {
+			if be.String() == g.String() {
+				return &Column{Index: i, Name: ap.groupText[i], T: g.Type()}, true, nil
+			}
+		}
+		if cr, ok := e.(*ast.ColumnRef); ok {
+			if cr.Name == "WINDOWSTART" || cr.Name == "WINDOWEND" {
+				return nil, false, nil
+			}
+			if cr.Name == "ROWTIME" || cr.Name == "ROWPARTITION" || cr.Name == "ROWOFFSET" {
+				return nil, true, errorf(cr.At, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s", ast.FormatExpr(e))
+			}
+			return nil, true, &nonAggregateError{pos: cr.At, expr: ast.FormatExpr(e)}
+		}
+		return nil, false, nil
+	}
+	_ = nCallsGuess
+	if sel.Window != nil {
+		outScope.Cols = append(outScope.Cols,
+			ScopeColumn{Source: qp.alias, Name: "WINDOWSTART", Type: types.BigintType, Index: -1, Pseudo: true},
+			ScopeColumn{Source: qp.alias, Name: "WINDOWEND", Type: types.BigintType, Index: -2, Pseudo: true})
+	}
+	sb := &binder{scope: outScope, funcs: qp.funcs, clause: "SELECT", replace: replace, allowAggregates: true}
+	items, err := qp.expandItems(sel.Items, qp.scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err = qp.bindItems(items, sb)
+	if err != nil {
+		return nil, nil, qp.aggregateError(err, sel, ap)
+	}
+	var having Expr
+	if sel.Having != nil {
+		hb := &binder{scope: outScope, funcs: qp.funcs, clause: "HAVING", replace: replace, allowAggregates: true}
+		if having, err = hb.bind(sel.Having); err != nil {
+			return nil, nil, qp.aggregateError(err, sel, ap)
+		}
+		if kd := having.Type().Kind; kd != types.KindBoolean && kd != types.KindNull {
+			return nil, nil, errorf(sel.Having.Position(), "Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.",
+				ast.FormatExpr(sel.Having), having.Type())
+		}
+	}
+	if len(ap.calls) == 0 {
+		return nil, nil, errorf(sel.At, "GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	}
+	// Fix up slots: key slots stay, calls go to k+idx, window bounds after.
+	nCalls := len(ap.calls)
+	fix := func(e Expr) Expr {
+		return rewrite(e, func(x Expr) Expr {
+			if c, ok := x.(*Column); ok {
+				switch {
+				case c.Index >= callSlotBase:
+					return &Column{Index: k + c.Index - callSlotBase, Name: c.Name, T: c.T}
+				case c.Index == -1:
+					return &Column{Index: k + nCalls, Name: c.Name, T: c.T}
+				case c.Index == -2:
+					return &Column{Index: k + nCalls + 1, Name: c.Name, T: c.T}
+				}
+			}
+			return x
+		})
+	}
+	for i := range items {
+		items[i].expr = fix(items[i].expr)
+	}
+	if having != nil {
+		having = fix(having)
+	}
+
+	// Keys of the result: the GROUP BY expressions, named by the projection.
+	var keyExprs []Expr
+	for i, g := range ap.groupExprs {
+		keyExprs = append(keyExprs, &Column{Index: i, Name: ap.groupText[i], T: g.Type()})
+	}
+	keyItems, valueItems, err := qp.splitGroupKeys(items, keyExprs, ap.groupText)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(valueItems) == 0 {
+		return nil, nil, errorf(sel.At, "The projection contains no value columns.")
+	}
+	var keyCols, valCols []catalog.Column
+	var project []Expr
+	for _, it := range keyItems {
+		project = append(project, it.expr)
+		keyCols = append(keyCols, catalog.Column{Name: it.name, Type: it.expr.Type(), Kind: catalog.KeyColumn})
+	}
+	for _, it := range valueItems {
+		project = append(project, it.expr)
+		valCols = append(valCols, catalog.Column{Name: it.name, Type: it.expr.Type()})
+	}
+
+	// Window.
+	var wspec *WindowSpec
+	var sinkWindow catalog.Window
+	if w := sel.Window; w != nil {
+		wspec = &WindowSpec{SizeMs: w.Size.Millis(), GraceMs: DefaultGraceMs}
+		switch w.Kind {
+		case ast.Tumbling:
+			wspec.Type, wspec.AdvanceMs = catalog.TumblingWindow, wspec.SizeMs
+		case ast.Hopping:
+			wspec.Type, wspec.AdvanceMs = catalog.HoppingWindow, w.Advance.Millis()
+			if wspec.AdvanceMs <= 0 || wspec.AdvanceMs > wspec.SizeMs {
+				return nil, nil, errorf(w.At, "Window advance must be positive and not larger than the window size.")
+			}
+		case ast.Session:
+			wspec.Type = catalog.SessionWindow
+		}
+		if wspec.SizeMs <= 0 {
+			return nil, nil, errorf(w.At, "Window size must be positive.")
+		}
+		if w.Grace != nil {
+			wspec.GraceMs = w.Grace.Millis()
+		}
+		wspec.RetentionMs = max(DefaultRetentionMs, wspec.SizeMs+wspec.GraceMs)
+		if w.Retention != nil {
+			wspec.RetentionMs = w.Retention.Millis()
+			if wspec.RetentionMs < wspec.SizeMs+wspec.GraceMs {
+				return nil, nil, errorf(w.Retention.At, "The retention period specified (%d ms) must be at least the window size plus grace period (%d ms).",
+					wspec.RetentionMs, wspec.SizeMs+wspec.GraceMs)
+			}
+		}
+		sinkWindow = catalog.Window{Type: wspec.Type, SizeMs: wspec.SizeMs}
+		if wspec.Type == catalog.SessionWindow {
+			sinkWindow.SizeMs = 0
+		}
+	}
+
+	// Stage 0: filter and pre-aggregate projection [group keys..., args...].
+	stage0 := &Stage{Input: qp.in}
+	if filter != nil {
+		stage0.Ops = append(stage0.Ops, filter)
+	}
+	pre := &Project{}
+	for i, g := range ap.groupExprs {
+		pre.Exprs = append(pre.Exprs, g)
+		pre.Names = append(pre.Names, fmt.Sprintf("KSQL_GROUP_%d", i))
+	}
+	for i, a := range ap.preArgs {
+		pre.Exprs = append(pre.Exprs, a)
+		pre.Names = append(pre.Names, fmt.Sprintf("KSQL_AGG_ARG_%d", i))
+	}
+	// Aggregate call arguments now read the pre-projected slots.
+	calls := make([]AggregateCall, len(ap.calls))
+	copy(calls, ap.calls)
+	for i := range calls {
+		args := make([]Expr, len(calls[i].Args))
+		for j, a := range calls[i].Args {
+			args[j] = &Column{Index: k + indexOf(ap.preArgKeys, a.String()), Name: a.String(), T: a.Type()}
+		}
+		calls[i].Args = args
+	}
+	keyTypes := make([]*types.Type, k)
+	for i, g := range ap.groupExprs {
+		keyTypes[i] = g.Type()
+	}
+	agg := &Aggregate{
+		KeyCount:  k,
+		KeyTypes:  keyTypes,
+		Calls:     calls,
+		Window:    wspec,
+		Having:    having,
+		Project:   project,
+		StoreName: "Aggregate-Aggregate-Materialize",
+	}
+
+	if qp.src.Kind == ast.Table {
+		stage0.Ops = append([]Op{&TableSource{StoreName: "KsqlTopic-Reduce"}}, stage0.Ops...)
+	}
+	stage0.Ops = append(stage0.Ops, pre)
+	plan := &QueryPlan{ID: qp.req.ID}
+	needRepartition := qp.src.Kind == ast.Table || !qp.groupsBySourceKey(ap)
+	if needRepartition {
+		repCols := make([]catalog.Column, 0, len(pre.Exprs))
+		for i, e := range pre.Exprs {
+			kind := catalog.ValueColumn
+			if i < k {
+				kind = catalog.KeyColumn
+			}
+			repCols = append(repCols, catalog.Column{Name: pre.Names[i], Type: e.Type(), Kind: kind})
+		}
+		keyFormat := catalog.Format{Name: "KAFKA"}
+		if k > 1 || !kafkaKeyable(keyTypes[0]) {
+			keyFormat = catalog.Format{Name: "JSON"}
+		}
+		rt := Topic{
+			Name:        fmt.Sprintf("_confluent-ksql-%squery_%s-Aggregate-GroupBy-repartition", qp.req.ServiceID, qp.req.ID),
+			Partitions:  qp.src.Partitions,
+			KeyFormat:   keyFormat,
+			ValueFormat: catalog.Format{Name: "INTERNAL"},
+			Key:         repCols[:k],
+			Value:       repCols[k:],
+			Internal:    true,
+		}
+		stage0.Repartition = &Repartition{Topic: rt, KeyCount: k}
+		stage1 := &Stage{
+			Input: Input{Topic: rt, TimestampColumn: -1, Table: qp.src.Kind == ast.Table},
+			Ops:   []Op{agg},
+		}
+		plan.Stages = []*Stage{stage0, stage1}
+	} else {
+		stage0.Ops = append(stage0.Ops, agg)
+		plan.Stages = []*Stage{stage0}
+	}
+	sink, sinkSrc, err := qp.buildSink(ast.Table, keyCols, valCols, sinkWindow, catalog.Window{}, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	plan.Stages[len(plan.Stages)-1].Sink = sink
+	plan.Sink = sink
+	plan.Explain = explainStages(plan, qp.src)
+	return plan, sinkSrc, nil
+}
+
+// kafkaKeyable reports whether the KAFKA format can serialize a key of type t.
+func kafkaKeyable(t *types.Type) bool {
+	switch t.Kind {
+	case types.KindInteger, types.KindBigint, types.KindDouble, types.KindString, types.KindBytes:
+		return true
+	}
+	return false
+}
+
+func indexOf(xs []string, s string) int {
+	for i, x := range xs {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// groupsBySourceKey reports whether the GROUP BY expressions are exactly
+// the source's key columns, in order, so no repartition is needed.
+func (qp *queryPlanner) groupsBySourceKey(ap *aggPlan) bool {
+	if len(ap.groupExprs) != len(qp.in.Key) || len(qp.in.Key) == 0 {
+		return false
+	}
+	for i, g := range ap.groupExprs {
+		c, ok := g.(*Column)
+		if !ok || c.Index != i {
+			return false
+		}
+	}
+	return true
+}
+
+// addAggregateCall binds an aggregate call's arguments over the input
+// scope and returns its index (identical calls share one).
+func (qp *queryPlanner) addAggregateCall(ap *aggPlan, fc *ast.FunctionCall) (int, error) {
+	key := ast.FormatExpr(fc)
+	if i := indexOf(ap.callKeys, key); i >= 0 {
+		return i, nil
+	}
+	b := &binder{scope: qp.scope, funcs: qp.funcs, clause: "SELECT"}
+	var args []Expr
+	var infos []ArgInfo
+	var consts []types.Value
+	for i, a := range fc.Args {
+		var nested string
+		ast.WalkExpr(a, func(x ast.Expr) bool {
+			if c, ok := x.(*ast.FunctionCall); ok && qp.funcs.Kind(c.Name) == AggregateFunc && nested == "" {
+				nested = c.Name
+			}
+			return nested == ""
+		})
+		if nested != "" {
+			return 0, errorf(a.Position(), "Aggregate functions can not be nested: %s(%s(...))", fc.Name, nested)
+		}
+		e, err := b.bind(a)
+		if err != nil {
+			return 0, err
+		}
+		info := ArgInfo{Type: e.Type()}
+		if c, ok := e.(*Const); ok && i > 0 {
+			info.IsConst, info.Const = true, c.Value
+			consts = append(consts, c.Value)
+		} else {
+			args = append(args, e)
+		}
+		infos = append(infos, info)
+	}
+	if fc.Star || len(fc.Args) == 0 {
+		// COUNT(*), COUNT(): aggregate ROWTIME, as ksqlDB does.
+		rt, err := qp.scope.Resolve("", "ROWTIME", fc.At, "SELECT")
+		if err != nil {
+			return 0, err
+		}
+		if len(fc.Args) == 0 {
+			args = []Expr{&Column{Index: rt.Index, Name: "ROWTIME", T: rt.Type}}
+			infos = []ArgInfo{{Type: rt.Type}}
+		}
+	}
+	res, err := qp.funcs.ResolveAggregate(fc.Name, infos)
+	if err != nil {
+		return 0, errorf(fc.At, "%v", err)
+	}
+	if res.ParamTypes != nil {
+		j := 0
+		for i := range infos {
+			if infos[i].IsConst {
+				continue
+			}
+			if i < len(res.ParamTypes) && res.ParamTypes[i] != nil && j < len(args) {
+				args[j] = implicitCast(args[j], res.ParamTypes[i])
+			}
+			j++
+		}
+	}
+	for _, a := range args {
+		if indexOf(ap.preArgKeys, a.String()) < 0 {
+			ap.preArgs = append(ap.preArgs, a)
+			ap.preArgKeys = append(ap.preArgKeys, a.String())
+		}
+	}
+	ap.calls = append(ap.calls, AggregateCall{Name: fc.Name, Fn: res.Fn, Args: args, Consts: consts, T: res.Return})
+	ap.callKeys = append(ap.callKeys, key)
+	return len(ap.calls) - 1, nil
+}
+
+// nonAggregateError marks a column used outside aggregates and GROUP BY.
+type nonAggregateError struct {
+	pos  ast.Pos
+	expr string
+}
+
+func (e *nonAggregateError) Error() string { return e.expr }
+
+// aggregateError turns the binder's non-aggregate marker into ksqlDB's message.
+func (qp *queryPlanner) aggregateError(err error, sel *ast.Select, ap *aggPlan) error {
+	if na, ok := err.(*nonAggregateError); ok {
+		return errorf(na.pos, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column to the GROUP BY or remove it from the SELECT.", na.expr)
+	}
+	return err
+}
+
+// splitGroupKeys finds the projection item for each GROUP BY expression.
+func (qp *queryPlanner) splitGroupKeys(items []selectItem, keyExprs []Expr, keyText []string) ([]selectItem, []selectItem, error) {
+	keyItems := make([]selectItem, len(keyExprs))
+	isKey := make([]bool, len(items))
+	var missing []string
+	for k, ke := range keyExprs {
+		found := -1
+		for i, it := range items {
+			c, ok := it.expr.(*Column)
+			if !ok || c.Index != ke.(*Column).Index {
+				continue
+			}
+			if found >= 0 {
+				return nil, nil, errorf(it.at, "The projection contains a key column more than once: `%s` and `%s`.",
+					items[found].name, it.name)
+			}
+			found = i
+		}
+		if found < 0 {
+			missing = append(missing, keyText[k])
+			continue
+		}
+		keyItems[k] = items[found]
+		isKey[found] = true
+	}
+	if len(missing) > 0 {
+		what := "grouping expression"
+		if len(missing) > 1 {
+			what = "grouping expressions"
+		}
+		return nil, nil, errorf(qp.req.Select.At, "The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).",
+			qp.req.SinkName, what, joinAnd(missing), strings.Join(missing, ", "))
+	}
+	var vals []selectItem
+	for i, it := range items {
+		if !isKey[i] {
+			vals = append(vals, it)
+		}
+	}
+	return keyItems, vals, nil
+}
+
+// rewrite rebuilds e bottom-up, applying fn to every node.
+func rewrite(e Expr, fn func(Expr) Expr) Expr {
+	if e == nil {
+		return nil
+	}
+	switch x := e.(type) {
+	case *Call:
+		c := *x
+		c.Args = rewriteAll(x.Args, fn)
+		return fn(&c)
+	case *Lambda:
+		c := *x
+		c.Body = rewrite(x.Body, fn)
+		return fn(&c)
+	case *Arith:
+		c := *x
+		c.L, c.R = rewrite(x.L, fn), rewrite(x.R, fn)
+		return fn(&c)
+	case *Concat:
+		return fn(&Concat{L: rewrite(x.L, fn), R: rewrite(x.R, fn)})
+	case *Compare:
+		c := *x
+		c.L, c.R = rewrite(x.L, fn), rewrite(x.R, fn)
+		return fn(&c)
+	case *Logic:
+		return fn(&Logic{And: x.And, L: rewrite(x.L, fn), R: rewrite(x.R, fn)})
+	case *Not:
+		return fn(&Not{X: rewrite(x.X, fn)})
+	case *Neg:
+		return fn(&Neg{X: rewrite(x.X, fn)})
+	case *IsNull:
+		return fn(&IsNull{X: rewrite(x.X, fn), Not: x.Not})
+	case *Case:
+		c := &Case{T: x.T, Else: rewrite(x.Else, fn)}
+		for _, w := range x.Whens {
+			c.Whens = append(c.Whens, CaseWhen{Cond: rewrite(w.Cond, fn), Result: rewrite(w.Result, fn)})
+		}
+		return fn(c)
+	case *Cast:
+		return fn(&Cast{X: rewrite(x.X, fn), T: x.T})
+	case *In:
+		return fn(&In{X: rewrite(x.X, fn), List: rewriteAll(x.List, fn), Not: x.Not})
+	case *Between:
+		return fn(&Between{X: rewrite(x.X, fn), Lo: rewrite(x.Lo, fn), Hi: rewrite(x.Hi, fn), Not: x.Not})
+	case *Like:
+		return fn(&Like{X: rewrite(x.X, fn), Pattern: rewrite(x.Pattern, fn), Escape: rewrite(x.Escape, fn), Not: x.Not})
+	case *Deref:
+		c := *x
+		c.X = rewrite(x.X, fn)
+		return fn(&c)
+	case *Subscript:
+		return fn(&Subscript{X: rewrite(x.X, fn), Index: rewrite(x.Index, fn), T: x.T})
+	case *MakeArray:
+		return fn(&MakeArray{Elems: rewriteAll(x.Elems, fn), T: x.T})
+	case *MakeMap:
+		return fn(&MakeMap{Keys: rewriteAll(x.Keys, fn), Vals: rewriteAll(x.Vals, fn), T: x.T})
+	case *MakeStruct:
+		return fn(&MakeStruct{Vals: rewriteAll(x.Vals, fn), T: x.T})
+	}
+	return fn(e)
+}
+
+func rewriteAll(es []Expr, fn func(Expr) Expr) []Expr {
+	out := make([]Expr, len(es))
+	for i, e := range es {
+		out[i] = rewrite(e, fn)
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package planner
+
+import (
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// ParseLiteral converts the text of a string literal into a value of type
+// t (used where ksqlDB coerces string literals, e.g. comparisons with
+// TIMESTAMP columns and INSERT VALUES).
+func ParseLiteral(s string, t *types.Type) (types.Value, error) {
+	return types.Cast(s, types.StringType, t)
+}
+
+// The physical plan of a persistent query is pure data: exec builds
+// operators from it and nothing in it refers to the AST.
+//
+// A query runs as a chain of stages. Stage 0 reads the query's source
+// topic; each later stage reads the internal repartition topic written by
+// the stage before it. Every stage runs one task per partition of its
+// input topic.
+//
+// Inside a stage, rows are positional. A stage's input row is laid out as
+//
+//	[key columns..., value columns..., ROWTIME, ROWPARTITION, ROWOFFSET, (WINDOWSTART, WINDOWEND)]
+//
+// (window bounds only for windowed inputs), and each Op maps the row to
+// the layout documented on it.
+
+// QueryPlan is a compiled persistent query.
+type QueryPlan struct {
+	ID     string
+	Stages []*Stage
+	// Sink is the output of the last stage.
+	Sink *Sink
+	// Explain is the logical plan, for EXPLAIN.
+	Explain *Node
+}
+
+// Stage is a pipeline from one input topic to one output topic.
+type Stage struct {
+	Input Input
+	Ops   []Op
+	// Exactly one of Sink and Repartition is set: the last stage writes the
+	// sink; earlier stages write a repartition topic.
+	Sink        *Sink
+	Repartition *Repartition
+}
+
+// Topic describes a topic and how its records are serialized.
+type Topic struct {
+	Name        string
+	Partitions  int32
+	KeyFormat   catalog.Format
+	ValueFormat catalog.Format
+	// Key and Value are the serialized columns, in order.
+	Key   []catalog.Column
+	Value []catalog.Column
+	// Window is set when keys are windowed.
+	Window catalog.Window
+	// Internal topics use the engine's own binary row encoding for values
+	// (KeyFormat/ValueFormat are then informational).
+	Internal bool
+}
+
+// Input is a stage's source.
+type Input struct {
+	Topic
+	// Table is set when the input is a table's changelog: records upsert
+	// by key and a null value deletes.
+	Table bool
+	// TimestampColumn is the slot of the input row that supplies event
+	// time, or -1 for the record timestamp. TimestampFormat parses it when
+	// it is a STRING.
+	TimestampColumn int
+	TimestampFormat string
+	// Pseudo says which pseudo columns follow the key and value columns.
+	Windowed bool
+	// SourceName is the catalog name of the source ("" for internal topics).
+	SourceName string
+}
+
+// RowWidth is the number of slots of the input row.
+func (in *Input) RowWidth() int {
+	n := len(in.Key) + len(in.Value) + 3
+	if in.Windowed {
+		n += 2
+	}
+	return n
+}
+
+// Pseudo column slots relative to the end of key+value columns.
+const (
+	PseudoRowtime = iota
+	PseudoRowpartition
+	PseudoRowoffset
+	PseudoWindowstart
+	PseudoWindowend
+)
+
+// Op is one operator in a stage.
+type Op interface{ opName() string }
+
+// Filter drops rows for which Pred is not TRUE. The layout is unchanged.
+type Filter struct {
+	Pred Expr
+	// Clause names where the predicate came from (WHERE, HAVING) for the
+	// processing log.
+	Clause string
+}
+
+// Project maps the row to len(Exprs) slots. Names name them (for errors).
+type Project struct {
+	Exprs []Expr
+	Names []string
+}
+
+// AggregateCall is one aggregate function over the aggregate's input row.
+type AggregateCall struct {
+	Name string
+	Fn   Function
+	Args []Expr // non-constant arguments, over the input row
+	// Consts are the literal arguments (e.g. TOPK's k), in order of
+	// appearance after the first argument.
+	Consts []types.Value
+	T      *types.Type
+}
+
+// WindowSpec is a window of an aggregation.
+type WindowSpec struct {
+	Type      catalog.WindowType
+	SizeMs    int64 // tumbling/hopping size; session gap
+	AdvanceMs int64 // hopping advance (== size for tumbling)
+	// GraceMs is how long after a window ends late records are still
+	// accepted. RetentionMs is how long a window's state is kept.
+	GraceMs     int64
+	RetentionMs int64
+}
+
+// Aggregate groups rows by the first KeyCount slots of its input and
+// folds them with Calls. Its output row is
+//
+//	[key slots..., one slot per call..., (WINDOWSTART, WINDOWEND)]
+//
+// which Having filters (tombstoning keys that stop passing) and Project
+// maps to the sink row.
+type Aggregate struct {
+	KeyCount int
+	KeyTypes []*types.Type
+	Calls    []AggregateCall
+	Window   *WindowSpec
+	Having   Expr   // nil when absent
+	Project  []Expr // over the output row; yields the sink row
+	// StoreName names the state store (unique within the query).
+	StoreName string
+}
+
+// TableSource materializes a table input so that each update carries the
+// previous row for its key (needed to retract it from aggregates).
+type TableSource struct {
+	StoreName string
+}
+
+func (*Filter) opName() string      { return "FILTER" }
+func (*Project) opName() string     { return "PROJECT" }
+func (*Aggregate) opName() string   { return "AGGREGATE" }
+func (*TableSource) opName() string { return "TABLE_SOURCE" }
+
+// Repartition writes the row to an internal topic keyed by its first
+// KeyCount slots; the next stage reads it back.
+type Repartition struct {
+	Topic    Topic
+	KeyCount int
+}
+
+// Sink writes the row to the query's output topic. The row is
+// [key columns..., value columns...] as in Topic.Key and Topic.Value.
+type Sink struct {
+	Topic
+	Name  string // the catalog name of the sink source
+	Table bool
+	// TimestampColumn, when >= 0, is the slot of the row whose value
+	// becomes the output record's timestamp.
+	TimestampColumn int
+	TimestampFormat string
+}

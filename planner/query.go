@@ -1,0 +1,567 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/sql/ast"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// QueryRequest is a persistent query to plan: CSAS, CTAS or INSERT INTO.
+type QueryRequest struct {
+	ID     string
+	Select *ast.Select
+	// SinkName and SinkKind name the source the query creates (CSAS/CTAS)
+	// or writes (INSERT INTO).
+	SinkName string
+	SinkKind ast.SourceKind
+	Props    ast.Properties
+	// Insert is set for INSERT INTO: Existing is then the sink.
+	Insert   bool
+	Existing *catalog.Source
+	// Text is the statement text.
+	Text string
+	// ServiceID prefixes internal topic names ("default_").
+	ServiceID string
+}
+
+// Defaults for windows, as ksqlDB.
+const (
+	DefaultGraceMs     = 24 * 60 * 60 * 1000
+	DefaultRetentionMs = 24 * 60 * 60 * 1000
+)
+
+// planner holds the state of planning one query.
+type queryPlanner struct {
+	req   QueryRequest
+	cat   *catalog.Catalog
+	funcs FunctionResolver
+	cfg   Config
+
+	src   *catalog.Source
+	alias string
+	in    Input
+	scope *Scope
+
+	// colNames tracks output column names, for KSQL_COL_n generation.
+	genCount int
+	used     map[string]bool
+}
+
+// PlanQuery plans a persistent query and returns its plan and the sink
+// source it writes (new for CSAS/CTAS, the existing one for INSERT INTO).
+func PlanQuery(req QueryRequest, cat *catalog.Catalog, funcs FunctionResolver, cfg Config) (*QueryPlan, *catalog.Source, error) {
+	qp := &queryPlanner{req: req, cat: cat, funcs: funcs, cfg: cfg, used: map[string]bool{}}
+	return qp.plan()
+}
+
+func (qp *queryPlanner) plan() (*QueryPlan, *catalog.Source, error) {
+	sel := qp.req.Select
+	if err := qp.resolveFrom(sel.From); err != nil {
+		return nil, nil, err
+	}
+	if sel.Emit == ast.EmitFinal && sel.Window == nil {
+		return nil, nil, errorf(sel.At, "EMIT FINAL is only supported for windowed aggregations.")
+	}
+	if sel.Limit != nil {
+		return nil, nil, errorf(sel.At, "CREATE ... AS SELECT and INSERT INTO statements do not support LIMIT.")
+	}
+	aggregating := sel.GroupBy != nil || qp.hasAggregates(sel)
+	if sel.Window != nil && !aggregating {
+		return nil, nil, errorf(sel.Window.At, "WINDOW clause requires a GROUP BY clause.")
+	}
+	if aggregating {
+		return qp.planAggregate()
+	}
+	return qp.planProjection()
+}
+
+func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
+	ref, ok := rel.(*ast.SourceRef)
+	if !ok {
+		return errorf(rel.Position(), "JOIN is not supported yet.")
+	}
+	src, ok := qp.cat.Source(ref.Name.Name)
+	if !ok {
+		return errorf(ref.Name.At, "%s does not exist.", ref.Name.Name)
+	}
+	qp.src = src
+	qp.alias = src.Name
+	if ref.Alias.Name != "" {
+		qp.alias = ref.Alias.Name
+	}
+	qp.in = Input{
+		Topic: Topic{
+			Name:        src.Topic,
+			Partitions:  src.Partitions,
+			KeyFormat:   src.KeyFormat,
+			ValueFormat: src.ValueFormat,
+			Key:         src.Schema.Key(),
+			Value:       src.Schema.Value(),
+			Window:      src.Window,
+		},
+		Table:           src.Kind == ast.Table,
+		TimestampColumn: -1,
+		TimestampFormat: src.TimestampFormat,
+		Windowed:        src.IsWindowed(),
+		SourceName:      src.Name,
+	}
+	qp.scope = &Scope{Sources: []string{qp.alias}}
+	for _, c := range src.Schema.Columns {
+		idx := len(qp.scope.Cols)
+		qp.scope.Cols = append(qp.scope.Cols, ScopeColumn{Source: qp.alias, Name: c.Name, Type: c.Type, Index: idx})
+		if src.TimestampColumn != "" && c.Name == src.TimestampColumn {
+			qp.in.TimestampColumn = idx
+		}
+	}
+	base := len(src.Schema.Columns)
+	pseudo := []ScopeColumn{
+		{Name: "ROWTIME", Type: types.BigintType},
+		{Name: "ROWPARTITION", Type: types.IntegerType},
+		{Name: "ROWOFFSET", Type: types.BigintType},
+	}
+	if src.IsWindowed() {
+		pseudo = append(pseudo, ScopeColumn{Name: "WINDOWSTART", Type: types.BigintType}, ScopeColumn{Name: "WINDOWEND", Type: types.BigintType})
+	}
+	for i, p := range pseudo {
+		p.Source, p.Index, p.Pseudo = qp.alias, base+i, true
+		qp.scope.Cols = append(qp.scope.Cols, p)
+	}
+	return nil
+}
+
+// hasAggregates reports whether SELECT or HAVING calls an aggregate.
+func (qp *queryPlanner) hasAggregates(sel *ast.Select) bool {
+	found := false
+	check := func(e ast.Expr) {
+		ast.WalkExpr(e, func(x ast.Expr) bool {
+			if fc, ok := x.(*ast.FunctionCall); ok && qp.funcs.Kind(fc.Name) == AggregateFunc {
+				found = true
+			}
+			return !found
+		})
+	}
+	for _, it := range sel.Items {
+		if it.Expr != nil {
+			check(it.Expr)
+		}
+	}
+	if sel.Having != nil {
+		check(sel.Having)
+	}
+	return found
+}
+
+// selectItem is one expanded, named projection entry.
+type selectItem struct {
+	ast  ast.Expr // nil for star-expanded columns
+	name string
+	at   ast.Pos
+	expr Expr // bound
+}
+
+// expandItems expands stars and assigns names (binding is done by the caller).
+func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]selectItem, error) {
+	var out []selectItem
+	for _, it := range items {
+		switch {
+		case it.Star:
+			if it.StarSource != "" && it.StarSource != qp.alias && it.StarSource != qp.src.Name {
+				return nil, errorf(it.At, "Source '%s' does not exist in the FROM clause.", it.StarSource)
+			}
+			for _, c := range scope.Cols {
+				if c.Pseudo {
+					continue
+				}
+				out = append(out, selectItem{
+					ast:  &ast.ColumnRef{ExprBase: ast.ExprBase{At: it.At}, Source: c.Source, Name: c.Name},
+					name: c.Name,
+					at:   it.At,
+				})
+			}
+		case it.StructStar:
+			out = append(out, selectItem{ast: it.Expr, at: it.At, name: "*"})
+		default:
+			out = append(out, selectItem{ast: it.Expr, name: it.Alias.Name, at: it.At})
+		}
+	}
+	// Names of aliased and column items are taken first, so generated
+	// names skip them.
+	for _, it := range out {
+		if it.name != "" && it.name != "*" {
+			qp.used[it.name] = true
+		}
+	}
+	return out, nil
+}
+
+// itemName is ksqlDB's name for an unaliased select expression.
+func (qp *queryPlanner) itemName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.ColumnRef:
+		return x.Name
+	case *ast.Dereference:
+		return x.Field
+	}
+	for {
+		n := fmt.Sprintf("KSQL_COL_%d", qp.genCount)
+		qp.genCount++
+		if !qp.used[n] {
+			qp.used[n] = true
+			return n
+		}
+	}
+}
+
+// bindItems binds expanded items with b, expanding struct stars.
+func (qp *queryPlanner) bindItems(items []selectItem, b *binder) ([]selectItem, error) {
+	var out []selectItem
+	for _, it := range items {
+		e, err := b.bind(it.ast)
+		if err != nil {
+			return nil, err
+		}
+		if it.name == "*" {
+			t := e.Type()
+			if t.Kind != types.KindStruct {
+				return nil, errorf(it.at, "Can't use ->* on %s of type %s: only STRUCT fields can be expanded.", ast.FormatExpr(it.ast), t)
+			}
+			for i, f := range t.Fields {
+				out = append(out, selectItem{name: f.Name, at: it.at, expr: &Deref{X: e, Field: f.Name, Index: i, T: f.Type}})
+			}
+			continue
+		}
+		if it.name == "" {
+			it.name = qp.itemName(it.ast)
+		}
+		it.expr = e
+		out = append(out, it)
+	}
+	seen := map[string]bool{}
+	for _, it := range out {
+		if isReserved(it.name) {
+			return nil, errorf(it.at, "Reserved column name in select: `%s`. Please remove or alias the column.", it.name)
+		}
+		if seen[it.name] {
+			return nil, errorf(it.at, "Duplicate column name '%s' in the projection. Please use an alias to make the names unique.", it.name)
+		}
+		seen[it.name] = true
+	}
+	return out, nil
+}
+
+func (qp *queryPlanner) whereFilter(sel *ast.Select) (Op, error) {
+	if sel.Where == nil {
+		return nil, nil
+	}
+	b := &binder{scope: qp.scope, funcs: qp.funcs, clause: "WHERE"}
+	pred, err := b.bind(sel.Where)
+	if err != nil {
+		if pe, ok := err.(*Error); ok && !strings.HasPrefix(pe.Msg, "WHERE column") {
+			pe.Msg = "Error in WHERE expression: " + pe.Msg
+		}
+		return nil, err
+	}
+	if k := pred.Type().Kind; k != types.KindBoolean && k != types.KindNull {
+		return nil, errorf(sel.Where.Position(), "Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.",
+			ast.FormatExpr(sel.Where), pred.Type())
+	}
+	return &Filter{Pred: pred, Clause: "WHERE"}, nil
+}
+
+// planProjection plans a stateless query: filter, project, optional re-key.
+func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
+	sel := qp.req.Select
+	resultKind := qp.src.Kind
+	if err := qp.checkResultKind(resultKind); err != nil {
+		return nil, nil, err
+	}
+	stage := &Stage{Input: qp.in}
+	filter, err := qp.whereFilter(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if filter != nil {
+		stage.Ops = append(stage.Ops, filter)
+	}
+	items, err := qp.expandItems(sel.Items, qp.scope)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &binder{scope: qp.scope, funcs: qp.funcs, clause: "SELECT"}
+	items, err = qp.bindItems(items, b)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Decide the key of the result.
+	var keyExprs []Expr
+	var keyDesc []string
+	partitioned := sel.PartitionBy != nil
+	if partitioned {
+		if qp.src.Kind == ast.Table {
+			return nil, nil, errorf(sel.At, "KSQL does not support PARTITION BY on a TABLE. Use GROUP BY instead.")
+		}
+		pb := &binder{scope: qp.scope, funcs: qp.funcs, clause: "PARTITION BY"}
+		for _, e := range sel.PartitionBy {
+			if l, ok := e.(*ast.Literal); ok && l.Value == nil && len(sel.PartitionBy) == 1 {
+				break // PARTITION BY NULL: no key
+			}
+			be, err := pb.bind(e)
+			if err != nil {
+				return nil, nil, err
+			}
+			keyExprs = append(keyExprs, be)
+			keyDesc = append(keyDesc, ast.FormatExpr(e))
+		}
+	} else {
+		for i, c := range qp.in.Key {
+			keyExprs = append(keyExprs, &Column{Index: i, Name: c.Name, T: c.Type})
+			keyDesc = append(keyDesc, c.Name)
+		}
+	}
+	keyItems, valueItems, err := qp.splitKeyItems(items, keyExprs, keyDesc, partitioned)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(valueItems) == 0 {
+		return nil, nil, errorf(sel.At, "The projection contains no value columns.")
+	}
+	proj := &Project{}
+	var keyCols, valCols []catalog.Column
+	for _, it := range keyItems {
+		proj.Exprs = append(proj.Exprs, it.expr)
+		proj.Names = append(proj.Names, it.name)
+		keyCols = append(keyCols, catalog.Column{Name: it.name, Type: it.expr.Type(), Kind: catalog.KeyColumn})
+	}
+	for _, it := range valueItems {
+		proj.Exprs = append(proj.Exprs, it.expr)
+		proj.Names = append(proj.Names, it.name)
+		valCols = append(valCols, catalog.Column{Name: it.name, Type: it.expr.Type()})
+	}
+	stage.Ops = append(stage.Ops, proj)
+	for _, c := range keyCols {
+		if err := checkKeyColumn(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	sink, sinkSrc, err := qp.buildSink(resultKind, keyCols, valCols, catalog.Window{}, qp.src.Window, partitioned)
+	if err != nil {
+		return nil, nil, err
+	}
+	stage.Sink = sink
+	plan := &QueryPlan{ID: qp.req.ID, Stages: []*Stage{stage}, Sink: sink}
+	plan.Explain = explainStages(plan, qp.src)
+	return plan, sinkSrc, nil
+}
+
+// splitKeyItems finds, for each key expression, the projection item that
+// carries it, and returns key items (in key order) and value items.
+func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDesc []string, partitioned bool) ([]selectItem, []selectItem, error) {
+	keyItems := make([]selectItem, len(keyExprs))
+	isKey := make([]bool, len(items))
+	var missing []string
+	for k, ke := range keyExprs {
+		found := -1
+		for i, it := range items {
+			if it.expr.String() != ke.String() {
+				continue
+			}
+			if found >= 0 {
+				return nil, nil, errorf(it.at, "The projection contains a key column more than once: `%s` and `%s`.",
+					items[found].name, it.name)
+			}
+			found = i
+		}
+		if found < 0 {
+			missing = append(missing, keyDesc[k])
+			continue
+		}
+		keyItems[k] = items[found]
+		isKey[found] = true
+	}
+	if len(missing) > 0 {
+		what := "key column"
+		if partitioned {
+			what = "partitioning expression"
+		}
+		return nil, nil, errorf(qp.req.Select.At, "The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).",
+			qp.req.SinkName, plural(what, len(missing)), joinAnd(missing), strings.Join(missing, ", "))
+	}
+	var vals []selectItem
+	for i, it := range items {
+		if !isKey[i] {
+			vals = append(vals, it)
+		}
+	}
+	return keyItems, vals, nil
+}
+
+func plural(what string, n int) string {
+	if n == 1 {
+		return what
+	}
+	if strings.HasSuffix(what, "expression") {
+		return what + "s"
+	}
+	return what + "s"
+}
+
+func joinAnd(xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+func (qp *queryPlanner) checkResultKind(result ast.SourceKind) error {
+	want := qp.req.SinkKind
+	if qp.req.Insert {
+		if qp.req.Existing.Kind == ast.Table {
+			return errorf(qp.req.Select.At, "INSERT INTO can only be used to insert into a stream. %s is a table.", qp.req.Existing.Name)
+		}
+		want = ast.Stream
+	}
+	if result == want {
+		return nil
+	}
+	if result == ast.Table {
+		return errorf(qp.req.Select.At, "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
+	}
+	return errorf(qp.req.Select.At, "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")
+}
+
+// buildSink resolves the sink's topic, formats and schema.
+func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalog.Column, window, srcWindow catalog.Window, rekeyed bool) (*Sink, *catalog.Source, error) {
+	req := qp.req
+	schema := catalog.Schema{Columns: append(append([]catalog.Column{}, keyCols...), valCols...)}
+	if req.Insert {
+		ex := req.Existing
+		if err := sameSchema(schema, ex.Schema); err != nil {
+			return nil, nil, errorf(req.Select.At, "Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s\n%v",
+				schema, ex.Schema, err)
+		}
+		return qp.sinkFor(ex, -1), ex, nil
+	}
+	allowed := func(name string) bool {
+		switch name {
+		case "WINDOW_TYPE", "WINDOW_SIZE", "SOURCE_CONNECTOR", "SOURCED_BY_CONNECTOR":
+			return false
+		}
+		return true
+	}
+	if err := checkPropNames(req.Props, allowed); err != nil {
+		return nil, nil, err
+	}
+	p := formatProps{req.Props}
+	inheritKey := qp.src.KeyFormat
+	if inheritKey.Name == "NONE" {
+		inheritKey = catalog.Format{Name: qp.cfg.DefaultKeyFormat}
+		if inheritKey.Name == "" {
+			inheritKey.Name = "KAFKA"
+		}
+	}
+	inheritValue := qp.src.ValueFormat
+	kf, vf, keySet, err := resolveFormats(p, qp.cfg, &inheritKey, &inheritValue)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(keyCols) == 0 {
+		kf = catalog.Format{Name: "NONE"}
+	} else if kf.Name == "NONE" {
+		if keySet {
+			return nil, nil, errorf(req.Select.At, "The key format 'NONE' is not supported for sources with key columns.")
+		}
+		kf = catalog.Format{Name: "KAFKA"}
+	}
+	if !keySet && kf.Name == "KAFKA" && len(keyCols) > 1 {
+		// KAFKA cannot hold several key columns; fall back to JSON as
+		// ksqlDB does when the user did not choose a key format.
+		kf = catalog.Format{Name: "JSON"}
+	}
+	_, explicitWrap := req.Props.Get("WRAP_SINGLE_VALUE")
+	if err := checkWrapping(vf, len(valCols), explicitWrap); err != nil {
+		return nil, nil, err
+	}
+	topic, hasTopic, err := p.str("KAFKA_TOPIC")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasTopic {
+		topic = req.SinkName
+	}
+	parts, hasParts, err := p.integer("PARTITIONS")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasParts {
+		parts = int64(qp.src.Partitions)
+	}
+	w := window
+	if w.Type == catalog.NoWindow && !rekeyed {
+		w = srcWindow
+	}
+	src := &catalog.Source{
+		Name:        req.SinkName,
+		Kind:        kind,
+		Schema:      schema,
+		Topic:       topic,
+		Partitions:  int32(parts),
+		KeyFormat:   kf,
+		ValueFormat: vf,
+		Window:      w,
+		SQL:         req.Text,
+		Query:       req.ID,
+	}
+	if err := applyTimestampProps(p, src); err != nil {
+		return nil, nil, err
+	}
+	tsCol := -1
+	if src.TimestampColumn != "" {
+		_, tsCol, _ = schema.Find(src.TimestampColumn)
+	}
+	if existing, ok := qp.cat.Source(req.SinkName); ok {
+		if existing.Kind != kind {
+			return nil, nil, errorf(req.Select.At, "Cannot add %s '%s': A %s with the same name already exists",
+				strings.ToLower(kind.String()), req.SinkName, strings.ToLower(existing.Kind.String()))
+		}
+	}
+	return qp.sinkFor(src, tsCol), src, nil
+}
+
+func (qp *queryPlanner) sinkFor(src *catalog.Source, tsCol int) *Sink {
+	if tsCol < 0 && src.TimestampColumn != "" {
+		_, tsCol, _ = src.Schema.Find(src.TimestampColumn)
+	}
+	return &Sink{
+		Topic: Topic{
+			Name:        src.Topic,
+			Partitions:  src.Partitions,
+			KeyFormat:   src.KeyFormat,
+			ValueFormat: src.ValueFormat,
+			Key:         src.Schema.Key(),
+			Value:       src.Schema.Value(),
+			Window:      src.Window,
+		},
+		Name:            src.Name,
+		Table:           src.Kind == ast.Table,
+		TimestampColumn: tsCol,
+		TimestampFormat: src.TimestampFormat,
+	}
+}
+
+// sameSchema checks that a query's result can be written to an existing sink.
+func sameSchema(result, sink catalog.Schema) error {
+	if len(result.Columns) != len(sink.Columns) {
+		return fmt.Errorf("the result has %d columns, the sink has %d", len(result.Columns), len(sink.Columns))
+	}
+	for i, c := range result.Columns {
+		s := sink.Columns[i]
+		if c.Name != s.Name || !c.Type.Equal(s.Type) || (c.Kind == catalog.KeyColumn) != (s.Kind == catalog.KeyColumn) {
+			return fmt.Errorf("column %d differs: `%s` %s vs `%s` %s", i+1, c.Name, c.Type, s.Name, s.Type)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+// Package sql parses KSQL, ksqlDB's dialect of SQL, into the project's
+// syntax tree (package sql/ast).
+//
+// It owns three parts:
+//
+//   - the lexer (lexer.go): case-insensitive keywords, identifiers
+//     (unquoted ones upper-cased; "double-quoted" and `back-quoted` ones kept
+//     as written), string and number literals, operators and comments, and
+//     the substitution of ${name} variables;
+//   - the statement parser (parser.go, query.go, types.go): a recursive-descent
+//     parser of every statement and clause of ksqlDB's grammar (SqlBase.g4),
+//     including the types of column definitions, CAST and CREATE TYPE;
+//   - the expression bridge (expr.go, tidb.go): expressions are recognised
+//     by KSQL's rules, rewritten into MySQL text that holds no user text, and
+//     parsed by the TiDB parser (github.com/pingcap/tidb/pkg/parser), which
+//     supplies operator precedence; TiDB's tree is then converted back into
+//     the project's ast.
+//
+// This package is the only importer of the TiDB parser, and no TiDB type
+// crosses its API. It depends on sql/ast and sql/types only.
+//
+// Every error points into the text the user typed: an *Error carries the
+// position, the message, the source line and renders a caret under the
+// column; a parse returns an ErrorList. Every node carries the position of
+// its first character in that text.
+package sql

@@ -1,0 +1,543 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// DefaultCacheSize is the block cache size used when Options.CacheSize is 0.
+const DefaultCacheSize = 64 << 20
+
+// DefaultMemTableSize is the memtable size used when Options.MemTableSize is 0.
+const DefaultMemTableSize = 32 << 20
+
+// Logger receives the storage engine's log messages. Implementations must be
+// safe for concurrent use.
+type Logger interface {
+	// Infof receives informational messages (flushes, compactions, ...).
+	Infof(format string, args ...any)
+	// Errorf receives errors, including background errors (failed flushes
+	// or compactions) that are not returned by any call.
+	Errorf(format string, args ...any)
+}
+
+// Options configures [Open]. The zero value is a good default.
+//
+// The write-ahead log is always enabled: there is deliberately no option to
+// disable it, since commits must survive a crash.
+type Options struct {
+	// CacheSize is the size in bytes of the block cache. 0 means
+	// DefaultCacheSize (64 MiB).
+	CacheSize int64
+	// MemTableSize is the size in bytes of a memtable, i.e. roughly how much
+	// recently written data is buffered in memory before it is flushed to an
+	// sstable (and how much write-ahead log is replayed on reopen). 0 means
+	// DefaultMemTableSize (32 MiB).
+	MemTableSize uint64
+	// Logger receives log messages. nil means: discard informational
+	// messages and write errors to the standard library's log package.
+	Logger Logger
+
+	// fs replaces the file system; tests use it to inject I/O errors.
+	fs vfs.FS
+}
+
+// stdErrorLogger is the default Logger: quiet on Info, loud on errors.
+type stdErrorLogger struct{}
+
+func (stdErrorLogger) Infof(string, ...any) {}
+
+func (stdErrorLogger) Errorf(format string, args ...any) {
+	_ = log.Output(3, fmt.Sprintf(format, args...))
+}
+
+// pebbleLogger adapts a Logger to Pebble's logger interface.
+type pebbleLogger struct{ l Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any)  { p.l.Infof(format, args...) }
+func (p pebbleLogger) Errorf(format string, args ...any) { p.l.Errorf(format, args...) }
+
+// pebbleFatalCommit is the format of the Fatalf call with which Pebble
+// reports a failed commit (typically a failed write or fsync of its
+// write-ahead log). That call is made on the committing goroutine after the
+// commit pipeline has returned and released its locks, so it can safely be
+// turned back into an error; see dbBatch.Commit.
+const pebbleFatalCommit = "pebble: fatal commit error: %v"
+
+// fatalError is the panic value of pebbleLogger.Fatalf.
+type fatalError struct {
+	msg    string
+	err    error // first error among the Fatalf arguments, if any
+	commit bool  // the recoverable "fatal commit error"
+}
+
+func (e *fatalError) Error() string { return e.msg }
+func (e *fatalError) Unwrap() error { return e.err }
+
+// Fatalf is called by Pebble for conditions it cannot recover from and must
+// not return. It logs at error level and panics (rather than exiting the
+// process as Pebble's default logger does), so the panic carries a stack
+// trace; the one panic that is recovered is a failed commit (see
+// pebbleFatalCommit), which becomes an ErrStorage error.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	fe := &fatalError{msg: fmt.Sprintf(format, args...), commit: format == pebbleFatalCommit}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			fe.err = err
+			break
+		}
+	}
+	p.l.Errorf("pebble fatal: %s", fe.msg)
+	panic(fe)
+}
+
+// DB is a [Store] backed by a Pebble database in a directory. Create one
+// with [Open]. All of its methods are safe for concurrent use (see [Store]
+// for the rules on batches, iterators and Close).
+//
+// Pebble reports a few unrecoverable conditions (for example a failed write
+// of its MANIFEST, or an internal invariant violation) through a fatal log
+// call that must not return. The DB logs them at error level and panics
+// with the message, where Pebble's default would exit the process. The one
+// exception is a failed commit, which Commit returns as an ErrStorage error.
+type DB struct {
+	dir string
+	pdb *pebble.DB
+	// cache is the block cache created by Open; released after Close.
+	cache *pebble.Cache
+
+	// mu guards closing: operations hold it for reading, Close for writing.
+	mu     sync.RWMutex
+	closed atomic.Bool
+	// openIters counts iterators not yet closed, for Close's leak check.
+	openIters atomic.Int64
+	// failed holds the first commit error: the store is fail-stop for
+	// writes after it (see ErrStorage).
+	failed atomic.Pointer[error]
+}
+
+var _ Store = (*DB)(nil)
+
+// storageErr wraps a Pebble error as an ErrStorage error with context.
+func storageErr(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrStorage, op, err)
+}
+
+// Open opens (creating it if needed) the Pebble database in dir.
+//
+// Only one DB may have dir open at a time, across processes as well; a
+// second Open fails with an ErrStorage error. Opening replays the
+// write-ahead log, so every batch committed with sync=true before a crash
+// is visible again.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.CacheSize < 0 {
+		return nil, fmt.Errorf("state: negative CacheSize %d", opts.CacheSize)
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
+	if opts.MemTableSize == 0 {
+		opts.MemTableSize = DefaultMemTableSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = stdErrorLogger{}
+	}
+	logger := pebbleLogger{opts.Logger}
+
+	db := &DB{dir: dir}
+	fs := opts.fs
+	if fs == nil {
+		fs = vfs.Default
+	}
+	// Watch the write-ahead log: Pebble treats a failed log write as fatal,
+	// so the first one puts the store in the failed state immediately, and
+	// later commits are refused with an error instead of reaching Pebble.
+	fs = &walGuardFS{FS: fs, onErr: func(err error) {
+		db.fail(storageErr("write-ahead log", err))
+	}}
+
+	cache := pebble.NewCache(opts.CacheSize)
+	po := &pebble.Options{
+		Cache:              cache,
+		MemTableSize:       opts.MemTableSize,
+		DisableWAL:         false,
+		Logger:             logger,
+		FS:                 fs,
+		FormatMajorVersion: pebble.FormatNewest,
+		EventListener: &pebble.EventListener{
+			BackgroundError: func(err error) {
+				logger.Errorf("state: background error in %s: %v", dir, err)
+			},
+			WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+				logger.Infof("state: write stall in %s: %s", dir, info.Reason)
+			},
+		},
+	}
+	// Bloom filters make Gets of absent keys (the common "first event for
+	// this group" case of an aggregation) cheap.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	pdb, err := pebble.Open(dir, po)
+	if err != nil {
+		cache.Unref()
+		return nil, storageErr("open "+dir, err)
+	}
+	db.pdb, db.cache = pdb, cache
+	return db, nil
+}
+
+// fail puts the store in the failed state (see ErrStorage), keeping the
+// first error.
+func (db *DB) fail(err error) {
+	db.failed.CompareAndSwap(nil, &err)
+}
+
+// Err returns the error that put the store in the failed state (see
+// ErrStorage), or nil if writes still work.
+func (db *DB) Err() error {
+	if f := db.failed.Load(); f != nil {
+		return *f
+	}
+	return nil
+}
+
+// acquire takes the read side of the close lock; release with db.mu.RUnlock.
+func (db *DB) acquire() error {
+	db.mu.RLock()
+	if db.closed.Load() {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// Get implements [Store].
+func (db *DB) Get(key []byte) ([]byte, bool, error) {
+	if err := db.acquire(); err != nil {
+		return nil, false, err
+	}
+	defer db.mu.RUnlock()
+	v, closer, err := db.pdb.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, storageErr("get", err)
+	}
+	out := make([]byte, len(v))
+	copy(out, v)
+	if err := closer.Close(); err != nil {
+		return nil, false, storageErr("get", err)
+	}
+	return out, true, nil
+}
+
+// NewIter implements [Store].
+func (db *DB) NewIter(lower, upper []byte) (Iterator, error) {
+	if err := db.acquire(); err != nil {
+		return nil, err
+	}
+	defer db.mu.RUnlock()
+	it := &dbIter{db: db}
+	if len(lower) > 0 {
+		// An empty lower bound is the same as none (the empty key is the
+		// smallest); Pebble's invariant checks dislike non-nil empty keys.
+		it.lower = bytes.Clone(lower)
+	}
+	if upper != nil {
+		// bytes.Clone keeps a non-nil empty slice non-nil, which Pebble
+		// treats as the (empty-range) bound "before every key".
+		it.upper = append([]byte{}, upper...)
+	}
+	if it.upper != nil && bytes.Compare(it.lower, it.upper) >= 0 {
+		// Empty range: Pebble requires lower < upper.
+		it.empty = true
+		db.openIters.Add(1)
+		return it, nil
+	}
+	pi, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: it.lower, UpperBound: it.upper})
+	if err != nil {
+		return nil, storageErr("new iterator", err)
+	}
+	it.pi = pi
+	db.openIters.Add(1)
+	return it, nil
+}
+
+// NewBatch implements [Store].
+func (db *DB) NewBatch() Batch {
+	return &dbBatch{db: db, b: db.pdb.NewBatch()}
+}
+
+// Close implements [Store]. It flushes nothing to sstables (the write-ahead
+// log already holds every commit) but does write out the tail of the log,
+// so sync=false commits survive a clean Close. If iterators are still
+// open, Close closes the store anyway and returns an error saying so; those
+// iterators then report ErrClosed.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	db.closed.Store(true)
+	var leak error
+	if n := db.openIters.Load(); n > 0 {
+		leak = fmt.Errorf("state: close %s: %d iterator(s) still open", db.dir, n)
+	}
+	err := db.pdb.Close()
+	db.cache.Unref()
+	if err != nil {
+		if leak != nil {
+			// Pebble reports the leaked iterators too; ours is clearer.
+			return leak
+		}
+		return storageErr("close "+db.dir, err)
+	}
+	return leak
+}
+
+// Flush writes the memtable out to an sstable and waits for it. It is not
+// needed for durability (the write-ahead log provides that); it bounds the
+// amount of log replayed on the next Open and is useful before taking a
+// checkpoint or in tests.
+func (db *DB) Flush() error {
+	if err := db.acquire(); err != nil {
+		return err
+	}
+	defer db.mu.RUnlock()
+	if err := db.pdb.Flush(); err != nil {
+		return storageErr("flush", err)
+	}
+	return nil
+}
+
+// Metrics returns Pebble's human-readable metrics report (levels, sizes,
+// compactions, cache hit rates, ...), or "" if the store is closed.
+func (db *DB) Metrics() string {
+	if err := db.acquire(); err != nil {
+		return ""
+	}
+	defer db.mu.RUnlock()
+	return db.pdb.Metrics().String()
+}
+
+// Dir returns the directory the store was opened in.
+func (db *DB) Dir() string { return db.dir }
+
+// dbIter implements Iterator over a Pebble iterator.
+type dbIter struct {
+	db           *DB
+	pi           *pebble.Iterator // nil for an empty range
+	lower, upper []byte
+	empty        bool
+	valid        bool
+	err          error // sticky
+	closed       bool
+}
+
+// check records the outcome of a positioning call.
+func (it *dbIter) check(ok bool) bool {
+	if !ok {
+		if err := it.pi.Error(); err != nil && it.err == nil {
+			it.err = storageErr("iterate", err)
+		}
+	}
+	it.valid = ok
+	return ok
+}
+
+// usable reports whether a positioning call may touch the Pebble iterator.
+func (it *dbIter) usable() bool {
+	if it.closed {
+		panic("state: use of closed Iterator")
+	}
+	if it.err == nil && it.db.closed.Load() {
+		it.err = ErrClosed
+	}
+	if it.err != nil || it.empty {
+		it.valid = false
+		return false
+	}
+	return true
+}
+
+func (it *dbIter) First() bool {
+	if !it.usable() {
+		return false
+	}
+	return it.check(it.pi.First())
+}
+
+func (it *dbIter) Next() bool {
+	if !it.valid || !it.usable() {
+		it.valid = false
+		return false
+	}
+	return it.check(it.pi.Next())
+}
+
+func (it *dbIter) SeekGE(key []byte) bool {
+	if !it.usable() {
+		return false
+	}
+	if len(key) == 0 {
+		// The empty key is the smallest key: same as First (and Pebble's
+		// invariant checks dislike seeking to a non-nil empty key).
+		return it.check(it.pi.First())
+	}
+	// Pebble clamps a seek key below the lower bound to the lower bound.
+	return it.check(it.pi.SeekGE(key))
+}
+
+func (it *dbIter) Valid() bool { return it.valid }
+
+func (it *dbIter) Key() []byte {
+	if !it.valid {
+		return nil
+	}
+	return it.pi.Key()
+}
+
+func (it *dbIter) Value() []byte {
+	if !it.valid {
+		return nil
+	}
+	v, err := it.pi.ValueAndErr()
+	if err != nil {
+		if it.err == nil {
+			it.err = storageErr("read value", err)
+		}
+		it.valid = false
+		return nil
+	}
+	return v
+}
+
+func (it *dbIter) Close() error {
+	if it.closed {
+		return nil
+	}
+	it.closed = true
+	it.valid = false
+	err := it.err
+	if errors.Is(err, ErrClosed) {
+		// The store was closed underneath us and released the Pebble
+		// iterator's resources; do not touch it.
+		return err
+	}
+	it.db.openIters.Add(-1)
+	if it.pi != nil && !it.db.closed.Load() {
+		if cerr := it.pi.Close(); cerr != nil && err == nil {
+			err = storageErr("close iterator", cerr)
+		}
+	}
+	return err
+}
+
+// dbBatch implements Batch over a Pebble batch.
+type dbBatch struct {
+	db  *DB
+	b   *pebble.Batch // nil once finished
+	err error         // first error from adding an operation
+}
+
+func (b *dbBatch) live() *pebble.Batch {
+	if b.b == nil {
+		panic("state: use of a Batch after Commit or Close")
+	}
+	return b.b
+}
+
+func (b *dbBatch) note(err error) {
+	if err != nil && b.err == nil {
+		b.err = storageErr("batch", err)
+	}
+}
+
+func (b *dbBatch) Set(key, value []byte) {
+	b.note(b.live().Set(key, value, nil))
+}
+
+func (b *dbBatch) Delete(key []byte) {
+	b.note(b.live().Delete(key, nil))
+}
+
+func (b *dbBatch) DeleteRange(start, end []byte) {
+	pb := b.live()
+	if end == nil {
+		if b.err == nil {
+			b.err = errors.New("state: DeleteRange with a nil (unbounded) end on a whole DB; use a Prefixed namespace")
+		}
+		return
+	}
+	if start == nil {
+		start = []byte{}
+	}
+	if bytes.Compare(start, end) >= 0 {
+		return
+	}
+	b.note(pb.DeleteRange(start, end, nil))
+}
+
+func (b *dbBatch) Len() int {
+	return int(b.live().Count())
+}
+
+func (b *dbBatch) Commit(sync bool) error {
+	pb := b.live()
+	b.b = nil
+	defer pb.Close()
+	if b.err != nil {
+		return b.err
+	}
+	db := b.db
+	if err := db.acquire(); err != nil {
+		return err
+	}
+	defer db.mu.RUnlock()
+	if f := db.failed.Load(); f != nil {
+		return *f
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := commitPebble(pb, wo); err != nil {
+		err = storageErr("commit", err)
+		db.fail(err)
+		return err
+	}
+	return nil
+}
+
+// commitPebble commits pb, turning Pebble's fatal commit error back into an
+// error. Any other panic propagates.
+func commitPebble(pb *pebble.Batch, wo *pebble.WriteOptions) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fe, ok := r.(*fatalError)
+			if !ok || !fe.commit {
+				panic(r)
+			}
+			err = fe
+		}
+	}()
+	return pb.Commit(wo)
+}
+
+func (b *dbBatch) Close() {
+	if b.b != nil {
+		_ = b.b.Close()
+		b.b = nil
+	}
+}

@@ -1,0 +1,79 @@
+package state
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// walGuardFS wraps a file system and reports every failed write or sync of
+// a write-ahead log file (Pebble names them *.log) to onErr, before Pebble
+// itself sees the error.
+type walGuardFS struct {
+	vfs.FS
+	onErr func(error)
+}
+
+func isWAL(name string) bool { return strings.HasSuffix(name, ".log") }
+
+func (fs *walGuardFS) guard(name string, f vfs.File, err error) (vfs.File, error) {
+	if !isWAL(name) {
+		return f, err
+	}
+	if err != nil {
+		fs.onErr(fmt.Errorf("create %s: %w", name, err))
+		return f, err
+	}
+	return &walGuardFile{File: f, name: name, onErr: fs.onErr}, nil
+}
+
+func (fs *walGuardFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.Create(name, category)
+	return fs.guard(name, f, err)
+}
+
+func (fs *walGuardFS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.ReuseForWrite(oldname, newname, category)
+	return fs.guard(newname, f, err)
+}
+
+func (fs *walGuardFS) OpenReadWrite(name string, category vfs.DiskWriteCategory, opts ...vfs.OpenOption) (vfs.File, error) {
+	f, err := fs.FS.OpenReadWrite(name, category, opts...)
+	return fs.guard(name, f, err)
+}
+
+func (fs *walGuardFS) Unwrap() vfs.FS { return fs.FS }
+
+// walGuardFile reports failed writes and syncs of one log file.
+type walGuardFile struct {
+	vfs.File
+	name  string
+	onErr func(error)
+}
+
+func (f *walGuardFile) check(op string, err error) error {
+	if err != nil {
+		f.onErr(fmt.Errorf("%s %s: %w", op, f.name, err))
+	}
+	return err
+}
+
+func (f *walGuardFile) Write(p []byte) (int, error) {
+	n, err := f.File.Write(p)
+	return n, f.check("write", err)
+}
+
+func (f *walGuardFile) WriteAt(p []byte, off int64) (int, error) {
+	n, err := f.File.WriteAt(p, off)
+	return n, f.check("write", err)
+}
+
+func (f *walGuardFile) Sync() error { return f.check("sync", f.File.Sync()) }
+
+func (f *walGuardFile) SyncData() error { return f.check("sync", f.File.SyncData()) }
+
+func (f *walGuardFile) SyncTo(length int64) (bool, error) {
+	full, err := f.File.SyncTo(length)
+	return full, f.check("sync", err)
+}
