@@ -76,7 +76,7 @@ type Engine struct {
 	closed    bool
 	// partitioner spreads keyless INSERT VALUES rows.
 	partitioner broker.Partitioner
-	replaying bool
+	replaying   bool
 }
 
 // Open opens (or creates) the data directory, recovers the log and the

@@ -40,12 +40,12 @@ type SourceInfo struct {
 
 // QueryInfo is one row of SHOW QUERIES.
 type QueryInfo struct {
-	ID        string
-	QueryType string // PERSISTENT
-	State     string
-	Error     string
-	SQL       string
-	Sinks     []string
+	ID         string
+	QueryType  string // PERSISTENT
+	State      string
+	Error      string
+	SQL        string
+	Sinks      []string
 	SinkTopics []string
 }
 
@@ -65,21 +65,21 @@ type FieldInfo struct {
 
 // SourceDescription is DESCRIBE's answer.
 type SourceDescription struct {
-	Name            string
-	Type            string
-	Topic           string
-	KeyFormat       string
-	ValueFormat     string
-	Partitions      int32
-	Windowed        bool
-	WindowType      string
-	Timestamp       string
-	Statement       string
-	Fields          []FieldInfo
-	ReadQueries     []string
-	WriteQueries    []string
-	Extended        bool
-	Statistics      map[string]int64
+	Name         string
+	Type         string
+	Topic        string
+	KeyFormat    string
+	ValueFormat  string
+	Partitions   int32
+	Windowed     bool
+	WindowType   string
+	Timestamp    string
+	Statement    string
+	Fields       []FieldInfo
+	ReadQueries  []string
+	WriteQueries []string
+	Extended     bool
+	Statistics   map[string]int64
 }
 
 // QueryDescription is EXPLAIN <query id>'s answer.

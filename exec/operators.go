@@ -19,7 +19,7 @@ type event struct {
 	partition int32
 	offset    int64
 	// window bounds, for rows that belong to a window.
-	windowed    bool
+	windowed     bool
 	wstart, wend int64
 }
 

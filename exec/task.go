@@ -10,8 +10,8 @@ import (
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/planner"
-	"github.com/ksqlgo/ksql/state"
 	"github.com/ksqlgo/ksql/sql/types"
+	"github.com/ksqlgo/ksql/state"
 )
 
 // Runtime is what running queries share: the log, the state store and
@@ -134,8 +134,8 @@ type Task struct {
 		reset()
 	}
 
-	meta      taskMeta // last committed
-	pos       int64
+	meta       taskMeta // last committed
+	pos        int64
 	streamTime int64
 
 	pending    map[broker.TopicPartition][]broker.Record

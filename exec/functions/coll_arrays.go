@@ -11,7 +11,6 @@ package functions
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/ksqlgo/ksql/planner"
@@ -41,14 +40,15 @@ func collArrayElem(t *types.Type) (elem *types.Type, ok bool) {
 
 // collArrayFn builds a Resolve for a function of n leading ARRAY<T>
 // arguments (all unified to one T), followed by extra fixed-type
-// parameters. ret computes the return type from T.
-func collArrayFn(name string, nArrays int, extra []*types.Type, nullSafe bool, sig string,
+// parameters, of which the first minExtra are required. ret computes the
+// return type from T.
+func collArrayFn(name string, nArrays int, extra []*types.Type, minExtra int, nullSafe bool, sig string,
 	ret func(elem *types.Type) (*types.Type, error), eval ScalarFn) genericResolve {
 	return func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error) {
 		fail := func() (*ScalarImpl, *types.Type, []*types.Type, error) {
 			return nil, nil, nil, collNoMatch(name, args, sig)
 		}
-		if collHasLambda(args) || len(args) < nArrays || len(args) > nArrays+len(extra) {
+		if collHasLambda(args) || len(args) < nArrays+minExtra || len(args) > nArrays+len(extra) {
 			return fail()
 		}
 		var elem *types.Type
@@ -109,7 +109,7 @@ func registerCollArrays(r *Registry) {
 	arrayOfElem := func(e *types.Type) (*types.Type, error) { return types.ArrayOf(e), nil }
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_CONCAT", Description: "Concatenates two arrays; a NULL array counts as empty, NULL if both are NULL.",
-		Resolve: collArrayFn("ARRAY_CONCAT", 2, nil, true, "ARRAY_CONCAT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
+		Resolve: collArrayFn("ARRAY_CONCAT", 2, nil, 0, true, "ARRAY_CONCAT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				if a[0] == nil && a[1] == nil {
 					return nil, nil
@@ -133,7 +133,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_DISTINCT", Description: "The distinct values of an array (including NULL), in order of first occurrence.",
-		Resolve: collArrayFn("ARRAY_DISTINCT", 1, nil, false, "ARRAY_DISTINCT(ARRAY<T>)", arrayOfElem,
+		Resolve: collArrayFn("ARRAY_DISTINCT", 1, nil, 0, false, "ARRAY_DISTINCT(ARRAY<T>)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				arr := a[0].([]types.Value)
 				set := newCollValueSet(len(arr))
@@ -147,7 +147,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_EXCEPT", Description: "The distinct values of the first array that are not in the second.",
-		Resolve: collArrayFn("ARRAY_EXCEPT", 2, nil, false, "ARRAY_EXCEPT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
+		Resolve: collArrayFn("ARRAY_EXCEPT", 2, nil, 0, false, "ARRAY_EXCEPT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				l, rr := a[0].([]types.Value), a[1].([]types.Value)
 				right := newCollValueSet(len(rr))
@@ -165,7 +165,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_INTERSECT", Description: "The distinct values present in both arrays, in the order of the first.",
-		Resolve: collArrayFn("ARRAY_INTERSECT", 2, nil, false, "ARRAY_INTERSECT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
+		Resolve: collArrayFn("ARRAY_INTERSECT", 2, nil, 0, false, "ARRAY_INTERSECT(ARRAY<T>, ARRAY<T>)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				l, rr := a[0].([]types.Value), a[1].([]types.Value)
 				right := newCollValueSet(len(rr))
@@ -183,7 +183,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_UNION", Description: "The distinct values of both arrays.",
-		Resolve: collArrayFn("ARRAY_UNION", 2, nil, false, "ARRAY_UNION(ARRAY<T>, ARRAY<T>)", arrayOfElem,
+		Resolve: collArrayFn("ARRAY_UNION", 2, nil, 0, false, "ARRAY_UNION(ARRAY<T>, ARRAY<T>)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				l, rr := a[0].([]types.Value), a[1].([]types.Value)
 				seen := newCollValueSet(len(l) + len(rr))
@@ -199,7 +199,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_JOIN", Description: "Joins the elements of an array of primitives into a string with a delimiter (default ',').",
-		Resolve: collArrayFn("ARRAY_JOIN", 1, []*types.Type{types.StringType}, true, "ARRAY_JOIN(ARRAY<T>)\nARRAY_JOIN(ARRAY<T>, STRING)",
+		Resolve: collArrayFn("ARRAY_JOIN", 1, []*types.Type{types.StringType}, 0, true, "ARRAY_JOIN(ARRAY<T>)\nARRAY_JOIN(ARRAY<T>, STRING)",
 			func(*types.Type) (*types.Type, error) { return types.StringType, nil },
 			func(a []types.Value) (types.Value, error) {
 				if a[0] == nil {
@@ -244,7 +244,7 @@ func registerCollArrays(r *Registry) {
 		}
 		isMax := isMax
 		r.AddScalar(&ScalarDef{Name: name, Description: "The " + strings.ToLower(name[6:]) + "imum non-NULL value of an array of primitives; NULL if there is none.",
-			Resolve: collArrayFn(name, 1, nil, false, name+"(ARRAY<T>)",
+			Resolve: collArrayFn(name, 1, nil, 0, false, name+"(ARRAY<T>)",
 				func(e *types.Type) (*types.Type, error) {
 					if !collComparable(e) {
 						return nil, fmt.Errorf("Function '%s' does not accept parameters (ARRAY<%s>): its elements must be of a primitive type.", strings.ToLower(name), e)
@@ -286,7 +286,7 @@ func registerCollArrays(r *Registry) {
 			})})
 
 	r.AddScalar(&ScalarDef{Name: "ARRAY_SORT", Description: "Sorts an array of primitives, ascending by default or in the given direction ('ASC', 'DESC'); NULLs last.",
-		Resolve: collArrayFn("ARRAY_SORT", 1, []*types.Type{types.StringType}, false, "ARRAY_SORT(ARRAY<T>)\nARRAY_SORT(ARRAY<T>, STRING)",
+		Resolve: collArrayFn("ARRAY_SORT", 1, []*types.Type{types.StringType}, 0, false, "ARRAY_SORT(ARRAY<T>)\nARRAY_SORT(ARRAY<T>, STRING)",
 			func(e *types.Type) (*types.Type, error) {
 				if !collComparable(e) {
 					return nil, fmt.Errorf("Function 'array_sort' does not accept parameters (ARRAY<%s>): its elements must be of a primitive type.", e)
@@ -321,13 +321,10 @@ func registerCollArrays(r *Registry) {
 
 	integer := types.IntegerType
 	r.AddScalar(&ScalarDef{Name: "SLICE", Description: "The elements of an array from a 1-based start to an end position (inclusive); NULL positions mean the array's bounds; NULL if out of range.",
-		Resolve: collArrayFn("SLICE", 1, []*types.Type{integer, integer}, true, "SLICE(ARRAY<T>, INTEGER, INTEGER)", arrayOfElem,
+		Resolve: collArrayFn("SLICE", 1, []*types.Type{integer, integer}, 2, true, "SLICE(ARRAY<T>, INTEGER, INTEGER)", arrayOfElem,
 			func(a []types.Value) (types.Value, error) {
 				if a[0] == nil {
 					return nil, nil
-				}
-				if len(a) != 3 {
-					return nil, fmt.Errorf("SLICE expects 3 arguments")
 				}
 				arr := a[0].([]types.Value)
 				start, end := int64(0), int64(len(arr))
@@ -361,9 +358,12 @@ func registerCollArrays(r *Registry) {
 		if diff > 0 && step < 0 || diff < 0 && step > 0 {
 			return nil, fmt.Errorf("GENERATE_SERIES step has wrong sign")
 		}
-		size := 1 + int64(diff/step)
+		size := int64(1 + diff/step)
 		if size > collMaxSeries {
 			return nil, fmt.Errorf("GENERATE_SERIES would return %d values, more than the limit of %d", size, collMaxSeries)
+		}
+		if size < 0 {
+			return nil, fmt.Errorf("Illegal Capacity: %d", size)
 		}
 		out := make([]types.Value, 0, size)
 		for v, i := start, int64(0); i < size; i, v = i+1, v+step {
@@ -388,7 +388,7 @@ func registerCollArrays(r *Registry) {
 		if diff > 0 && step < 0 || diff < 0 && step > 0 {
 			return nil, fmt.Errorf("GENERATE_SERIES step has wrong sign")
 		}
-		size := 1 + int64(int32(diff/step))
+		size := int64(1 + int32(diff/step))
 		if size > collMaxSeries {
 			return nil, fmt.Errorf("GENERATE_SERIES would return %d values, more than the limit of %d", size, collMaxSeries)
 		}
@@ -435,6 +435,3 @@ func registerCollArrays(r *Registry) {
 		}},
 	}})
 }
-
-// collFormatIndex renders an index for error messages.
-func collFormatIndex(i int) string { return strconv.Itoa(i) }

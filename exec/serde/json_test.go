@@ -354,7 +354,7 @@ func TestJSONEncode(t *testing.T) {
 		// doubles as Jackson writes them (Double.toString)
 		{name: "DOUBLE whole", cols: cols(col("V", dblT)), vals: row(1.0), want: `{"V":1.0}`},
 		{name: "DOUBLE zero", cols: cols(col("V", dblT)), vals: row(0.0), want: `{"V":0.0}`},
-		{name: "DOUBLE negative zero", cols: cols(col("V", dblT)), vals: row(math.Copysign(0, -1)), want: `{"V":-0.0}`},
+		{name: "DOUBLE negative zero", cols: cols(col("V", dblT)), vals: row(math.Copysign(0, -1)), want: `{"V":-0.0}`, back: row(0.0)},
 		{name: "DOUBLE large", cols: cols(col("V", dblT)), vals: row(1e10), want: `{"V":1.0E10}`},
 		{name: "DOUBLE 1e7", cols: cols(col("V", dblT)), vals: row(12345678.9), want: `{"V":1.23456789E7}`},
 		{name: "DOUBLE small", cols: cols(col("V", dblT)), vals: row(0.00001), want: `{"V":1.0E-5}`},

@@ -109,11 +109,11 @@ type ColumnConstraint int
 
 // Column constraints.
 const (
-	NoConstraint ColumnConstraint = iota
-	KeyConstraint                 // KEY (streams)
-	PrimaryKeyConstraint          // PRIMARY KEY (tables)
-	HeadersConstraint             // HEADERS: all headers as ARRAY<STRUCT<KEY STRING, VALUE BYTES>>
-	HeaderConstraint              // HEADER('name'): one header's bytes
+	NoConstraint         ColumnConstraint = iota
+	KeyConstraint                         // KEY (streams)
+	PrimaryKeyConstraint                  // PRIMARY KEY (tables)
+	HeadersConstraint                     // HEADERS: all headers as ARRAY<STRUCT<KEY STRING, VALUE BYTES>>
+	HeaderConstraint                      // HEADER('name'): one header's bytes
 )
 
 // TableElement is one column definition of CREATE STREAM/TABLE.
