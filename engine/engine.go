@@ -314,3 +314,30 @@ func (e *Engine) closeStores() error {
 	err2 := e.log.Close()
 	return errors.Join(err1, err2)
 }
+
+// QueryLag is the processing lag of one persistent query.
+type QueryLag struct {
+	QueryID string
+	// Records is the number of input records not yet committed as
+	// processed, summed over the query's tasks.
+	Records int64
+	Tasks   []exec.TaskLag
+}
+
+// Lag reports every persistent query's lag.
+func (e *Engine) Lag() []QueryLag {
+	e.mu.Lock()
+	qs := e.sortedQueries()
+	e.mu.Unlock()
+	out := make([]QueryLag, 0, len(qs))
+	for _, q := range qs {
+		ql := QueryLag{QueryID: q.ID, Tasks: q.Lag()}
+		for _, t := range ql.Tasks {
+			if t.End > t.Committed {
+				ql.Records += t.End - t.Committed
+			}
+		}
+		out = append(out, ql)
+	}
+	return out
+}

@@ -16,8 +16,9 @@ type ServerConfig struct {
 	DataDir     string
 	QueriesFile string
 	Properties  map[string]string
-	// Ready, if set, is called once the engine is serving.
-	Ready func(*Engine)
+	// Ready, if set, is called once the engine is serving; what it
+	// returns (if not nil) is called at shutdown, before the engine closes.
+	Ready func(*Engine) func()
 }
 
 // ReadProperties reads a Java-style properties file: key=value lines,
@@ -77,7 +78,9 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 		logf("ksql engine running on the embedded log in %s", cfg.DataDir)
 	}
 	if cfg.Ready != nil {
-		cfg.Ready(eng)
+		if stop := cfg.Ready(eng); stop != nil {
+			defer stop()
+		}
 	}
 	<-ctx.Done()
 	return nil

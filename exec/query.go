@@ -116,6 +116,7 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 		}
 	}
 	t.pos, t.streamTime = t.meta.position, t.meta.streamTime
+	t.committed.Store(t.meta.position)
 	t.lastCommit = q.rt.now()
 	return t, nil
 }
@@ -379,4 +380,29 @@ func Validate(plan *planner.QueryPlan) error {
 		}
 	}
 	return nil
+}
+
+// TaskLag is how far one task is behind its input.
+type TaskLag struct {
+	Stage     int
+	Topic     string
+	Partition int32
+	// Committed is the next input offset the task will process after its
+	// last commit; End is the input's last stable offset.
+	Committed int64
+	End       int64
+}
+
+// Lag reports, per task, the committed position against the input's end.
+// Safe to call while the query runs.
+func (q *Query) Lag() []TaskLag {
+	out := make([]TaskLag, 0, len(q.tasks))
+	for _, t := range q.tasks {
+		l := TaskLag{Stage: t.stage, Topic: t.input.Name, Partition: t.partition, Committed: t.committed.Load()}
+		if off, err := q.rt.Log.Offsets(t.input.Name, t.partition); err == nil {
+			l.End = off.Stable
+		}
+		out = append(out, l)
+	}
+	return out
 }

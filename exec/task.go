@@ -143,6 +143,8 @@ type Task struct {
 	batch      state.Batch
 	dirty      bool // uncommitted progress exists
 	lastCommit time.Time
+	// committed mirrors meta.position for readers on other goroutines.
+	committed atomic.Int64
 }
 
 func (t *Task) String() string { return t.producer }
@@ -281,6 +283,7 @@ func (t *Task) commit(ctx context.Context) error {
 	}
 	t.batch = nil
 	t.meta = meta
+	t.committed.Store(meta.position)
 	if appended {
 		if err := t.rt.Log.EndTxn(ctx, txn, true); err != nil {
 			// The state commit recorded the sequence: the transaction is

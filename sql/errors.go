@@ -175,8 +175,10 @@ func lineAt(src string, offset int) string {
 	return strings.TrimSuffix(src[start:end], "\r")
 }
 
-// quoteTok renders token text for a message the way ANTLR does: 'text'.
+// quoteTok renders token text for a message the way ANTLR does: 'text',
+// with line breaks and tabs escaped.
 func quoteTok(s string) string {
+	s = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
 	if len(s) > 40 {
 		cut := 40
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

@@ -12,7 +12,13 @@ import (
 
 // Parse parses a text of zero or more statements, each terminated by ';'.
 // A ${name} variable reference is an error unless an earlier DEFINE in the
-// same text defines it. On failure it returns an ErrorList.
+// same text defines it. On failure it returns an ErrorList, which holds the
+// errors of up to 10 statements: after an error the parser resumes at the
+// next ';'.
+//
+// Each statement's Text() is its source from its first token through its
+// ';', with ${name} references replaced by their values (so that it can be
+// run again without the variables).
 func Parse(text string) ([]ast.Statement, error) {
 	return ParseWithTypes(text, nil, nil)
 }
@@ -124,7 +130,7 @@ func (p *parser) statements() ([]ast.Statement, error) {
 			continue
 		}
 		errs = append(errs, p.err)
-		if len(errs) >= maxErrors || !p.recover(semiOK, semi) {
+		if len(errs) >= maxErrors || !p.skipStatement(semiOK, semi) {
 			break
 		}
 	}
@@ -145,9 +151,9 @@ func (p *parser) restartAfter(semi token) {
 	p.lex.reset(next)
 }
 
-// recover clears the error and skips past the next ';'. It reports false
-// when nothing is left to parse.
-func (p *parser) recover(semiDone bool, semi token) bool {
+// skipStatement clears the error and skips past the next ';'. It reports
+// false when nothing is left to parse.
+func (p *parser) skipStatement(semiDone bool, semi token) bool {
 	p.err = nil
 	if semiDone {
 		p.restartAfter(semi)
@@ -554,18 +560,23 @@ func (p *parser) sourceKind() ast.SourceKind {
 	return ast.Stream
 }
 
+// ifNotExists consumes IF NOT EXISTS. IF is not reserved: followed by
+// anything but NOT it is a name.
 func (p *parser) ifNotExists() bool {
-	if p.acceptKw("IF") {
-		p.expectKw("NOT")
+	if p.isKw("IF") && p.isKwAt(1, "NOT") {
+		p.advance()
+		p.advance()
 		p.expectKw("EXISTS")
 		return true
 	}
 	return false
 }
 
+// ifExists consumes IF EXISTS; followed by anything else, IF is a name.
 func (p *parser) ifExists() bool {
-	if p.acceptKw("IF") {
-		p.expectKw("EXISTS")
+	if p.isKw("IF") && p.isKwAt(1, "EXISTS") {
+		p.advance()
+		p.advance()
 		return true
 	}
 	return false

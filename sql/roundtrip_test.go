@@ -19,6 +19,8 @@ import (
 //     a DECIMAL;
 //   - a DECIMAL literal of scale 0 ("1.") is printed as an integer;
 //   - a unary minus applied to a unary minus is printed "--", a comment;
+//   - a unary minus or plus is not parenthesised as the base of -> or [...],
+//     so "(-a)[1]" reads back as "-(a[1])";
 //   - struct field names in a CAST's type and lambda parameters are printed
 //     without quotes, so names that need quoting change.
 func formatterGap(e ast.Expr) string {
@@ -35,6 +37,14 @@ func formatterGap(e ast.Expr) string {
 		case *ast.Unary:
 			if in, ok := x.X.(*ast.Unary); ok && x.Op == ast.OpNeg && in.Op == ast.OpNeg {
 				gap = "double unary minus"
+			}
+		case *ast.Dereference:
+			if _, ok := x.Base.(*ast.Unary); ok {
+				gap = "unary expression as the base of ->"
+			}
+		case *ast.Subscript:
+			if _, ok := x.Base.(*ast.Unary); ok {
+				gap = "unary expression as the base of [...]"
 			}
 		case *ast.Cast:
 			if typeNeedsQuotes(x.To) {

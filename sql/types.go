@@ -58,6 +58,10 @@ func (p *parser) baseType() *types.Type {
 		val := p.typ()
 		p.expectOp(">")
 		return types.MapOf(key, val)
+	case p.isKw("STRUCT") && p.isOpAt(1, "<>"): // the lexer reads "<>" as not-equal
+		p.advance()
+		p.advance()
+		return types.StructOf()
 	case p.isKw("STRUCT") && p.isOpAt(1, "<"):
 		p.advance()
 		p.advance()

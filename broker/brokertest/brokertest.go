@@ -4,8 +4,8 @@
 //
 // The suite relies only on the documented contract of broker.Log. In
 // particular it does not assume how many offsets a transaction marker
-// occupies (only that markers are never returned), nor that Stable equals
-// End after a commit.
+// occupies (only that markers are never returned), nor that a fresh
+// partition starts at offset 0.
 //
 // Usage, from an implementation's tests:
 //
@@ -358,6 +358,11 @@ func testTopicNames(t *testing.T, l broker.Log) {
 	}
 	if got := len(l.Topics()); got != len(good) {
 		t.Fatalf("%d topics, want %d", got, len(good))
+	}
+	// The longest name works for data and deletion too.
+	appendRecs(t, l, good[2], 0, mk("a", 1))
+	if err := l.DeleteTopic(ctx, good[2]); err != nil {
+		t.Fatalf("DeleteTopic(249 chars): %v", err)
 	}
 }
 

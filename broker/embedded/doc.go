@@ -88,8 +88,11 @@
 // a one-offset control batch (the marker) to every partition the
 // transaction touched; markers are never returned by reads (next jumps
 // over them). Aborted batches are remembered as a sorted list of offset
-// ranges per partition, rebuilt at Open from the markers, and skipped by
-// ReadCommitted reads forever. Transactional batches without a marker at
+// ranges per partition, rebuilt at Open from the markers (index files of
+// sealed segments list their transactional batches and markers, so no
+// rescan is needed), and skipped by ReadCommitted reads forever; the list
+// costs memory per retained range of adjacent aborted batches and
+// retention prunes it. Transactional batches without a marker at
 // Open are in doubt (InDoubt) and keep holding back the stable offset
 // until their owner calls EndTxn.
 //

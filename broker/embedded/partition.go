@@ -379,6 +379,7 @@ func (p *partition) rollLocked() error {
 		return p.failed
 	}
 	p.markSynced(p.writtenGen)
+	old.modMs = p.l.opts.Now().UnixMilli() // last write, the retention fallback
 	if err := old.writeIndex(); err != nil {
 		p.logf("writing index %s: %v", old.idxPath, err)
 	}

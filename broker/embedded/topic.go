@@ -178,7 +178,9 @@ func (l *Log) removeTopicDir(t *topic) error {
 	if err := os.MkdirAll(trash, 0o755); err != nil {
 		return err
 	}
-	dst := filepath.Join(trash, fmt.Sprintf("%s.%d.%d", t.name, time.Now().UnixNano(), l.trashSeq.Add(1)))
+	// Not named after the topic: a 249-character topic name plus a suffix
+	// would exceed the file name limit.
+	dst := filepath.Join(trash, fmt.Sprintf("%d.%d", time.Now().UnixNano(), l.trashSeq.Add(1)))
 	if err := os.Rename(t.dir, dst); err != nil {
 		return err
 	}

@@ -273,8 +273,8 @@ func registerNumericScalars(r *Registry) {
 	r.AddScalar(numFloatFn("COSH", "The hyperbolic cosine of a value.", math.Cosh))
 	r.AddScalar(numFloatFn("COT", "The cotangent of a value in radians.", func(x float64) float64 { return 1.0 / math.Tan(x) }))
 	r.AddScalar(numFloatFn("DEGREES", "Converts radians to degrees.", func(x float64) float64 { return x * (180.0 / math.Pi) }))
-	r.AddScalar(numFloatFn("EXP", "Euler's number raised to the power of a value.", math.Exp))
-	r.AddScalar(numFloatFn("LN", "The natural logarithm of a value.", math.Log))
+	r.AddScalar(numFloatFn("EXP", "Euler's number raised to the power of a value.", numExp))
+	r.AddScalar(numFloatFn("LN", "The natural logarithm of a value.", numLog))
 	r.AddScalar(numFloatFn("RADIANS", "Converts degrees to radians.", func(x float64) float64 { return x * (math.Pi / 180.0) }))
 	r.AddScalar(numFloatFn("SIN", "The sine of a value in radians.", math.Sin))
 	r.AddScalar(numFloatFn("SINH", "The hyperbolic sine of a value.", math.Sinh))
@@ -282,14 +282,14 @@ func registerNumericScalars(r *Registry) {
 	r.AddScalar(numFloatFn("TAN", "The tangent of a value in radians.", math.Tan))
 	r.AddScalar(numFloatFn("TANH", "The hyperbolic tangent of a value.", math.Tanh))
 	r.AddScalar(numFloatFn2("ATAN2", "The inverse (arc) tangent of y / x, in radians.", math.Atan2))
-	r.AddScalar(numFloatFn2("POWER", "A base raised to the power of an exponent.", math.Pow))
+	r.AddScalar(numFloatFn2("POWER", "A base raised to the power of an exponent.", numPow))
 
-	logDef := numFloatFn("LOG", "The natural logarithm of a value, or its logarithm in a given base: LOG(base, value).", math.Log)
+	logDef := numFloatFn("LOG", "The natural logarithm of a value, or its logarithm in a given base: LOG(base, value).", numLog)
 	logDef.Sigs = append(logDef.Sigs, numFloatFn2("LOG", "", func(base, v float64) float64 {
 		if base <= 0 || base == 1 {
 			return math.NaN()
 		}
-		return math.Log(v) / math.Log(base)
+		return numLog(v) / numLog(base)
 	}).Sigs...)
 	r.AddScalar(logDef)
 
@@ -355,7 +355,7 @@ func numGeoDistance(lat1, lon1, lat2, lon2 float64, units string) (types.Value, 
 		}
 	}
 	toRad := func(d float64) float64 { return d * (math.Pi / 180.0) }
-	haversin := func(v float64) float64 { return math.Pow(math.Sin(v/2), 2) }
+	haversin := func(v float64) float64 { return numPow(math.Sin(v/2), 2) }
 	dLat := toRad(lat2 - lat1)
 	dLon := toRad(lon2 - lon1)
 	a := haversin(dLat) + haversin(dLon)*math.Cos(toRad(lat1))*math.Cos(toRad(lat2))

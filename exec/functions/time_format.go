@@ -436,7 +436,7 @@ func timeFormatOffset(c byte, n int, off int) string {
 			}
 			return timeOffsetString(off, true, true, false)
 		default:
-			return timeOffsetString(off, false, false, false) // +HHMM
+			return timeOffsetString(off, false, true, true) // +HHMM
 		}
 	}
 	if c == 'X' && off == 0 {

@@ -149,8 +149,8 @@ func registerTimeScalars(r *Registry) {
 				return nil, fmt.Errorf("Invalid time zone: %v", err)
 			}
 			t := time.UnixMilli(ms)
-			_, offTo := t.In(to).Zone()
-			_, offFrom := t.In(from).Zone()
+			offTo := timeLegacyOffset(a[2].(string), to, t)
+			offFrom := timeLegacyOffset(a[1].(string), from, t)
 			return types.Timestamp(ms + int64(offTo-offFrom)*1000), nil
 		}},
 	}})

@@ -62,6 +62,9 @@ func timeZoneParse(id string) (*time.Location, error) {
 			return time.FixedZone(prefix+timeOffsetID(secs), secs), nil
 		}
 	}
+	if timeJavaOnlyShortIDs[id] {
+		return nil, fmt.Errorf("Unknown time-zone ID: %s", id)
+	}
 	if !timeValidRegionID(id) {
 		return nil, fmt.Errorf("Invalid ID for region-based ZoneId, invalid format: %s", id)
 	}
@@ -70,6 +73,26 @@ func timeZoneParse(id string) (*time.Location, error) {
 		return nil, fmt.Errorf("Unknown time-zone ID: %s", id)
 	}
 	return loc, nil
+}
+
+// timeJavaOnlyShortIDs are tz database names Java does not accept as zone
+// ids (they are only in ZoneId.SHORT_IDS).
+var timeJavaOnlyShortIDs = map[string]bool{"EST": true, "MST": true, "HST": true}
+
+// timeLegacyOffset is the offset java.util.TimeZone.getTimeZone(ZoneId)
+// gives for a zone at an instant, as CONVERT_TZ computes it: ids
+// java.util.TimeZone does not know ("UTC+01:00", "UT-02:00", offsets with
+// seconds) silently become GMT.
+func timeLegacyOffset(id string, loc *time.Location, t time.Time) int {
+	if strings.HasPrefix(id, "UTC+") || strings.HasPrefix(id, "UTC-") ||
+		strings.HasPrefix(id, "UT+") || strings.HasPrefix(id, "UT-") {
+		return 0
+	}
+	_, off := t.In(loc).Zone()
+	if off%60 != 0 && (strings.HasPrefix(id, "+") || strings.HasPrefix(id, "-") || strings.HasPrefix(id, "GMT")) {
+		return 0 // offsets with seconds
+	}
+	return off
 }
 
 // timeValidRegionID checks Java's region id syntax [A-Za-z][A-Za-z0-9~/._+-]+.

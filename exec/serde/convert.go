@@ -167,8 +167,9 @@ func connectTypeName(t *types.Type) string {
 // coerceError is a JSON value that does not fit its column. The path is
 // built while the error unwinds ("$.A[0]"), as ksqlDB reports it.
 type coerceError struct {
-	msg  string
-	path string
+	msg   string
+	path  string
+	input string // the offending token, for DecodeError.Input
 }
 
 func (e *coerceError) Error() string { return e.msg + ", path: " + e.path }
@@ -1232,6 +1233,9 @@ func ValueToJSON(v types.Value, t *types.Type) any {
 		return out
 	case types.KindMap:
 		m := v.(*types.MapValue)
+		if m == nil {
+			return nil
+		}
 		out := make(map[string]any, m.Len())
 		for i, k := range m.Keys {
 			out[types.String(k)] = ValueToJSON(m.Vals[i], t.Value)
@@ -1239,6 +1243,9 @@ func ValueToJSON(v types.Value, t *types.Type) any {
 		return out
 	case types.KindStruct:
 		sv := v.(*types.StructValue)
+		if sv == nil {
+			return nil
+		}
 		out := make(map[string]any, len(t.Fields))
 		for i, f := range t.Fields {
 			var fv types.Value

@@ -96,15 +96,15 @@ func (c *delimitedCodec) Decode(data []byte, dst []types.Value) error {
 		return ErrNullRecord
 	}
 	var fbuf [16]csvField
-	fields, err := scanCSV(data, c.delim, fbuf[:0])
+	fields, count, err := scanCSV(data, c.delim, fbuf[:0], len(c.cols))
 	if err != nil {
 		return c.fail(err.Error())
 	}
-	if len(fields) == 0 {
+	if count == 0 {
 		return c.fail("No fields in record")
 	}
-	if len(fields) != len(c.cols) {
-		return c.fail("Unexpected field count, csvFields:" + strconv.Itoa(len(fields)) +
+	if count != len(c.cols) {
+		return c.fail("Unexpected field count, csvFields:" + strconv.Itoa(count) +
 			" schemaFields:" + strconv.Itoa(len(c.cols)))
 	}
 	d := &jdec{data: data} // string arena
@@ -117,9 +117,11 @@ func (c *delimitedCodec) Decode(data []byte, dst []types.Value) error {
 		if f.dq {
 			raw = bytes.ReplaceAll(raw, []byte(`""`), []byte(`"`))
 		}
+		d.pos = f.end // sizes the string arena by the input left
 		v, err := parseDelimitedValue(raw, c.cols[i].Type, d)
 		if err != nil {
-			return c.fail("Invalid value for column `" + c.cols[i].Name + "` (" + c.cols[i].Type.String() + "): " + err.Error())
+			return &DecodeError{Target: c.target, Input: snippet(raw), Msg: "Error deserializing delimited: Invalid value for column `" +
+				c.cols[i].Name + "` (" + c.cols[i].Type.String() + "): " + err.Error()}
 		}
 		dst[i] = v
 	}
@@ -336,22 +338,24 @@ var (
 )
 
 // scanCSV lexes data as Commons CSV 1.4 does and returns the fields of its
-// first record (appended to out). Later records are only checked for
-// syntax errors, which CSVParser.getRecords would raise.
-func scanCSV(data, delim []byte, out []csvField) ([]csvField, error) {
+// first record (appended to out, at most max of them) and their count.
+// Later records are only checked for syntax errors, which
+// CSVParser.getRecords would raise.
+func scanCSV(data, delim []byte, out []csvField, max int) ([]csvField, int, error) {
 	n := len(data)
 	d0 := delim[0]
 	isDelim := func(i int) bool {
 		return data[i] == d0 && (len(delim) == 1 || bytes.HasPrefix(data[i:], delim))
 	}
 	i := 0
+	count := 0
 	for record := 0; ; record++ {
 		// Empty lines between records are ignored.
 		for i < n && (data[i] == '\n' || data[i] == '\r') {
 			i++
 		}
 		if i >= n {
-			return out, nil
+			return out, count, nil
 		}
 	fields:
 		for {
@@ -362,7 +366,7 @@ func scanCSV(data, delim []byte, out []csvField) ([]csvField, error) {
 				for {
 					k := bytes.IndexByte(data[j:], '"')
 					if k < 0 {
-						return nil, errCSVEOF
+						return nil, 0, errCSVEOF
 					}
 					j += k
 					if j+1 < n && data[j+1] == '"' {
@@ -381,7 +385,7 @@ func scanCSV(data, delim []byte, out []csvField) ([]csvField, error) {
 					}
 					r, size := utf8.DecodeRune(data[i:])
 					if !javaIsWhitespace(r) {
-						return nil, errCSVBadChar
+						return nil, 0, errCSVBadChar
 					}
 					i += size
 				}
@@ -393,11 +397,14 @@ func scanCSV(data, delim []byte, out []csvField) ([]csvField, error) {
 				f.end = i
 			}
 			if record == 0 {
-				out = append(out, f)
+				if count < max {
+					out = append(out, f)
+				}
+				count++
 			}
 			switch {
 			case i >= n:
-				return out, nil
+				return out, count, nil
 			case isDelim(i):
 				i += len(delim)
 			default: // end of line: CR, LF or CRLF

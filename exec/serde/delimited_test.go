@@ -112,6 +112,20 @@ func TestDelimitedDecode(t *testing.T) {
 	})
 }
 
+func TestDelimitedErrorInput(t *testing.T) {
+	c := mustNew(t, "DELIMITED", cols(col("A", strT), col("B", intT)), Options{})
+	err := c.Decode([]byte(`x,"1""2"`), make([]types.Value, 2))
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Input != `1"2` {
+		t.Fatalf("got %v (%+v)", err, de)
+	}
+	de.Topic = "t"
+	want := "Failed to deserialize value from topic: t. Error deserializing delimited: Invalid value for column `B` (INTEGER): For input string: \"1\\\"2\""
+	if de.Error() != want {
+		t.Errorf("got  %s\nwant %s", de.Error(), want)
+	}
+}
+
 func TestDelimitedNullRecord(t *testing.T) {
 	c := mustNew(t, "DELIMITED", cols(col("A", intT)), Options{})
 	dst := []types.Value{"untouched"}

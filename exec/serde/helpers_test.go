@@ -267,6 +267,9 @@ func normalizeValue(v types.Value, t *types.Type) types.Value {
 		}
 		return out
 	case *types.MapValue:
+		if x == nil {
+			return nil
+		}
 		m := &types.MapValue{}
 		for i := range x.Keys {
 			m.Keys = append(m.Keys, x.Keys[i])
@@ -274,6 +277,9 @@ func normalizeValue(v types.Value, t *types.Type) types.Value {
 		}
 		return m
 	case *types.StructValue:
+		if x == nil {
+			return nil
+		}
 		s := &types.StructValue{Type: t, Vals: make([]types.Value, len(x.Vals))}
 		for i, e := range x.Vals {
 			s.Vals[i] = normalizeValue(e, t.Fields[i].Type)

@@ -184,6 +184,9 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 		}
 	case types.KindMap:
 		if x, ok := v.(*types.MapValue); ok {
+			if x == nil {
+				return append(b, "null"...), nil
+			}
 			if len(x.Keys) != len(x.Vals) {
 				return b, encodeErrorf("malformed map: %d keys, %d values", len(x.Keys), len(x.Vals))
 			}
@@ -210,6 +213,9 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 		}
 	case types.KindStruct:
 		if x, ok := v.(*types.StructValue); ok {
+			if x == nil {
+				return append(b, "null"...), nil
+			}
 			if len(x.Vals) != len(t.Fields) {
 				return b, encodeErrorf("struct value has %d fields, type %s has %d", len(x.Vals), t, len(t.Fields))
 			}

@@ -222,7 +222,7 @@ func TestJSONDecode(t *testing.T) {
 		{name: "STRUCT from string fails", cols: cols(col("S", structF)), in: `{"S": "x"}`,
 			wantErr: "Can't convert type. sourceType: TextNode, requiredType: STRUCT<F0 VARCHAR, F1 INT>, path: $.S"},
 		{name: "deep nesting", cols: cols(col("A", types.ArrayOf(types.ArrayOf(types.MapOf(strT, types.ArrayOf(structA)))))),
-			in: `{"A": [[{"k": [{"A": 1.5}, null]}], []]}`,
+			in:   `{"A": [[{"k": [{"A": 1.5}, null]}], []]}`,
 			want: row([]types.Value{[]types.Value{mapOf("k", []types.Value{structOf(structA, 1.5), nil})}, []types.Value{}})},
 
 		// --- unicode and escapes
@@ -235,6 +235,7 @@ func TestJSONDecode(t *testing.T) {
 		// --- document level
 		{name: "whitespace everywhere", cols: cols(col("A", intT), col("B", types.ArrayOf(intT))),
 			in: " \r\n\t{ \"A\" : 1 , \"B\" : [ 1 , 2 ] } \n", want: row(int32(1), []types.Value{int32(1), int32(2)})},
+		{name: "UTF-8 byte order mark is skipped", cols: cols(col("V", intT)), in: "\xEF\xBB\xBF{\"V\": 1}", want: row(int32(1))},
 		{name: "content after the root value is ignored", cols: cols(col("V", intT)), in: `{"V": 1} {"V": 2}`, want: row(int32(1))},
 		{name: "wrapped non-object", cols: cols(col("V", intT)), in: `5`,
 			wantErr: "Failed to deserialize value. Can't convert type. sourceType: IntNode, requiredType: STRUCT<V INT>, path: $"},
@@ -327,6 +328,23 @@ func TestJSONDecodeErrorType(t *testing.T) {
 	if de.Error() != want {
 		t.Errorf("got  %q\nwant %q", de.Error(), want)
 	}
+	if de.Input != `"x"` {
+		t.Errorf("Input = %q, want the offending token", de.Input)
+	}
+	inputs := map[string]string{
+		`{"V": true}`:                   `true`,
+		`{"V": [1, 2]}`:                 `[1, 2]}`,
+		`{"W": {"V": 1}, "V": {"a":1}}`: `{"a":1}}`,
+	}
+	for in, want := range inputs {
+		err := c.Decode([]byte(in), make([]types.Value, 1))
+		if !errors.As(err, &de) {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if want != "" && de.Input != want {
+			t.Errorf("%s: Input = %q, want %q", in, de.Input, want)
+		}
+	}
 	if err := c.Decode([]byte(`{}`), make([]types.Value, 2)); err == nil || errors.Is(err, ErrDecode) {
 		t.Errorf("wrong dst length: got %v, want a non-ErrDecode error", err)
 	}
@@ -396,6 +414,9 @@ func TestJSONEncode(t *testing.T) {
 			want: `{"FOO":{"F0":1,"f1":"x"}}`},
 		{name: "unwrapped STRUCT", cols: cols(col("FOO", structF)), opts: unwrap, vals: row(structOf(structF, nil, nil)),
 			want: `{"F0":null,"f1":null}`},
+
+		{name: "typed nil pointers are null", cols: cols(col("M", types.MapOf(strT, intT)), col("S", structF)),
+			vals: row((*types.MapValue)(nil), (*types.StructValue)(nil)), want: `{"M":null,"S":null}`, back: row(nil, nil)},
 
 		// mismatches
 		{name: "wrong Go type", cols: cols(col("V", bigT)), vals: row(int32(1)),

@@ -43,9 +43,10 @@ func (c *jsonCodec) Decode(data []byte, dst []types.Value) error {
 	if data == nil {
 		return ErrNullRecord
 	}
-	d := jdec{data: data}
+	d := jdec{data: data, pos: bomLen(data)}
 	err := c.decode(&d, dst)
-	switch err.(type) {
+	input := ""
+	switch e := err.(type) {
 	case nil:
 		return nil
 	case *coerceError:
@@ -55,12 +56,35 @@ func (c *jsonCodec) Decode(data []byte, dst []types.Value) error {
 			err = serr
 		} else {
 			err = prefixPath(err, "$")
+			input = e.input
 		}
 	case *jsonSyntaxError:
 	default:
 		return err // ErrNullRecord
 	}
-	return &DecodeError{Target: c.target, Msg: err.Error()}
+	return &DecodeError{Target: c.target, Msg: err.Error(), Input: input}
+}
+
+// bomLen is the length of a leading UTF-8 byte order mark, which Jackson
+// skips.
+func bomLen(data []byte) int {
+	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+		return 3
+	}
+	return 0
+}
+
+// annotate records the offending token data[start:d.pos] (or the start of
+// a container that was not read) in a coercion error raised at this level.
+func (d *jdec) annotate(err error, start int) error {
+	if ce, ok := err.(*coerceError); ok && ce.input == "" {
+		end := d.pos
+		if end <= start {
+			end = min(start+maxInputSnippet, len(d.data))
+		}
+		ce.input = snippet(d.data[start:end])
+	}
+	return err
 }
 
 func (c *jsonCodec) decode(d *jdec, dst []types.Value) error {
@@ -101,16 +125,17 @@ func (c *jsonCodec) decode(d *jdec, dst []types.Value) error {
 		}
 		return ErrNullRecord
 	}
+	start := d.pos
 	src, err := d.nodeName()
 	if err != nil {
 		return err
 	}
-	return &coerceError{msg: "Can't convert type. sourceType: " + src + ", requiredType: " + c.rowReq}
+	return d.annotate(&coerceError{msg: "Can't convert type. sourceType: " + src + ", requiredType: " + c.rowReq}, start)
 }
 
 // validateJSON checks the syntax of a whole document.
 func validateJSON(data []byte) error {
-	d := jdec{data: data}
+	d := jdec{data: data, pos: bomLen(data)}
 	d.skipWS()
 	if d.pos == len(data) {
 		return nil
@@ -141,6 +166,7 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 	if d.pos >= len(d.data) {
 		return nil, d.eof("expected a value")
 	}
+	start := d.pos
 	switch c := d.data[d.pos]; c {
 	case '"':
 		raw, esc, err := d.scanString()
@@ -157,7 +183,11 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 		if esc {
 			s = appendUnescaped(make([]byte, 0, len(raw)), raw)
 		}
-		return coerceText(s, p, d)
+		v, err := coerceText(s, p, d)
+		if err != nil {
+			return nil, d.annotate(err, start)
+		}
+		return v, nil
 	case '{':
 		switch p.kind {
 		case types.KindStruct:
@@ -175,7 +205,7 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 			}
 			return string(b), nil
 		}
-		return nil, invalidConversion("ObjectNode", p)
+		return nil, d.annotate(invalidConversion("ObjectNode", p), start)
 	case '[':
 		switch p.kind {
 		case types.KindArray:
@@ -187,17 +217,25 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 			}
 			return string(b), nil
 		}
-		return nil, invalidConversion("ArrayNode", p)
+		return nil, d.annotate(invalidConversion("ArrayNode", p), start)
 	case 't':
 		if err := d.literal("true"); err != nil {
 			return nil, err
 		}
-		return coerceBool(true, p)
+		v, err := coerceBool(true, p)
+		if err != nil {
+			return nil, d.annotate(err, start)
+		}
+		return v, nil
 	case 'f':
 		if err := d.literal("false"); err != nil {
 			return nil, err
 		}
-		return coerceBool(false, p)
+		v, err := coerceBool(false, p)
+		if err != nil {
+			return nil, d.annotate(err, start)
+		}
+		return v, nil
 	case 'n':
 		if err := d.literal("null"); err != nil {
 			return nil, err
@@ -215,7 +253,11 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 				// Fast path: no need for the general truncation rules.
 				return int64(intTextLowBits(text)), nil
 			}
-			return coerceNumber(text, isInt, p, d)
+			v, err := coerceNumber(text, isInt, p, d)
+			if err != nil {
+				return nil, d.annotate(err, start)
+			}
+			return v, nil
 		}
 		return nil, d.unexpected(c)
 	}

@@ -90,10 +90,17 @@ func newConfigError(kind error, format string, args ...any) error {
 // Can't convert type. sourceType: TextNode, requiredType: INTEGER, path: $.V".
 // The codec does not know the topic; the caller may set Topic before
 // logging the error.
+//
+// Like ksqlDB, the message names the column (the JSON path or the DELIMITED
+// column) but keeps record data out, except where ksqlDB itself quotes it
+// (Java's "For input string" messages). Input holds the offending JSON token
+// or field text (at most 64 bytes) for callers that log record contents,
+// as ksqlDB does when ksql.logging.processing.rows.include is set.
 type DecodeError struct {
 	Target string // "key" or "value"
 	Topic  string // optional, filled in by the caller
 	Msg    string // the format-specific detail
+	Input  string // the offending token or field, when known (not in Error())
 }
 
 func (e *DecodeError) Error() string {
@@ -111,6 +118,16 @@ func (e *DecodeError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrDecode) hold.
 func (e *DecodeError) Unwrap() error { return ErrDecode }
+
+// maxInputSnippet bounds DecodeError.Input.
+const maxInputSnippet = 64
+
+func snippet(b []byte) string {
+	if len(b) > maxInputSnippet {
+		b = b[:maxInputSnippet]
+	}
+	return string(toValidUTF8(nil, b))
+}
 
 func target(isKey bool) string {
 	if isKey {
