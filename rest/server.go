@@ -42,7 +42,9 @@ func NewHandler(eng *engine.Engine, opts Options) http.Handler {
 	}
 	s := &Server{eng: eng, opts: opts}
 	r := chi.NewRouter()
-	r.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/info", http.StatusTemporaryRedirect) })
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/info", http.StatusTemporaryRedirect)
+	})
 	r.Get("/info", s.info)
 	r.Get("/healthcheck", s.health)
 	r.Post("/ksql", s.ksql)
