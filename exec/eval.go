@@ -9,7 +9,6 @@ import (
 
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
-	"github.com/ksqlgo/ksql/sql/ast"
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
@@ -398,16 +397,16 @@ func operands(c *evalCtx, l, r evalFn) (types.Value, types.Value, error) {
 	return a, b, err
 }
 
-func arithInt32(op ast.BinaryOp, a, b int64) (types.Value, error) {
+func arithInt32(op planner.BinaryOp, a, b int64) (types.Value, error) {
 	x, y := int32(a), int32(b)
 	switch op {
-	case ast.OpAdd:
+	case planner.OpAdd:
 		return x + y, nil
-	case ast.OpSub:
+	case planner.OpSub:
 		return x - y, nil
-	case ast.OpMul:
+	case planner.OpMul:
 		return x * y, nil
-	case ast.OpDiv:
+	case planner.OpDiv:
 		if y == 0 {
 			return nil, errDivideByZero
 		}
@@ -415,7 +414,7 @@ func arithInt32(op ast.BinaryOp, a, b int64) (types.Value, error) {
 			return x, nil
 		}
 		return x / y, nil
-	case ast.OpMod:
+	case planner.OpMod:
 		if y == 0 {
 			return nil, errDivideByZero
 		}
@@ -427,15 +426,15 @@ func arithInt32(op ast.BinaryOp, a, b int64) (types.Value, error) {
 	return nil, fmt.Errorf("bad operator %s", op)
 }
 
-func arithInt64(op ast.BinaryOp, x, y int64) (types.Value, error) {
+func arithInt64(op planner.BinaryOp, x, y int64) (types.Value, error) {
 	switch op {
-	case ast.OpAdd:
+	case planner.OpAdd:
 		return x + y, nil
-	case ast.OpSub:
+	case planner.OpSub:
 		return x - y, nil
-	case ast.OpMul:
+	case planner.OpMul:
 		return x * y, nil
-	case ast.OpDiv:
+	case planner.OpDiv:
 		if y == 0 {
 			return nil, errDivideByZero
 		}
@@ -443,7 +442,7 @@ func arithInt64(op ast.BinaryOp, x, y int64) (types.Value, error) {
 			return x, nil
 		}
 		return x / y, nil
-	case ast.OpMod:
+	case planner.OpMod:
 		if y == 0 {
 			return nil, errDivideByZero
 		}
@@ -455,33 +454,33 @@ func arithInt64(op ast.BinaryOp, x, y int64) (types.Value, error) {
 	return nil, fmt.Errorf("bad operator %s", op)
 }
 
-func arithFloat(op ast.BinaryOp, x, y float64) types.Value {
+func arithFloat(op planner.BinaryOp, x, y float64) types.Value {
 	switch op {
-	case ast.OpAdd:
+	case planner.OpAdd:
 		return x + y
-	case ast.OpSub:
+	case planner.OpSub:
 		return x - y
-	case ast.OpMul:
+	case planner.OpMul:
 		return x * y
-	case ast.OpDiv:
+	case planner.OpDiv:
 		return x / y
 	}
 	return math.Mod(x, y)
 }
 
-func arithDec(op ast.BinaryOp, a, b types.Dec, t *types.Type) (types.Value, error) {
+func arithDec(op planner.BinaryOp, a, b types.Dec, t *types.Type) (types.Value, error) {
 	var r types.Dec
 	var err error
 	switch op {
-	case ast.OpAdd:
+	case planner.OpAdd:
 		r = a.Add(b)
-	case ast.OpSub:
+	case planner.OpSub:
 		r = a.Sub(b)
-	case ast.OpMul:
+	case planner.OpMul:
 		r = a.Mul(b)
-	case ast.OpDiv:
+	case planner.OpDiv:
 		r, err = a.Div(b, t.Scale)
-	case ast.OpMod:
+	case planner.OpMod:
 		r, err = a.Rem(b)
 	}
 	if err != nil {
@@ -509,9 +508,9 @@ func compileCompare(x *planner.Compare) (evalFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if op == ast.OpIsDistinctFrom || op == ast.OpIsNotDistinctFrom {
+		if op == planner.OpIsDistinctFrom || op == planner.OpIsNotDistinctFrom {
 			same := (a == nil && b == nil) || (a != nil && b != nil && types.Compare(a, b) == 0)
-			return same == (op == ast.OpIsNotDistinctFrom), nil
+			return same == (op == planner.OpIsNotDistinctFrom), nil
 		}
 		if a == nil || b == nil {
 			return nil, nil
@@ -526,15 +525,15 @@ func compileCompare(x *planner.Compare) (evalFn, error) {
 		}
 		cmp := types.Compare(a, b)
 		switch op {
-		case ast.OpEq:
+		case planner.OpEq:
 			return cmp == 0, nil
-		case ast.OpNe:
+		case planner.OpNe:
 			return cmp != 0, nil
-		case ast.OpLt:
+		case planner.OpLt:
 			return cmp < 0, nil
-		case ast.OpLe:
+		case planner.OpLe:
 			return cmp <= 0, nil
-		case ast.OpGt:
+		case planner.OpGt:
 			return cmp > 0, nil
 		}
 		return cmp >= 0, nil

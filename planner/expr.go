@@ -365,3 +365,24 @@ func ColumnsUsed(e Expr) []int {
 	})
 	return out
 }
+
+// Operators of bound expressions. They are the AST's values under the
+// planner's names, so that exec reads plans without importing the AST.
+type BinaryOp = ast.BinaryOp
+
+// The binary operators of bound expressions.
+const (
+	OpAdd               = ast.OpAdd
+	OpSub               = ast.OpSub
+	OpMul               = ast.OpMul
+	OpDiv               = ast.OpDiv
+	OpMod               = ast.OpMod
+	OpEq                = ast.OpEq
+	OpNe                = ast.OpNe
+	OpLt                = ast.OpLt
+	OpLe                = ast.OpLe
+	OpGt                = ast.OpGt
+	OpGe                = ast.OpGe
+	OpIsDistinctFrom    = ast.OpIsDistinctFrom
+	OpIsNotDistinctFrom = ast.OpIsNotDistinctFrom
+)

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -267,5 +268,15 @@ func TestOperationsAfterClose(t *testing.T) {
 	}
 	if l.Topics() != nil || l.Groups() != nil {
 		t.Error("Topics/Groups after Close not empty")
+	}
+}
+
+func TestReadHugeLimits(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	mustCreate(t, l, "t", broker.TopicConfig{})
+	mustAppend(t, l, "t", 0, mkRecs("a", 700))
+	recs, next, err := l.Read(t.Context(), "t", 0, 0, broker.ReadOptions{MaxRecords: math.MaxInt, MaxBytes: math.MaxInt})
+	if err != nil || len(recs) != 700 || next != 700 {
+		t.Fatalf("%d records, next %d, %v", len(recs), next, err)
 	}
 }

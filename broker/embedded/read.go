@@ -87,6 +87,13 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 		p.mu.RUnlock()
 		return nil, offset, nil
 	}
+	// Clamp the limits so the size arithmetic below cannot overflow.
+	if n := st.limit - offset; int64(st.maxRecords) > n {
+		st.maxRecords = int(n)
+	}
+	if st.maxBytes > 1<<40 {
+		st.maxBytes = 1 << 40
+	}
 	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].base > offset }) - 1
 	for j := i; j < len(p.segs) && p.segs[j].base < st.limit && len(views) < maxReadSegments; j++ {
 		s := p.segs[j]
@@ -124,12 +131,12 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 		st.chunk = minChunk
 	}
 	st.skipLimit = 4*int64(st.maxBytes) + 8<<20
-	n := st.limit - offset
-	if m := int64(st.maxRecords); n > m {
+	n := st.maxRecords
+	if m := st.maxBytes/16 + 1; n > m {
 		n = m
 	}
-	if m := int64(st.maxBytes/16 + 1); n > m {
-		n = m
+	if n > 4096 {
+		n = 4096 // grow by append beyond this
 	}
 	st.recs = make([]broker.Record, 0, n)
 	bp := chunkPool.Get().(*[]byte)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ksqlgo/ksql/planner"
@@ -15,7 +16,17 @@ import (
 // apply the implicit casts it asks for, and evaluate as the engine does
 // (a non-NullSafe function yields NULL for any NULL argument).
 
-var xtReg = New()
+var (
+	xtRegOnce sync.Once
+	xtRegVal  *Registry
+)
+
+// xtReg is the registry under test (built lazily: init functions register
+// the built-ins after package variables are initialized).
+func xtReg() *Registry {
+	xtRegOnce.Do(func() { xtRegVal = New() })
+	return xtRegVal
+}
 
 // Shorthand types.
 var (
@@ -54,7 +65,7 @@ func xtArgInfos(argTypes []any) []planner.ArgInfo {
 
 // xtResolve resolves a call and returns the implementation and type.
 func xtResolve(name string, argTypes ...any) (*ScalarImpl, *types.Type, []*types.Type, error) {
-	res, err := xtReg.ResolveScalar(name, xtArgInfos(argTypes))
+	res, err := xtReg().ResolveScalar(name, xtArgInfos(argTypes))
 	if err != nil {
 		return nil, nil, nil, err
 	}
