@@ -252,7 +252,7 @@ func (e *Engine) Drain(ctx context.Context) error {
 	e.mu.Lock()
 	qs := e.sortedQueries()
 	e.mu.Unlock()
-	const maxRounds = 10000
+	const maxRounds = 1_000_000
 	for round := 0; round < maxRounds; round++ {
 		progress := false
 		for _, q := range qs {
@@ -262,7 +262,19 @@ func (e *Engine) Drain(ctx context.Context) error {
 			}
 			progress = progress || p
 		}
-		if !progress {
+		if progress {
+			continue
+		}
+		// Idle: commit, which may make output visible to later stages.
+		committed := false
+		for _, q := range qs {
+			c, err := q.Commit(ctx)
+			if err != nil {
+				return err
+			}
+			committed = committed || c
+		}
+		if !committed {
 			return nil
 		}
 	}

@@ -30,6 +30,11 @@ type aggregateOp struct {
 	cache map[string]*aggEntry
 	// dirty lists cache keys changed since the last commit.
 	dirty []string
+	// byWindow indexes cached entries by window start, so that expiring
+	// windows touches only the expired ones.
+	byWindow map[int64][]string
+	// expiredBefore is the window start below which state was deleted.
+	expiredBefore int64
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -47,7 +52,7 @@ type aggEntry struct {
 const maxAggCache = 200_000
 
 func newAggregateOp(p *planner.Aggregate, retract bool) (*aggregateOp, error) {
-	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}}
+	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}, byWindow: map[int64][]string{}}
 	if p.Window != nil && p.Window.Type == catalog.SessionWindow {
 		return nil, errors.New("SESSION windows are not supported yet")
 	}
@@ -116,6 +121,9 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 		}
 	}
 	a.cache[ck] = e
+	if a.win != nil {
+		a.byWindow[wstart] = append(a.byWindow[wstart], ck)
+	}
 	return e, ck, nil
 }
 
@@ -317,18 +325,26 @@ func (a *aggregateOp) flush(t *Task) error {
 	}
 	a.dirty = a.dirty[:0]
 	if a.win != nil && a.win.RetentionMs > 0 {
+		// Windows older than the retention are deleted: one range delete
+		// in the store (window start leads the key) and the expired
+		// buckets of the cache. Done once per window size of progress.
 		cutoff := t.streamTime - a.win.RetentionMs - a.win.SizeMs
-		if cutoff > 0 {
+		if cutoff > 0 && cutoff-a.expiredBefore >= a.win.AdvanceMs {
 			t.stateDeleteRange(a.store, binary.BigEndian.AppendUint64(nil, 0), binary.BigEndian.AppendUint64(nil, uint64(cutoff)))
-			for ck, e := range a.cache {
-				if e.wstart < cutoff {
-					delete(a.cache, ck)
+			for start, keys := range a.byWindow {
+				if start < cutoff {
+					for _, ck := range keys {
+						delete(a.cache, ck)
+					}
+					delete(a.byWindow, start)
 				}
 			}
+			a.expiredBefore = cutoff
 		}
 	}
 	if len(a.cache) > maxAggCache {
 		clear(a.cache)
+		clear(a.byWindow)
 	}
 	return nil
 }
@@ -336,5 +352,6 @@ func (a *aggregateOp) flush(t *Task) error {
 // reset drops in-memory state after a failed commit; it reloads from the store.
 func (a *aggregateOp) reset() {
 	clear(a.cache)
+	clear(a.byWindow)
 	a.dirty = a.dirty[:0]
 }

@@ -134,11 +134,13 @@ func (q *Query) setState(s QueryState, err error) {
 	q.state, q.lastErr = s, err
 }
 
-// Step drives every task once, synchronously: poll a batch and commit.
-// It reports whether any task made progress. Used by tests and by the
-// conformance runner to process inputs deterministically.
+// Step drives every task once, synchronously: each polls one batch, and
+// commits when its commit interval has passed or it holds many results.
+// It reports whether any task made progress. With Commit it is how tests
+// and the conformance runner process inputs deterministically.
 func (q *Query) Step(ctx context.Context) (bool, error) {
 	progress := false
+	interval := q.commitInterval()
 	for _, t := range q.tasks {
 		p, err := q.runGuarded(func() (bool, error) {
 			p, err := t.poll(ctx)
@@ -146,7 +148,10 @@ func (q *Query) Step(ctx context.Context) (bool, error) {
 				t.resetToCommitted()
 				return p, err
 			}
-			return p, t.commit(ctx)
+			if t.dirty && (t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
+				return p, t.commit(ctx)
+			}
+			return p, nil
 		})
 		if err != nil {
 			q.setState(StateError, err)
@@ -157,6 +162,26 @@ func (q *Query) Step(ctx context.Context) (bool, error) {
 	q.setState(StateRunning, nil)
 	return progress, nil
 }
+
+// Commit commits every task with uncommitted progress and reports whether
+// there was any.
+func (q *Query) Commit(ctx context.Context) (bool, error) {
+	any := false
+	for _, t := range q.tasks {
+		if !t.dirty {
+			continue
+		}
+		any = true
+		if _, err := q.runGuarded(func() (bool, error) { return false, t.commit(ctx) }); err != nil {
+			q.setState(StateError, err)
+			return any, fmt.Errorf("query %s task %s: %w", q.ID, t, err)
+		}
+	}
+	return any, nil
+}
+
+// maxPendingRecords bounds the output a task buffers before committing.
+const maxPendingRecords = 20000
 
 // runGuarded turns a panic in query code into an error of that query.
 func (q *Query) runGuarded(f func() (bool, error)) (p bool, err error) {
@@ -203,7 +228,7 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 			if err != nil {
 				return p, err
 			}
-			if t.dirty && (!p || q.rt.now().Sub(t.lastCommit) >= interval) {
+			if t.dirty && (!p || t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
 				return p, t.commit(ctx)
 			}
 			return p, nil

@@ -140,6 +140,7 @@ type Task struct {
 
 	pending    map[broker.TopicPartition][]broker.Record
 	order      []broker.TopicPartition
+	npending   int
 	batch      state.Batch
 	dirty      bool // uncommitted progress exists
 	lastCommit time.Time
@@ -181,6 +182,9 @@ func (t *Task) stateDeleteRange(store string, start, end []byte) {
 	t.ensureBatch().DeleteRange(t.stateKey(store, start), t.stateKey(store, end))
 }
 
+// pendingCount is the number of buffered output records.
+func (t *Task) pendingCount() int { return t.npending }
+
 // emit buffers an output record until the next commit.
 func (t *Task) emit(sink, topic string, partition int32, rec broker.Record) {
 	tp := broker.TopicPartition{Topic: topic, Partition: partition}
@@ -188,6 +192,7 @@ func (t *Task) emit(sink, topic string, partition int32, rec broker.Record) {
 		t.order = append(t.order, tp)
 	}
 	t.pending[tp] = append(t.pending[tp], rec)
+	t.npending++
 	t.dirty = true
 	t.rt.Metrics.recordsOut.Add(1)
 }
@@ -296,6 +301,7 @@ func (t *Task) commit(ctx context.Context) error {
 	}
 	t.order = t.order[:0]
 	clear(t.pending)
+	t.npending = 0
 	t.dirty = false
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
@@ -320,6 +326,7 @@ func (t *Task) abort(ctx context.Context, txn broker.Txn, cause error) error {
 // resetToCommitted discards uncommitted work.
 func (t *Task) resetToCommitted() {
 	clear(t.pending)
+	t.npending = 0
 	t.order = t.order[:0]
 	for _, f := range t.flushers {
 		f.reset()

@@ -257,10 +257,11 @@ func (p *parser) predicated() bool {
 	not := t.text == "NOT"
 	kw := t.text
 	if not {
-		kw = p.peek(1).text
-		if p.peek(1).kind != tWord || (kw != "BETWEEN" && kw != "IN" && kw != "LIKE") {
+		n := p.peek(1)
+		if !isKwTok(n, "BETWEEN") && !isKwTok(n, "IN") && !isKwTok(n, "LIKE") {
 			return primary
 		}
+		kw = n.text
 		p.advance()
 	}
 	switch kw {

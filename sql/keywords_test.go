@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ksqlgo/ksql/sql/ast"
@@ -39,5 +40,27 @@ func TestNonReservedKeywordsAreNames(t *testing.T) {
 		if _, err := Parse("CREATE STREAM s (`" + w + "` INT);"); err != nil {
 			t.Errorf("quoted %s: %v", w, err)
 		}
+	}
+}
+
+// TestDeepNesting checks that deep input is parsed up to a bound and then
+// rejected with an error rather than exhausting the stack.
+func TestDeepNesting(t *testing.T) {
+	nested := func(n int) string {
+		return strings.Repeat("(", n) + "a" + strings.Repeat(")", n)
+	}
+	if _, err := ParseExpr(nested(300)); err != nil {
+		t.Fatalf("300 levels: %v", err)
+	}
+	_, err := ParseExpr(nested(100000))
+	if err == nil || !strings.Contains(err.Error(), "nested too deeply") {
+		t.Fatalf("100000 levels: %v", err)
+	}
+	if _, err := ParseType(strings.Repeat("ARRAY<", 100000) + "INT" + strings.Repeat(">", 100000)); err == nil {
+		t.Fatal("deep type accepted")
+	}
+	long := "a" + strings.Repeat(" + a", 20000)
+	if _, err := ParseExpr(long); err != nil {
+		t.Fatalf("long chain: %v", err)
 	}
 }

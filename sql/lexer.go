@@ -337,8 +337,8 @@ func (l *lexer) lookup(name string) (string, bool) {
 // variable substitutes ${name} outside a string. The value must be a single
 // identifier or literal (a number may carry a minus sign), as in ksqlDB,
 // which rejects values that would inject syntax. The tokens it produces
-// span the reference and never act as keywords, so a value is always a
-// name or a literal.
+// span the reference and, but for TRUE, FALSE and NULL, never act as
+// keywords, so a value is always a name or a literal.
 func (l *lexer) variable(p ast.Pos) token {
 	name, n, ok := l.varRef()
 	if !ok {
@@ -361,7 +361,10 @@ func (l *lexer) variable(p ast.Pos) token {
 		if t.kind == tIllegal || len(toks) == 2 {
 			return l.illegal(p, "illegal value for variable %s: %s", name, quoteTok(val))
 		}
-		t.pos, t.end, t.fromVar = p, l.off, true
+		// A substituted word is a name, never a keyword, except for the
+		// literals TRUE, FALSE and NULL.
+		t.pos, t.end = p, l.off
+		t.fromVar = t.kind != tWord || !(t.text == "TRUE" || t.text == "FALSE" || t.text == "NULL")
 		toks = append(toks, t)
 	}
 	switch {

@@ -74,7 +74,7 @@ func ParseType(text string) (*types.Type, error) {
 const maxErrors = 10
 
 // maxDepth bounds the nesting of expressions and types.
-const maxDepth = 500
+const maxDepth = 1000
 
 // parser is a recursive-descent parser of KSQL statements. The first error
 // is sticky: once err is set, every token looks like the end of the text,

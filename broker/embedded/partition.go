@@ -320,7 +320,7 @@ func (p *partition) abortedBetweenLocked(lo, hi int64) []offRange {
 func (p *partition) recomputeStableLocked() {
 	s := p.end
 	for _, pt := range p.pending {
-		if pt.first < s && false {
+		if pt.first < s {
 			s = pt.first
 		}
 	}

@@ -3,6 +3,7 @@ package serde
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ksqlgo/ksql/sql/types"
@@ -225,27 +226,14 @@ func TestDelimiterOptions(t *testing.T) {
 	}
 	for in, want := range bad {
 		_, err := New("DELIMITED", cols(col("A", strT)), Options{Delimiter: in})
-		if err == nil || !errors.Is(err, ErrInvalidOptions) || !contains(err.Error(), want) {
+		if err == nil || !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), want) {
 			t.Errorf("delimiter %q: got %v, want %q", in, err, want)
 		}
 	}
 	_, err := New("DELIMITED", cols(col("A", strT)), Options{IsKey: true, Delimiter: " "})
-	if err == nil || !contains(err.Error(), "Configuration KEY_DELIMITER is invalid") {
+	if err == nil || !strings.Contains(err.Error(), "Configuration KEY_DELIMITER is invalid") {
 		t.Errorf("key delimiter error = %v", err)
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestNeedsQuote(t *testing.T) {

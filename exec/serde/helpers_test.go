@@ -93,8 +93,7 @@ func sameValue(a, b types.Value) bool {
 	return a == b
 }
 
-// sameAsDecoded compares a value with its re-decoded form: maps compare as
-// sets of entries (re-encoding cannot change order, but be lenient).
+// sameRow compares rows with sameValue.
 func sameRow(a, b []types.Value) bool {
 	if len(a) != len(b) {
 		return false

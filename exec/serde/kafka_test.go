@@ -3,6 +3,7 @@ package serde
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ksqlgo/ksql/sql/types"
@@ -69,7 +70,7 @@ func TestKafkaDecodeErrors(t *testing.T) {
 	for _, tc := range cases {
 		c := mustNew(t, "KAFKA", cols(col("V", tc.t)), Options{})
 		err := c.Decode([]byte(tc.in), make([]types.Value, 1))
-		if err == nil || !errors.Is(err, ErrDecode) || err.Error() != tc.want && !contains(err.Error(), tc.want) {
+		if err == nil || !errors.Is(err, ErrDecode) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %q: got %v, want %q", tc.t, tc.in, err, tc.want)
 		}
 	}
@@ -190,7 +191,7 @@ func TestNewValidation(t *testing.T) {
 			if err == nil {
 				t.Fatalf("New = %T, want error %q", c, tc.want)
 			}
-			if !contains(err.Error(), tc.want) {
+			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error:\n got  %q\n want %q", err.Error(), tc.want)
 			}
 			if !errors.Is(err, tc.kind) {
