@@ -17,7 +17,7 @@ import (
 //
 //	go test ./sql -run '^$' -fuzz FuzzParse -fuzztime 60s
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*")
+	files, _ := filepath.Glob("testdata/parser/*")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {

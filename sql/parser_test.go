@@ -11,7 +11,7 @@ import (
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
-// TestDataDriven runs the files in testdata/. Directives:
+// TestDataDriven runs the files in testdata/parser/. Directives:
 //
 //	parse [vars=(name=value,...)] [types]
 //	    Parse (or ParseWithTypes) the input; print each statement's source
@@ -28,7 +28,7 @@ import (
 //
 // Run with -rewrite to regenerate the expected output.
 func TestDataDriven(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	datadriven.Walk(t, "testdata/parser", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
 			switch td.Cmd {
 			case "parse":

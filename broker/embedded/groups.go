@@ -55,8 +55,13 @@ func (l *Log) groupsPath() string { return filepath.Join(l.dir, groupsDir) }
 // loadGroups reads every group file.
 func (l *Log) loadGroups() error {
 	dir := l.groupsPath()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return storageErr("create groups directory", err)
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return storageErr("create groups directory", err)
+		}
+		if err := syncDir(l.dir); err != nil {
+			return storageErr("create groups directory", err)
+		}
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

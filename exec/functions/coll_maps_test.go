@@ -1,0 +1,59 @@
+package functions
+
+import (
+	"testing"
+
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+func TestCollMaps(t *testing.T) {
+	msi := xtMap(xtStr, xtInt)
+	entry := func(v *types.Type) *types.Type {
+		return types.StructOf(types.Field{Name: "K", Type: xtStr}, types.Field{Name: "V", Type: v})
+	}
+	e := func(vt *types.Type, k string, v types.Value) *types.StructValue {
+		return &types.StructValue{Type: entry(vt), Vals: xtA(k, v)}
+	}
+	xtRun(t, []xtCase{
+		// create_map.json
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(xtS("a", "b"), xtI(1, 2)), want: xtM("a", int32(1), "b", int32(2))},
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(xtS("a", "b"), xtI(1, 2, 3)), want: xtM("a", int32(1), "b", int32(2))},
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(xtS("a", "b", "c"), xtA(int32(1), int32(2), nil)), want: xtM("a", int32(1), "b", int32(2), "c", nil)},
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(xtS("a", "b", "c"), xtI(1)), want: xtM("a", int32(1), "b", nil, "c", nil)},
+		{name: "dup keys", fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(xtS("a", "a"), xtI(1, 2)), want: xtM("a", int32(2))},
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), args: xtA(nil, xtI(1)), want: nil},
+		// map.json
+		{fn: "MAP_KEYS", types: xtTs(msi), args: xtA(xtM("foo", int32(10), "bar", int32(20), "baz", int32(30))), want: xtS("foo", "bar", "baz")},
+		{fn: "MAP_KEYS", types: xtTs(msi), args: xtA(xtM()), want: xtS()},
+		{fn: "MAP_KEYS", types: xtTs(msi), args: xtA(nil), want: nil},
+		{fn: "MAP_VALUES", types: xtTs(msi), args: xtA(xtM("foo", int32(10), "bar", nil)), want: xtA(int32(10), nil)},
+		{fn: "MAP_UNION", types: xtTs(msi, msi), args: xtA(xtM("foo", int32(10), "bar", int32(20), "baz", int32(30)), xtM("foo", int32(99), "apple", int32(-1))),
+			want: xtM("foo", int32(99), "bar", int32(20), "baz", int32(30), "apple", int32(-1))},
+		{fn: "MAP_UNION", types: xtTs(msi, msi), args: xtA(xtM("foo", int32(10), "bar", int32(20)), xtM("foo", nil)), want: xtM("foo", nil, "bar", int32(20))},
+		{fn: "MAP_UNION", types: xtTs(msi, msi), args: xtA(xtM(), xtM()), want: xtM()},
+		{fn: "MAP_UNION", types: xtTs(msi, msi), args: xtA(nil, xtM("foo", nil)), want: xtM("foo", nil)},
+		{fn: "MAP_UNION", types: xtTs(msi, msi), args: xtA(nil, nil), want: nil},
+		// array.json: ENTRIES(m, TRUE)
+		{fn: "ENTRIES", types: xtTs(msi, xtBool), args: xtA(xtM("K2", int32(2), "K1", int32(1), "K3", int32(3)), true),
+			want: xtA(e(xtInt, "K1", int32(1)), e(xtInt, "K2", int32(2)), e(xtInt, "K3", int32(3)))},
+		{fn: "ENTRIES", types: xtTs(xtMap(xtStr, xtDbl), xtBool), args: xtA(xtM("K2", 2.0, "K1", 1.0), false),
+			want: xtA(e(xtDbl, "K2", 2.0), e(xtDbl, "K1", 1.0))},
+		{fn: "ENTRIES", types: xtTs(xtMap(xtStr, xtStr), xtBool), args: xtA(nil, true), want: nil},
+		{fn: "ENTRIES", types: xtTs(msi, xtBool), args: xtA(xtM("a", int32(1)), nil), want: nil},
+	})
+	xtRunTypes(t, []xtTypeCase{
+		{fn: "AS_MAP", types: xtTs(xtArr(xtStr), xtArr(xtInt)), want: msi},
+		{fn: "AS_MAP", types: xtTs(xtStr, xtArr(xtInt)), wantErr: "does not accept parameters"},
+		{fn: "MAP_KEYS", types: xtTs(xtMap(xtStr, xtArr(xtInt))), want: xtArr(xtStr)},
+		{fn: "MAP_KEYS", types: xtTs(xtMap(xtInt, xtStr)), want: xtArr(xtInt)},
+		{fn: "MAP_VALUES", types: xtTs(xtMap(xtStr, xtArr(xtInt))), want: xtArr(xtArr(xtInt))},
+		{fn: "MAP_KEYS", types: xtTs(xtArr(xtInt)), wantErr: "does not accept parameters"},
+		{fn: "MAP_UNION", types: xtTs(msi, xtMap(xtStr, xtBig)), want: xtMap(xtStr, xtBig)},
+		{fn: "MAP_UNION", types: xtTs(msi, xtMap(xtStr, xtStr)), wantErr: "does not accept parameters"},
+		{fn: "ENTRIES", types: xtTs(msi, xtBool), want: xtArr(entry(xtInt))},
+		{fn: "ENTRIES", types: xtTs(xtMap(xtStr, xtBool), xtBool), want: xtArr(entry(xtBool))},
+		{fn: "ENTRIES", types: xtTs(xtMap(xtStr, types.DecimalOf(2, 1)), xtBool), wantErr: "does not accept parameters"},
+		{fn: "ENTRIES", types: xtTs(xtMap(xtInt, xtInt), xtBool), wantErr: "does not accept parameters"},
+		{fn: "ENTRIES", types: xtTs(msi, xtStr), wantErr: "does not accept parameters"},
+	})
+}
