@@ -99,7 +99,8 @@ type Offsets struct {
 	// Start is the first offset still held (retention moves it forward).
 	Start int64
 	// Stable is the last stable offset: every record below it is either
-	// committed or aborted. ReadCommitted reads stop here.
+	// committed or aborted (and, for logs that acknowledge only durable
+	// writes, durable). ReadCommitted reads stop here.
 	Stable int64
 	// End is the offset the next appended record will get.
 	End int64

@@ -37,11 +37,16 @@ type partition struct {
 	tp  broker.TopicPartition
 	dir string
 
-	mu         sync.RWMutex
-	segs       []*segment
-	start      int64
-	end        int64
-	stable     int64
+	mu     sync.RWMutex
+	segs   []*segment
+	start  int64
+	end    int64
+	stable int64
+	// durable is the end of the prefix whose records are fsynced (trailing
+	// transaction markers count as durable). Under SyncAlways the stable
+	// offset never passes it, so no reader sees a record that a power
+	// failure could take back.
+	durable    int64
 	pending    map[broker.Txn]*pendingTxn
 	aborted    []offRange // sorted, disjoint ranges of aborted txn batches
 	notify     chan struct{}
@@ -212,6 +217,12 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 	active := p.active()
 	p.start = p.segs[0].base
 	p.end = active.next
+	// What survived the restart is on disk; make it durable before it is
+	// readable.
+	if err := active.f.Sync(); err != nil {
+		return nil, storageErr(fmt.Sprintf("%s: sync %s", tp, active.logPath), err)
+	}
+	p.durable = p.end
 	for _, s := range p.segs {
 		p.diskBytes += s.size
 		if s != active {
@@ -319,12 +330,26 @@ func (p *partition) abortedBetweenLocked(lo, hi int64) []offRange {
 
 func (p *partition) recomputeStableLocked() {
 	s := p.end
+	if p.l.opts.SyncPolicy == SyncAlways && p.durable < s {
+		s = p.durable
+	}
 	for _, pt := range p.pending {
 		if pt.first < s {
 			s = pt.first
 		}
 	}
-	p.stable = s
+	if s != p.stable {
+		p.stable = s
+		p.wakeLocked()
+	}
+}
+
+// setDurableLocked records that offsets below end are fsynced.
+func (p *partition) setDurableLocked(end int64) {
+	if end > p.durable {
+		p.durable = end
+		p.recomputeStableLocked()
+	}
 }
 
 // wakeLocked wakes every Wait on this partition.
@@ -379,6 +404,7 @@ func (p *partition) rollLocked() error {
 		return p.failed
 	}
 	p.markSynced(p.writtenGen)
+	p.setDurableLocked(p.end)
 	old.modMs = p.l.opts.Now().UnixMilli() // last write, the retention fallback
 	if err := old.writeIndex(); err != nil {
 		p.logf("writing index %s: %v", old.idxPath, err)
@@ -428,6 +454,18 @@ func (p *partition) append(recs []broker.Record, txn *broker.Txn) (int64, uint64
 	return base, p.writtenGen, nil
 }
 
+// txnDurable reports whether every batch of txn in this partition is
+// within the fsynced prefix.
+func (p *partition) txnDurable(txn broker.Txn) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	pt := p.pending[txn]
+	if pt == nil || len(pt.ranges) == 0 {
+		return true
+	}
+	return pt.ranges[len(pt.ranges)-1].last < p.durable
+}
+
 // endTxn writes txn's marker if txn has batches in this partition.
 func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64) error {
 	p.mu.Lock()
@@ -446,6 +484,12 @@ func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64) error {
 	}
 	h := p.commitLocked(seg, pos, p.wbuf)
 	seg.markers = append(seg.markers, txnMarker{txn: txn, offset: h.base, commit: commit})
+	// A marker is never returned to readers, and losing it in a crash only
+	// puts the transaction back in doubt: it need not be fsynced before the
+	// stable offset moves past it.
+	if p.durable == h.base {
+		p.durable = h.next()
+	}
 	delete(p.pending, txn)
 	if !commit {
 		p.addAbortedLocked(pt.ranges)

@@ -52,9 +52,15 @@ func (p *partition) doSync() (uint64, error) {
 	seg := p.active()
 	seg.incRef()
 	target := p.writtenGen
+	endAt := p.end
 	p.mu.RUnlock()
 	err := seg.f.Sync()
 	seg.decRef()
+	if err == nil {
+		p.mu.Lock()
+		p.setDurableLocked(endAt)
+		p.mu.Unlock()
+	}
 	if err != nil {
 		// After a failed fsync the kernel may have dropped the dirty pages:
 		// nothing written since the last good fsync can be trusted, so the

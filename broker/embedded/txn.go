@@ -156,6 +156,14 @@ func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
 	var firstErr error
 	var failed []*partition
 	for _, p := range parts {
+		// Under SyncAlways nothing becomes readable before it is durable:
+		// a transaction ended without PrepareTxn is fsynced here (a
+		// prepared one already is, and this costs nothing).
+		if l.opts.SyncPolicy == SyncAlways && !p.txnDurable(txn) {
+			if err := p.syncAll(); err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("end %v: %w", txn, err)
+			}
+		}
 		if err := p.endTxn(txn, commit, nowMs); err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("end %v: %w", txn, err)

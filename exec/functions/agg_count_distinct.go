@@ -163,7 +163,7 @@ func aggJavaString(v types.Value) string {
 	case types.Timestamp:
 		t := time.UnixMilli(int64(x)).UTC()
 		s := t.Format("2006-01-02 15:04:05")
-		frac := strings.TrimRight(strconv.Itoa(t.Nanosecond()+1e9)[1:], "0")
+		frac := strings.TrimRight(strconv.Itoa(t.Nanosecond() + 1e9)[1:], "0")
 		if frac == "" {
 			frac = "0"
 		}

@@ -3,7 +3,9 @@ package functions
 // Map functions: AS_MAP ENTRIES MAP_KEYS MAP_VALUES MAP_UNION.
 
 import (
+	"math"
 	"sort"
+	"unicode/utf16"
 
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -43,7 +45,12 @@ func registerCollMaps(r *Registry) {
 				if keys {
 					src = m.Keys
 				}
-				return append([]types.Value{}, src...), nil
+				order := collJavaOrder(m)
+				out := make([]types.Value, len(order))
+				for i, j := range order {
+					out[i] = src[j]
+				}
+				return out, nil
 			}}, types.ArrayOf(elem), nil, nil
 		}
 	}
@@ -137,10 +144,7 @@ func registerCollMaps(r *Registry) {
 			entry := types.StructOf(types.Field{Name: "K", Type: types.StringType}, types.Field{Name: "V", Type: v})
 			return &ScalarImpl{Name: "ENTRIES", Eval: func(a []types.Value) (types.Value, error) {
 				m := a[0].(*types.MapValue)
-				idx := make([]int, m.Len())
-				for i := range idx {
-					idx[i] = i
-				}
+				idx := collJavaOrder(m)
 				if a[1].(bool) {
 					sort.SliceStable(idx, func(i, j int) bool {
 						return types.Compare(m.Keys[idx[i]], m.Keys[idx[j]]) < 0
@@ -153,4 +157,79 @@ func registerCollMaps(r *Registry) {
 				return out, nil
 			}}, types.ArrayOf(entry), collParams(args, []*types.Type{nil, types.BooleanType}), nil
 		}})
+}
+
+// collJavaOrder returns the indices of m's entries in the iteration order
+// of the java.util.HashMap ksqlDB holds a deserialized map in (created
+// with the entry count as initial capacity, filled in document order), so
+// that order-sensitive results (REDUCE over a map, MAP_KEYS, MAP_VALUES,
+// unsorted ENTRIES) match ksqlDB. Keys whose Java hash code is not known
+// here keep the map's own order.
+func collJavaOrder(m *types.MapValue) []int {
+	n := m.Len()
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if n < 2 {
+		return idx
+	}
+	hashes := make([]uint32, n)
+	for i, k := range m.Keys {
+		h, ok := collJavaHash(k)
+		if !ok {
+			return idx
+		}
+		hashes[i] = h ^ (h >> 16)
+	}
+	capacity := 1
+	for capacity < n {
+		capacity <<= 1
+	}
+	for size := 1; size <= n; size++ {
+		if size > capacity*3/4 {
+			capacity <<= 1
+		}
+	}
+	mask := uint32(capacity - 1)
+	sort.SliceStable(idx, func(a, b int) bool {
+		return hashes[idx[a]]&mask < hashes[idx[b]]&mask
+	})
+	return idx
+}
+
+// collJavaHash is Java's hashCode of a map key's boxed value.
+func collJavaHash(k types.Value) (uint32, bool) {
+	switch x := k.(type) {
+	case nil:
+		return 0, true
+	case string:
+		var h uint32
+		for _, r := range x {
+			if r >= 0x10000 {
+				r1, r2 := utf16.EncodeRune(r)
+				h = 31*h + uint32(r1)
+				h = 31*h + uint32(r2)
+				continue
+			}
+			h = 31*h + uint32(r)
+		}
+		return h, true
+	case int32:
+		return uint32(x), true
+	case int64:
+		return uint32(uint64(x) ^ uint64(x)>>32), true
+	case bool:
+		if x {
+			return 1231, true
+		}
+		return 1237, true
+	case float64:
+		bits := math.Float64bits(x)
+		if x != x {
+			bits = 0x7ff8000000000000
+		}
+		return uint32(bits ^ bits>>32), true
+	}
+	return 0, false
 }

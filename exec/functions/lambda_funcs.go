@@ -73,8 +73,8 @@ func registerLambdas(r *Registry) {
 				return nil, fmt.Errorf("Function 'reduce' takes a lambda only after the collection and the initial state")
 			}
 			s := args[1].Type
-			if s == nil {
-				s = types.NullType
+			if collIsNull(s) {
+				return nil, fmt.Errorf("Function 'reduce' cannot infer the state type from a NULL initial state; cast it to a type")
 			}
 			return append([]*types.Type{s}, ps...), nil
 		},
@@ -274,8 +274,8 @@ func lambdaReduce(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Ty
 				}
 			}
 		case *types.MapValue:
-			for i, k := range c.Keys {
-				if err := step(state, k, c.Vals[i]); err != nil {
+			for _, i := range collJavaOrder(c) {
+				if err := step(state, c.Keys[i], c.Vals[i]); err != nil {
 					return nil, err
 				}
 			}

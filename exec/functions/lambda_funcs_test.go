@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -155,6 +156,15 @@ func TestLambdaReduce(t *testing.T) {
 		{fn: "REDUCE", types: []any{msi, xtInt, mapFold}, args: xtA(xtM("123", int32(3), "12", int32(7), "1234", int32(2)), int32(0), nil), want: int32(-8)},
 		{fn: "REDUCE", types: []any{msi, xtInt, mapFold}, args: xtA(xtM("1", int32(1), "ttttt", nil, "", int32(3)), int32(0), nil), want: nil},
 		{fn: "REDUCE", types: []any{msi, xtInt, mapFold}, args: xtA(nil, int32(0), nil), want: int32(0)},
+		// reduce-map.json "reduce map with double": the order of a Java
+		// HashMap makes the result 189.0 (document order would give 183.0).
+		{name: "java map order", fn: "REDUCE", types: []any{xtMap(xtStr, xtDbl), xtDbl, lam(3, xtDbl, func(a ...types.Value) (types.Value, error) {
+			s, k, y := a[0].(float64), a[1].(string), a[2].(float64)
+			if strings.Contains(k, "ye") {
+				return math.Ceil(y * s), nil
+			}
+			return math.Floor(s * y), nil
+		})}, args: xtA(xtM("yes, thanks", 3.5, "nope", 7.3, "sure, yeah", 2.1), 3.2, nil), want: 189.0},
 		{name: "decimal state rescaled", fn: "REDUCE", types: []any{xtArr(dec), dec, decSum}, args: xtA(xtA(xtDec("1.25"), xtDec("2.50")), xtDec("0.00"), nil), want: xtDec("3.75")},
 	})
 	xtRunTypes(t, []xtTypeCase{
@@ -196,6 +206,9 @@ func TestLambdaReduce(t *testing.T) {
 	check(got, err, xtStr, xtInt)
 	if _, err := params("TRANSFORM", 2, ai); err == nil {
 		t.Fatal("TRANSFORM(array, x, y): want error for a second lambda")
+	}
+	if _, err := params("REDUCE", 2, ai, xtNull); err == nil {
+		t.Fatal("REDUCE(array, NULL, ...): want error")
 	}
 	if _, err := params("FILTER", 1, xtNull); err == nil {
 		t.Fatal("FILTER(NULL, ...): want error")

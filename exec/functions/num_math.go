@@ -31,13 +31,16 @@ const (
 var numBigTen = big.NewInt(10)
 
 // numSetScale rounds d to the given number of decimal places (negative:
-// to the left of the point) as BigDecimal.setScale does. The result is
-// returned at scale max(places, 0) so that it is a valid Dec.
+// to the left of the point) as BigDecimal.setScale does. The result has
+// scale max(places, 0), or d's own scale when no digit is dropped.
 func numSetScale(d types.Dec, places int, mode numRoundMode) types.Dec {
 	u := d.Unscaled()
 	s := d.Scale()
 	if places >= s {
-		return d.Rescale(places)
+		return d // nothing to round (callers restore the scale they need)
+	}
+	if intDigits := d.Precision() - s; places < -(intDigits+1) && mode != numRoundCeiling && mode != numRoundFloor {
+		return types.DecFromInt64(0) // |d| < half a unit of the rounding place
 	}
 	div := new(big.Int).Exp(numBigTen, big.NewInt(int64(s-places)), nil)
 	q, r := new(big.Int).QuoRem(u, div, new(big.Int))
@@ -61,7 +64,7 @@ func numSetScale(d types.Dec, places int, mode numRoundMode) types.Dec {
 			q.Add(q, big.NewInt(int64(sign)))
 		}
 	}
-	if places < 0 {
+	if places < 0 && q.Sign() != 0 {
 		q.Mul(q, new(big.Int).Exp(numBigTen, big.NewInt(int64(-places)), nil))
 		return types.NewDec(q, 0)
 	}

@@ -350,3 +350,38 @@ func TestNumPiRandom(t *testing.T) {
 	}
 	_ = planner.ArgInfo{}
 }
+
+func TestNumRoundExtremePlaces(t *testing.T) {
+	r2 := ntResolveScalar(t, "ROUND", ntArg(ntF64), ntArg(ntI32))
+	t2 := ntResolveScalar(t, "TRUNC", ntArg(ntF64), ntArg(ntI32))
+	rd := ntResolveScalar(t, "ROUND", ntArg(types.DecimalOf(5, 2)), ntArg(ntI32))
+	for _, places := range []int32{math.MaxInt32, math.MinInt32, 400, -400} {
+		want := 123.45
+		if places < 0 {
+			want = 0
+		}
+		if got := r2.must(t, 123.45, places); got != want {
+			t.Errorf("ROUND(123.45, %d) = %v", places, got)
+		}
+		if got := t2.must(t, 123.45, places); got != want {
+			t.Errorf("TRUNC(123.45, %d) = %v", places, got)
+		}
+		wantDec := "123.45"
+		if places < 0 {
+			wantDec = "0.00"
+		}
+		if got := rd.must(t, ntDec("123.45"), places).(types.Dec).String(); got != wantDec {
+			t.Errorf("ROUND(DEC 123.45, %d) = %v", places, got)
+		}
+	}
+	// Rounding up into a new digit to the left of the point.
+	if got := r2.must(t, 96.0, int32(-2)); got != 100.0 {
+		t.Errorf("ROUND(96, -2) = %v", got)
+	}
+	if got := r2.must(t, 5.0, int32(-1)); got != 10.0 {
+		t.Errorf("ROUND(5, -1) = %v", got)
+	}
+	if got := r2.must(t, -5.0, int32(-1)); got != 0.0 {
+		t.Errorf("ROUND(-5, -1) = %v", got)
+	}
+}

@@ -3,8 +3,6 @@ package functions
 import (
 	"regexp"
 	"testing"
-
-	"github.com/ksqlgo/ksql/sql/types"
 )
 
 func TestStrSubstring(t *testing.T) {
@@ -219,5 +217,4 @@ func TestStrMiscellaneous(t *testing.T) {
 	if w == v {
 		t.Fatalf("UUID() repeated %v", v)
 	}
-	_ = types.String
 }

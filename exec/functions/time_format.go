@@ -820,6 +820,22 @@ func timeParseOffsetText(text string, pos int, lenientHour bool) (int, int, bool
 
 // timeParseZoneName parses a zone id ('V') or zone name ('z').
 func timeParseZoneName(text string, pos int, tp *timeParsed, names bool) (int, error) {
+	if names {
+		best, bestLen := "", 0
+		for zid, long := range timeZoneLongNames {
+			for _, nm := range long {
+				if len(nm) > bestLen && len(text)-pos >= len(nm) && strings.EqualFold(text[pos:pos+len(nm)], nm) {
+					best, bestLen = zid, len(nm)
+				}
+			}
+		}
+		if bestLen > 0 {
+			if loc, err := timeZoneOf(best); err == nil {
+				tp.loc = loc
+				return pos + bestLen, nil
+			}
+		}
+	}
 	end := pos
 	for end < len(text) {
 		ch := text[end]

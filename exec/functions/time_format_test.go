@@ -254,3 +254,22 @@ func TestTimeZoneIDs(t *testing.T) {
 }
 
 func timeTestInstant() time.Time { return time.UnixMilli(1589234313000) }
+
+func TestTimeParseZoneNames(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want int64
+	}{
+		{"2018-05-11 21:58:33 Pacific Daylight Time", 1526101113000},
+		{"2018-05-11 21:58:33 PDT", 1526101113000},
+		{"2018-05-11 21:58:33 pst", 1526101113000},
+		{"2018-05-11 21:58:33 America/New_York", 1526090313000},
+		{"2018-05-11 21:58:33 GMT+02:00", 1526068713000},
+		{"2018-05-11 21:58:33 UTC", 1526075913000},
+	} {
+		tm, err := timeParseTimestamp(c.text, "yyyy-MM-dd HH:mm:ss z", time.UTC)
+		if err != nil || tm.UnixMilli() != c.want {
+			t.Errorf("parse %q = %v, %v; want %d", c.text, tm.UnixMilli(), err, c.want)
+		}
+	}
+}

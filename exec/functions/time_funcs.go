@@ -125,7 +125,9 @@ func registerTimeScalars(r *Registry) {
 			if err != nil {
 				return nil, err
 			}
-			total := int64(a[2].(types.TimeOfDay))*1e6 + sign*int64(a[1].(int32))*ns
+			// Only the interval modulo a day matters (and this avoids overflow).
+			shift := (int64(a[1].(int32)) % (timeNsPerDay / ns)) * ns
+			total := int64(a[2].(types.TimeOfDay))*1e6 + sign*shift
 			return types.TimeOfDay(timeFloorMod(total, timeNsPerDay) / 1e6), nil
 		}))
 		r.AddScalar(timeUnitDef("TIMESTAMP"+suffix, verb+" a TIMESTAMP value.", ts, func(a []types.Value) (types.Value, error) {

@@ -233,3 +233,20 @@ func TestTimeNow(t *testing.T) {
 		t.Errorf("UNIX_DATE() = %d", v)
 	}
 }
+
+func TestTimeAddLargeIntervals(t *testing.T) {
+	f := ntResolveScalar(t, "TIMEADD", ntUnit(), ntArg(ntI32), ntArg(ntTime))
+	if got := f.must(t, "DAYS", int32(2147483647), types.TimeOfDay(5)); got != types.TimeOfDay(5) {
+		t.Errorf("TIMEADD(DAYS, MAX, 5) = %v", got)
+	}
+	if got := f.must(t, "HOURS", int32(-2147483647), types.TimeOfDay(0)); got != types.TimeOfDay(61200000) {
+		t.Errorf("TIMEADD(HOURS, -MAX, 0) = %v", got)
+	}
+	ts := ntResolveScalar(t, "TIMESTAMPADD", ntUnit(), ntArg(ntI32), ntArg(ntTS))
+	if got := ts.must(t, "DAYS", int32(2147483647), types.Timestamp(0)); got != types.Timestamp(2147483647*int64(86400000)) {
+		t.Errorf("TIMESTAMPADD(DAYS, MAX, 0) = %v", got)
+	}
+	if _, err := ts.call(t, "FORTNIGHTS", int32(1), types.Timestamp(0)); err == nil {
+		t.Errorf("unknown unit should fail")
+	}
+}
