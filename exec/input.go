@@ -3,9 +3,9 @@ package exec
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/exec/serde"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -189,15 +189,7 @@ func (d *inputDecoder) extractTimestamp(row types.Row, ev *event) error {
 // parseTimestampWithFormat parses event time text with a Java-style
 // TIMESTAMP_FORMAT pattern.
 func parseTimestampWithFormat(s, pattern string) (int64, error) {
-	layout, err := JavaTimeLayout(pattern)
-	if err != nil {
-		return 0, err
-	}
-	tm, err := time.ParseInLocation(layout, s, time.UTC)
-	if err != nil {
-		return 0, fmt.Errorf("failed to parse timestamp '%s' with formatter '%s'", s, pattern)
-	}
-	return tm.UnixMilli(), nil
+	return functions.ParseTimestamp(s, pattern)
 }
 
 // decodeInternal decodes a record of a repartition topic: the key columns

@@ -43,7 +43,7 @@ func collArrayElem(t *types.Type) (elem *types.Type, ok bool) {
 // parameters, of which the first minExtra are required. ret computes the
 // return type from T.
 func collArrayFn(name string, nArrays int, extra []*types.Type, minExtra int, nullSafe bool, sig string,
-	ret func(elem *types.Type) (*types.Type, error), eval ScalarFn) genericResolve {
+	ret func(elem *types.Type) (*types.Type, error), eval ScalarFn) collResolveFn {
 	return func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error) {
 		fail := func() (*ScalarImpl, *types.Type, []*types.Type, error) {
 			return nil, nil, nil, collNoMatch(name, args, sig)
@@ -84,7 +84,7 @@ func collArrayFn(name string, nArrays int, extra []*types.Type, minExtra int, nu
 }
 
 // collArrayAndElem builds a Resolve for f(ARRAY<T>, T).
-func collArrayAndElem(name string, nullSafe bool, ret func(elem *types.Type) *types.Type, eval ScalarFn) genericResolve {
+func collArrayAndElem(name string, nullSafe bool, ret func(elem *types.Type) *types.Type, eval ScalarFn) collResolveFn {
 	return func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error) {
 		if len(args) != 2 || collHasLambda(args) {
 			return nil, nil, nil, collNoMatch(name, args, name+"(ARRAY<T>, T)")

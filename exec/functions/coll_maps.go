@@ -26,7 +26,7 @@ func collMapTypes(t *types.Type) (k, v *types.Type, ok bool) {
 }
 
 func registerCollMaps(r *Registry) {
-	mapPart := func(name string, keys bool) genericResolve {
+	mapPart := func(name string, keys bool) collResolveFn {
 		return func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 1 || collHasLambda(args) {
 				return nil, nil, nil, collNoMatch(name, args, name+"(MAP<K, V>)")

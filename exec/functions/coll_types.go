@@ -13,8 +13,8 @@ import (
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
-// genericResolve is the signature of ScalarDef.Resolve.
-type genericResolve = func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error)
+// collResolveFn is the signature of ScalarDef.Resolve.
+type collResolveFn = func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error)
 
 // collNoMatch is the resolution error for arguments no overload accepts,
 // worded as ksqlDB words it.

@@ -19,7 +19,7 @@ func xtCall(t *testing.T, name string, argTypes []any, args ...types.Value) type
 	return v
 }
 
-func lam(arity int, body *types.Type, fn func(a ...types.Value) (types.Value, error)) *xtLam {
+func xtLamOf(arity int, body *types.Type, fn func(a ...types.Value) (types.Value, error)) *xtLam {
 	return &xtLam{arity: arity, body: body, fn: Lambda(fn)}
 }
 
@@ -33,9 +33,9 @@ func xtGt(a types.Value, n int32) types.Value {
 
 func TestLambdaFilter(t *testing.T) {
 	ai := xtArr(xtInt)
-	gt5 := lam(1, xtBool, func(a ...types.Value) (types.Value, error) { return xtGt(a[0], 5), nil })
+	gt5 := xtLamOf(1, xtBool, func(a ...types.Value) (types.Value, error) { return xtGt(a[0], 5), nil })
 	// filter(map, (x,y) => len(x) * 5 > 15 AND y % 5 = 0)
-	mapPred := lam(2, xtBool, func(a ...types.Value) (types.Value, error) {
+	mapPred := xtLamOf(2, xtBool, func(a ...types.Value) (types.Value, error) {
 		if a[1] == nil {
 			return nil, nil
 		}
@@ -51,44 +51,44 @@ func TestLambdaFilter(t *testing.T) {
 		{fn: "FILTER", types: []any{msi, mapPred}, args: xtA(xtM("ab", int32(6), "abcd", int32(15)), nil), want: xtM("abcd", int32(15))},
 		{fn: "FILTER", types: []any{msi, mapPred}, args: xtA(xtM("null", int32(15), "abcde", int32(25)), nil), want: xtM("null", int32(15), "abcde", int32(25))},
 		{fn: "FILTER", types: []any{msi, mapPred}, args: xtA(nil, nil), want: nil},
-		{name: "kept null value fails as in ksqlDB", fn: "FILTER", types: []any{msi, lam(2, xtBool, func(a ...types.Value) (types.Value, error) { return true, nil })},
+		{name: "kept null value fails as in ksqlDB", fn: "FILTER", types: []any{msi, xtLamOf(2, xtBool, func(a ...types.Value) (types.Value, error) { return true, nil })},
 			args: xtA(xtM("a", nil), nil), wantErr: "NULL value"},
-		{name: "lambda error propagates", fn: "FILTER", types: []any{ai, lam(1, xtBool, func(a ...types.Value) (types.Value, error) { return nil, errTest })},
+		{name: "lambda error propagates", fn: "FILTER", types: []any{ai, xtLamOf(1, xtBool, func(a ...types.Value) (types.Value, error) { return nil, xtErrBoom })},
 			args: xtA(xtI(1), nil), wantErr: "boom"},
 	})
 	xtRunTypes(t, []xtTypeCase{
 		{fn: "FILTER", types: []any{ai, gt5}, want: ai},
 		{fn: "FILTER", types: []any{msi, mapPred}, want: msi},
-		{fn: "FILTER", types: []any{ai, lam(1, xtInt, nil)}, wantErr: "BOOLEAN"},
-		{fn: "FILTER", types: []any{ai, lam(2, xtBool, nil)}, wantErr: "does not accept parameters"},
+		{fn: "FILTER", types: []any{ai, xtLamOf(1, xtInt, nil)}, wantErr: "BOOLEAN"},
+		{fn: "FILTER", types: []any{ai, xtLamOf(2, xtBool, nil)}, wantErr: "does not accept parameters"},
 		{fn: "FILTER", types: xtTs(ai, xtBool), wantErr: "does not accept parameters"},
 	})
 }
 
-var errTest = &testError{"boom"}
+var xtErrBoom = &xtTestError{"boom"}
 
-type testError struct{ s string }
+type xtTestError struct{ s string }
 
-func (e *testError) Error() string { return e.s }
+func (e *xtTestError) Error() string { return e.s }
 
 func TestLambdaTransform(t *testing.T) {
 	ai := xtArr(xtInt)
-	plus5 := lam(1, xtInt, func(a ...types.Value) (types.Value, error) {
+	plus5 := xtLamOf(1, xtInt, func(a ...types.Value) (types.Value, error) {
 		if a[0] == nil {
 			return nil, nil
 		}
 		return a[0].(int32) + 5, nil
 	})
-	ucase := lam(1, xtStr, func(a ...types.Value) (types.Value, error) {
+	ucase := xtLamOf(1, xtStr, func(a ...types.Value) (types.Value, error) {
 		if a[0] == nil {
 			return nil, nil
 		}
 		return strings.ToUpper(a[0].(string)), nil
 	})
-	keyUp := lam(2, xtStr, func(a ...types.Value) (types.Value, error) { return strings.ToUpper(a[0].(string)), nil })
-	valLen := lam(2, xtInt, func(a ...types.Value) (types.Value, error) { return int32(len(a[0].(string))) + a[1].(int32), nil })
-	constKey := lam(2, xtStr, func(a ...types.Value) (types.Value, error) { return "k", nil })
-	nullVal := lam(2, xtInt, func(a ...types.Value) (types.Value, error) { return nil, nil })
+	keyUp := xtLamOf(2, xtStr, func(a ...types.Value) (types.Value, error) { return strings.ToUpper(a[0].(string)), nil })
+	valLen := xtLamOf(2, xtInt, func(a ...types.Value) (types.Value, error) { return int32(len(a[0].(string))) + a[1].(int32), nil })
+	constKey := xtLamOf(2, xtStr, func(a ...types.Value) (types.Value, error) { return "k", nil })
+	nullVal := xtLamOf(2, xtInt, func(a ...types.Value) (types.Value, error) { return nil, nil })
 	msi := xtMap(xtStr, xtInt)
 	xtRun(t, []xtCase{
 		// transform-array.json
@@ -105,30 +105,30 @@ func TestLambdaTransform(t *testing.T) {
 		{fn: "TRANSFORM", types: []any{ai, ucase}, want: xtArr(xtStr)},
 		{fn: "TRANSFORM", types: []any{msi, keyUp, valLen}, want: xtMap(xtStr, xtInt)},
 		{fn: "TRANSFORM", types: []any{msi, keyUp}, wantErr: "does not accept parameters"},
-		{fn: "TRANSFORM", types: []any{ai, lam(1, xtNull, nil)}, wantErr: "NULL"},
+		{fn: "TRANSFORM", types: []any{ai, xtLamOf(1, xtNull, nil)}, wantErr: "NULL"},
 		{fn: "TRANSFORM", types: xtTs(xtStr, xtStr), wantErr: "does not accept parameters"},
 	})
 }
 
 func TestLambdaReduce(t *testing.T) {
 	ai := xtArr(xtInt)
-	sum := lam(2, xtInt, func(a ...types.Value) (types.Value, error) {
+	sum := xtLamOf(2, xtInt, func(a ...types.Value) (types.Value, error) {
 		if a[0] == nil || a[1] == nil {
 			return nil, nil
 		}
 		return a[0].(int32) + a[1].(int32), nil
 	})
-	sumBig := lam(2, xtBig, func(a ...types.Value) (types.Value, error) {
+	sumBig := xtLamOf(2, xtBig, func(a ...types.Value) (types.Value, error) {
 		if a[0] == nil || a[1] == nil {
 			return nil, nil
 		}
 		return a[0].(int64) + int64(a[1].(int32)), nil
 	})
-	concat := lam(2, xtStr, func(a ...types.Value) (types.Value, error) {
+	concat := xtLamOf(2, xtStr, func(a ...types.Value) (types.Value, error) {
 		return xtCall(t, "CONCAT", xtTs(xtStr, xtStr), a[0], a[1]), nil
 	})
 	// (s, k, v) => CASE WHEN LEN(k) > 3 THEN s + v ELSE s - v END
-	mapFold := lam(3, xtInt, func(a ...types.Value) (types.Value, error) {
+	mapFold := xtLamOf(3, xtInt, func(a ...types.Value) (types.Value, error) {
 		if a[0] == nil || a[2] == nil {
 			return nil, nil
 		}
@@ -139,7 +139,7 @@ func TestLambdaReduce(t *testing.T) {
 	})
 	msi := xtMap(xtStr, xtInt)
 	dec := types.DecimalOf(4, 2)
-	decSum := lam(2, types.DecimalOf(5, 2), func(a ...types.Value) (types.Value, error) {
+	decSum := xtLamOf(2, types.DecimalOf(5, 2), func(a ...types.Value) (types.Value, error) {
 		return a[0].(types.Dec).Add(a[1].(types.Dec)), nil
 	})
 	xtRun(t, []xtCase{
@@ -158,7 +158,7 @@ func TestLambdaReduce(t *testing.T) {
 		{fn: "REDUCE", types: []any{msi, xtInt, mapFold}, args: xtA(nil, int32(0), nil), want: int32(0)},
 		// reduce-map.json "reduce map with double": the order of a Java
 		// HashMap makes the result 189.0 (document order would give 183.0).
-		{name: "java map order", fn: "REDUCE", types: []any{xtMap(xtStr, xtDbl), xtDbl, lam(3, xtDbl, func(a ...types.Value) (types.Value, error) {
+		{name: "java map order", fn: "REDUCE", types: []any{xtMap(xtStr, xtDbl), xtDbl, xtLamOf(3, xtDbl, func(a ...types.Value) (types.Value, error) {
 			s, k, y := a[0].(float64), a[1].(string), a[2].(float64)
 			if strings.Contains(k, "ye") {
 				return math.Ceil(y * s), nil
@@ -169,7 +169,7 @@ func TestLambdaReduce(t *testing.T) {
 	})
 	xtRunTypes(t, []xtTypeCase{
 		{fn: "REDUCE", types: []any{ai, xtInt, sum}, want: xtInt},
-		{fn: "REDUCE", types: []any{ai, xtBig, lam(2, xtInt, nil)}, want: xtBig},
+		{fn: "REDUCE", types: []any{ai, xtBig, xtLamOf(2, xtInt, nil)}, want: xtBig},
 		{fn: "REDUCE", types: []any{ai, xtInt, sumBig}, wantErr: "cast the initial state to BIGINT"},
 		{fn: "REDUCE", types: []any{ai, xtNull, sum}, wantErr: "NULL initial state"},
 		{fn: "REDUCE", types: []any{msi, xtInt, sum}, wantErr: "does not accept parameters"},
@@ -233,18 +233,18 @@ func TestLambdaComplex(t *testing.T) {
 		}
 		return v
 	}
-	sum := lam(2, xtInt, func(a ...types.Value) (types.Value, error) { return a[0].(int32) + a[1].(int32), nil })
-	pred := lam(2, xtBool, func(a ...types.Value) (types.Value, error) {
+	sum := xtLamOf(2, xtInt, func(a ...types.Value) (types.Value, error) { return a[0].(int32) + a[1].(int32), nil })
+	pred := xtLamOf(2, xtBool, func(a ...types.Value) (types.Value, error) {
 		s := xtCall(t, "REDUCE", []any{ai, xtInt, sum}, a[1], int32(0), nil)
 		return len(a[0].(string)) > 2 && s.(int32) < 20, nil
 	})
-	keyFn := lam(2, xtStr, func(a ...types.Value) (types.Value, error) {
-		absDiff := lam(2, xtInt, func(p ...types.Value) (types.Value, error) { return abs(abs(p[1].(int32)) - p[0].(int32)), nil })
+	keyFn := xtLamOf(2, xtStr, func(a ...types.Value) (types.Value, error) {
+		absDiff := xtLamOf(2, xtInt, func(p ...types.Value) (types.Value, error) { return abs(abs(p[1].(int32)) - p[0].(int32)), nil })
 		n := xtCall(t, "REDUCE", []any{ai, xtInt, absDiff}, a[1], int32(2), nil)
 		return xtCall(t, "LPAD", xtTs(xtStr, xtInt, xtStr), a[0], n, "a"), nil
 	})
-	valFn := lam(2, xtInt, func(a ...types.Value) (types.Value, error) {
-		times3 := lam(1, xtInt, func(p ...types.Value) (types.Value, error) { return p[0].(int32) * 3, nil })
+	valFn := xtLamOf(2, xtInt, func(a ...types.Value) (types.Value, error) {
+		times3 := xtLamOf(1, xtInt, func(p ...types.Value) (types.Value, error) { return p[0].(int32) * 3, nil })
 		tr := xtCall(t, "TRANSFORM", []any{ai, times3}, a[1], nil)
 		u := xtCall(t, "ARRAY_UNION", xtTs(ai, ai), a[1], tr)
 		return xtCall(t, "REDUCE", []any{ai, xtInt, sum}, u, int32(0), nil), nil

@@ -14,7 +14,7 @@ func init() { builtins = append(builtins, registerNulls) }
 
 // nullSameType builds a Resolve for a function whose arguments all share
 // one type T (unified with implicit widening) and which returns T.
-func nullSameType(name, sig string, minArgs, maxArgs int, nullSafe bool, eval ScalarFn) genericResolve {
+func nullSameType(name, sig string, minArgs, maxArgs int, nullSafe bool, eval ScalarFn) collResolveFn {
 	return func(args []planner.ArgInfo) (*ScalarImpl, *types.Type, []*types.Type, error) {
 		if len(args) < minArgs || (maxArgs >= 0 && len(args) > maxArgs) || collHasLambda(args) {
 			return nil, nil, nil, collNoMatch(name, args, sig)

@@ -1114,3 +1114,14 @@ func timeFormatClock(ms int64, pattern string) (string, error) {
 	}
 	return p.format(timeValue{t: time.UnixMilli(ms).UTC(), hasTime: true})
 }
+
+// ParseTimestamp parses text with a java.time DateTimeFormatter pattern
+// (as TIMESTAMP_FORMAT and PARSE_TIMESTAMP take it) into milliseconds
+// since the epoch; text without a zone is read in UTC.
+func ParseTimestamp(text, pattern string) (int64, error) {
+	t, err := timeParseTimestamp(text, pattern, time.UTC)
+	if err != nil {
+		return 0, fmt.Errorf("failed to parse timestamp '%s' with formatter '%s': %w", text, pattern, err)
+	}
+	return t.UnixMilli(), nil
+}
