@@ -92,7 +92,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Properties == nil {
 		cfg.Properties = map[string]string{}
 	}
-	logOpts := embedded.Options{}
+	logOpts, err := logOptions(cfg.Properties)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.NoSync {
 		logOpts.SyncPolicy = embedded.SyncInterval
 		logOpts.SyncInterval = time.Hour
@@ -352,4 +355,65 @@ func (e *Engine) Lag() []QueryLag {
 		out = append(out, ql)
 	}
 	return out
+}
+
+// Properties of the embedded log.
+const (
+	// PropLogSync is the fsync policy: "always" (default: an append is
+	// acknowledged only once fsynced, and nothing is readable before it is
+	// durable) or "interval" (fsync in the background every
+	// PropLogSyncInterval; a power failure may lose the last interval of
+	// acknowledged records, a process crash loses nothing).
+	PropLogSync         = "ksql.log.sync"
+	PropLogSyncInterval = "ksql.log.sync.interval.ms"
+	// PropLogRetentionMs and PropLogRetentionBytes are the default
+	// retention of topics (7 days; unbounded size).
+	PropLogRetentionMs    = "ksql.log.retention.ms"
+	PropLogRetentionBytes = "ksql.log.retention.bytes"
+	// PropLogSegmentBytes is the size at which segment files roll (64 MiB).
+	PropLogSegmentBytes = "ksql.log.segment.bytes"
+)
+
+func logOptions(props map[string]string) (embedded.Options, error) {
+	var o embedded.Options
+	num := func(key string) (int64, bool, error) {
+		v, ok := props[key]
+		if !ok || v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("engine: property %s: %q is not a number", key, v)
+		}
+		return n, true, nil
+	}
+	switch p := strings.ToLower(props[PropLogSync]); p {
+	case "", "always":
+		o.SyncPolicy = embedded.SyncAlways
+	case "interval":
+		o.SyncPolicy = embedded.SyncInterval
+	default:
+		return o, fmt.Errorf("engine: property %s must be 'always' or 'interval', not %q", PropLogSync, p)
+	}
+	if n, ok, err := num(PropLogSyncInterval); err != nil {
+		return o, err
+	} else if ok {
+		o.SyncInterval = time.Duration(n) * time.Millisecond
+	}
+	if n, ok, err := num(PropLogRetentionMs); err != nil {
+		return o, err
+	} else if ok {
+		o.RetentionMs = n
+	}
+	if n, ok, err := num(PropLogRetentionBytes); err != nil {
+		return o, err
+	} else if ok {
+		o.RetentionBytes = n
+	}
+	if n, ok, err := num(PropLogSegmentBytes); err != nil {
+		return o, err
+	} else if ok {
+		o.SegmentBytes = n
+	}
+	return o, nil
 }
