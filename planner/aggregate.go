@@ -87,7 +87,7 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 				return nil, true, err
 			}
 			c := ap.calls[idx]
-			return &Column{Index: callSlotBase + idx, Name: fc.Name, T: c.T}, true, nil
+			return &Column{Index: callSlotBase + idx, Name: fmt.Sprintf("KSQL_AGG_VARIABLE_%d", idx), T: c.T}, true, nil
 		}
 		if _, isLit := e.(*ast.Literal); isLit {
 			return nil, false, nil
