@@ -169,7 +169,12 @@ func startServer(t *testing.T, dataDir string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(ksqlBinary, "server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0")
+	return launch(t, exec.Command(ksqlBinary, "server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0"))
+}
+
+// launch starts a server process and waits until its HTTP API listens.
+func launch(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +183,7 @@ func startServer(t *testing.T, dataDir string) *server {
 		t.Fatal(err)
 	}
 	s := &server{cmd: cmd, done: make(chan error, 1), logs: &strings.Builder{}}
+	t.Cleanup(func() { cmd.Process.Kill() })
 	addrCh := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -199,6 +205,39 @@ func startServer(t *testing.T, dataDir string) *server {
 		t.Fatalf("server did not start within 60s\n%s", s.logs)
 	}
 	return s
+}
+
+// readTopicValues returns the values of a topic's records (partition by
+// partition) from a stopped server's data directory.
+func readTopicValues(t *testing.T, dataDir, topic string) []string {
+	t.Helper()
+	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lg.Close()
+	info, err := lg.Topic(topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for p := int32(0); p < info.Config.Partitions; p++ {
+		off := int64(0)
+		for i := 0; i < 100000; i++ {
+			recs, next, err := lg.Read(context.Background(), topic, p, off, broker.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				out = append(out, string(r.Value))
+			}
+			if next == off {
+				break
+			}
+			off = next
+		}
+	}
+	return out
 }
 
 type lagReport struct {
