@@ -20,6 +20,9 @@ type Config struct {
 	WrapSingleValues *bool
 }
 
+// MaxPartitions bounds the partitions of a topic the engine creates.
+const MaxPartitions = 10000
+
 // ReservedColumns are the pseudo and system column names no user column may take.
 var ReservedColumns = []string{"ROWTIME", "ROWPARTITION", "ROWOFFSET", "WINDOWSTART", "WINDOWEND"}
 
@@ -445,8 +448,8 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 				topic, parts, info.TopicPartitions)
 		}
 	case hasParts:
-		if parts < 1 {
-			return nil, errorf(stmt.At, "Invalid number of partitions: %d", parts)
+		if parts < 1 || parts > MaxPartitions {
+			return nil, errorf(stmt.At, "Invalid number of partitions: %d (must be between 1 and %d)", parts, MaxPartitions)
 		}
 		src.Partitions = int32(parts)
 	default:

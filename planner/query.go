@@ -499,6 +499,9 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 	if !hasParts {
 		parts = int64(qp.src.Partitions)
 	}
+	if parts < 1 || parts > MaxPartitions {
+		return nil, nil, errorf(req.Select.At, "Invalid number of partitions: %d (must be between 1 and %d)", parts, MaxPartitions)
+	}
 	w := window
 	if w.Type == catalog.NoWindow && !rekeyed {
 		w = srcWindow
