@@ -197,7 +197,7 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 			}
 		}
 	}
-	if ev.row == nil {
+	if ev.row == nil || ev.tomb {
 		return nil
 	}
 	key := ev.row[:a.k]

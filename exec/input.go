@@ -78,9 +78,8 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 	}
 	vals := row[d.nKey : d.nKey+d.nValue]
 	if rec.Value == nil {
-		if !d.in.Table {
-			return false, nil
-		}
+		// A null value: a delete for tables; for streams a null row, which
+		// projections pass on as null and filters and aggregations drop.
 		ev.tomb = true
 	} else {
 		dst := vals
@@ -90,9 +89,6 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 		if err := d.codecs.value.Decode(rec.Value, dst); err != nil {
 			if !errors.Is(err, serde.ErrNullRecord) {
 				return false, &decodeError{target: "value", err: err}
-			}
-			if !d.in.Table {
-				return false, nil
 			}
 			ev.tomb = true
 			for i := range dst {

@@ -58,6 +58,9 @@ func (f *filterOp) process(t *Task, ev *event) error {
 		ev.old = nil
 	}
 	if ev.tomb {
+		if !f.table {
+			return nil // a null stream row never passes a predicate
+		}
 		return f.next.process(t, ev)
 	}
 	if ev.row != nil && !f.test(t, ev.row) {

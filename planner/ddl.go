@@ -139,6 +139,7 @@ func resolveFormats(p formatProps, cfg Config, inheritKey, inheritValue *catalog
 		lit, _ := p.props.Get("FORMAT")
 		return key, value, false, errorf(lit.At, "Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.")
 	}
+	explicitKey := hasK
 	if hasF {
 		kf, vf, hasK, hasV = f, f, true, true
 	}
@@ -201,7 +202,12 @@ func resolveFormats(p formatProps, cfg Config, inheritKey, inheritValue *catalog
 		w := *cfg.WrapSingleValues
 		value.WrapSingleValue = &w
 	}
-	return key, value, hasK, nil
+	if explicitKey {
+		return key, value, true, nil
+	}
+	// keySet reports an explicit KEY_FORMAT; FORMAT alone does not count
+	// (it may name a key format for a source without key columns).
+	return key, value, false, nil
 }
 
 // checkWrapping validates WRAP_SINGLE_VALUE against the value columns.
@@ -419,10 +425,13 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 		return nil, err
 	}
 	if len(keys) == 0 {
-		if keySet && kf.Name != "NONE" {
+		_, viaFormat := stmt.Props.Get("FORMAT")
+		switch {
+		case keySet && kf.Name != "NONE":
 			return nil, errorf(stmt.At, "Key format specified for stream without key columns.")
+		case !viaFormat:
+			kf = catalog.Format{Name: "NONE"}
 		}
-		kf = catalog.Format{Name: "NONE"}
 	}
 	src.KeyFormat, src.ValueFormat = kf, vf
 	_, explicitWrap := stmt.Props.Get("WRAP_SINGLE_VALUE")
