@@ -221,6 +221,7 @@ func (e *Engine) plannerConfig(props map[string]string) planner.Config {
 	cfg := planner.Config{
 		DefaultKeyFormat:   strings.ToUpper(get("ksql.persistence.default.format.key")),
 		DefaultValueFormat: strings.ToUpper(get("ksql.persistence.default.format.value")),
+		OutputTopicPrefix:  get("ksql.output.topic.name.prefix"),
 	}
 	if cfg.DefaultKeyFormat == "" {
 		cfg.DefaultKeyFormat = "KAFKA"

@@ -257,10 +257,8 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		return func(c *evalCtx) (types.Value, error) {
 			out := make([]types.Value, len(elems))
 			for i, f := range elems {
-				v, err := f(c)
-				if err != nil {
-					return nil, err
-				}
+				// An element that fails to evaluate is NULL; the rest stand.
+				v, _ := f(c)
 				out[i] = v
 			}
 			return out, nil
@@ -298,10 +296,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		return func(c *evalCtx) (types.Value, error) {
 			s := &types.StructValue{Type: t, Vals: make([]types.Value, len(vals))}
 			for i, f := range vals {
-				v, err := f(c)
-				if err != nil {
-					return nil, err
-				}
+				v, _ := f(c) // a failing field is NULL; the rest stand
 				s.Vals[i] = v
 			}
 			return s, nil

@@ -66,6 +66,7 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 	}
 	row := make(types.Row, d.width)
 	if d.nKey > 0 {
+		ev.nullKey = key == nil
 		if key == nil {
 			if d.in.Table {
 				return false, &decodeError{target: "key", err: errors.New("table record with a null key")}
@@ -102,7 +103,11 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 			d.fillHeaders(rec, vals)
 		}
 	}
-	d.fillPseudo(rec, row, ev)
+	if !ev.tomb {
+		// A null row has no pseudo columns either: ksqlDB reads them
+		// from the value.
+		d.fillPseudo(rec, row, ev)
+	}
 	if err := d.extractTimestamp(row, ev); err != nil {
 		return false, err
 	}

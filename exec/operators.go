@@ -11,6 +11,9 @@ type event struct {
 	// (tomb) it holds the key columns and NULL values.
 	row  types.Row
 	tomb bool
+	// nullKey marks a record that had no key (as opposed to key columns
+	// that are NULL): a sink that keeps the source key writes a null key.
+	nullKey bool
 	// old is the row an update replaces, for flows that retract (table
 	// aggregations); nil when there is none.
 	old types.Row

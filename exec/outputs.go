@@ -31,7 +31,9 @@ func newSinkOp(s *planner.Sink) (*sinkOp, error) {
 func (s *sinkOp) process(t *Task, ev *event) error {
 	var key []byte
 	var err error
-	if s.k > 0 && !allNull(ev.row[:s.k]) {
+	// A single NULL key column is a null key in every format; several
+	// key columns serialize as a record of NULLs (JSON: {"A":null,...}).
+	if (s.k > 1 && !(ev.nullKey && s.sink.KeyFromSource)) || (s.k == 1 && ev.row[0] != nil) {
 		if key, err = s.codecs.key.Encode(nil, ev.row[:s.k]); err != nil && !errors.Is(err, serde.ErrNullRecord) {
 			t.serializationError("key", s.sink.Name, err, ev.row)
 			return nil
@@ -75,19 +77,15 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 			t.recordError("TIMESTAMP", fmt.Errorf("%w: the TIMESTAMP column is NULL", errBadTimestamp), ev.row)
 			return nil
 		}
+		if ts < 0 {
+			t.recordError("TIMESTAMP", fmt.Errorf("%w: negative timestamp %d", errBadTimestamp, ts), ev.row)
+			return nil
+		}
 	}
 	t.emit(s.sink.Name, s.sink.Topic.Name, partition, broker.Record{Key: key, Value: value, Timestamp: ts})
 	return nil
 }
 
-func allNull(vals []types.Value) bool {
-	for _, v := range vals {
-		if v != nil {
-			return false
-		}
-	}
-	return true
-}
 
 // repartitionOp writes change envelopes to an internal topic keyed by the
 // first KeyCount slots of the row.

@@ -89,7 +89,14 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 			c := ap.calls[idx]
 			return &Column{Index: callSlotBase + idx, Name: fmt.Sprintf("KSQL_AGG_VARIABLE_%d", idx), T: c.T}, true, nil
 		}
-		if _, isLit := e.(*ast.Literal); isLit {
+		if lit, isLit := e.(*ast.Literal); isLit {
+			// A constant equal to a constant GROUP BY expression is that key.
+			text := ast.FormatLiteral(lit.Value, lit.Type)
+			for i, g := range ap.groupExprs {
+				if c, ok := g.(*Const); ok && c.String() == text {
+					return &Column{Index: i, Name: ap.groupText[i], T: g.Type()}, true, nil
+				}
+			}
 			return nil, false, nil
 		}
 		// Does the expression equal a GROUP BY expression?

@@ -218,6 +218,7 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		lo, hi = magicTimestamp(lo, v), magicTimestamp(hi, v)
 		for _, o := range []Expr{lo, hi} {
 			if _, ok := comparable(ast.OpGe, v.Type(), o.Type()); !ok {
 				return nil, errorf(x.At, "Cannot compare %s (%s) to %s (%s) with BETWEEN.",
@@ -234,6 +235,15 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 		for i, le := range x.List {
 			if list[i], err = b.bind(le); err != nil {
 				return nil, err
+			}
+			if c, ok := list[i].(*Const); ok && c.Value != nil {
+				// Literals are converted to the tested value's type where
+				// their text allows, as ksqlDB does ('10' for an INT).
+				if conv, ok := convertLiteral(c, v.Type()); ok {
+					list[i] = conv
+				} else if cv, ok := v.(*Const); ok && cv.Value != nil {
+					_ = cv
+				}
 			}
 			if _, ok := comparable(ast.OpEq, v.Type(), list[i].Type()); !ok {
 				return nil, errorf(le.Position(), "invalid input syntax for type %s: %s is of type %s",
@@ -269,6 +279,9 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 		}
 		return &IsNull{X: v, Not: x.Not}, nil
 	case *ast.ArrayCtor:
+		if len(x.Elems) == 0 {
+			return nil, errorf(x.At, "Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).")
+		}
 		elems := make([]Expr, len(x.Elems))
 		var et *types.Type = types.NullType
 		for i, ee := range x.Elems {
@@ -406,6 +419,13 @@ func (b *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		t := arithmeticType(x.Op, lt, rt)
 		return &Arith{Op: x.Op, L: l, R: r, T: t}, nil
 	case x.Op.IsComparison():
+		if lt.Kind == types.KindNull && rt.Kind == types.KindNull && x.Op != ast.OpIsDistinctFrom && x.Op != ast.OpIsNotDistinctFrom {
+			return nil, errorf(x.At, "Comparison with NULL not supported: %s %s %s", ast.FormatExpr(x.L), x.Op, ast.FormatExpr(x.R))
+		}
+		// ROWTIME, WINDOWSTART and WINDOWEND compared to a string literal
+		// read the literal as a timestamp ("magic timestamp conversion").
+		l, r = magicTimestamp(l, r), magicTimestamp(r, l)
+		lt, rt = l.Type(), r.Type()
 		// A string literal compared to a temporal or numeric value is
 		// parsed as that type, as ksqlDB does.
 		if c, ok := r.(*Const); ok && c.T.Kind == types.KindString && lt.Kind != types.KindString && lt.Kind != types.KindNull {
@@ -607,3 +627,50 @@ func NewConstantBinder(funcs FunctionResolver) *ConstantBinder {
 
 // Bind binds one expression.
 func (c *ConstantBinder) Bind(e ast.Expr) (Expr, error) { return c.b.bind(e) }
+
+// convertLiteral converts a constant to type t through its text, for
+// literals whose text parses as t (IN lists).
+func convertLiteral(c *Const, t *types.Type) (Expr, bool) {
+	if c.T.Equal(t) || !t.IsPrimitive() && t.Kind != types.KindDecimal {
+		return nil, false
+	}
+	if t.Kind == types.KindString {
+		if !c.T.IsPrimitive() && c.T.Kind != types.KindDecimal {
+			return nil, false
+		}
+		return &Const{Value: types.String(c.Value), T: t}, true
+	}
+	if c.T.IsNumeric() && t.IsNumeric() {
+		v, err := types.Cast(c.Value, c.T, t)
+		if err != nil || types.Compare(v, c.Value) != 0 {
+			return nil, false // would change the value: compare as is
+		}
+		return &Const{Value: v, T: t}, true
+	}
+	if c.T.Kind == types.KindString {
+		v, err := ParseLiteral(c.Value.(string), t)
+		if err != nil {
+			return nil, false
+		}
+		return &Const{Value: v, T: t}, true
+	}
+	return nil, false
+}
+
+// magicTimestamp turns a string literal compared with ROWTIME,
+// WINDOWSTART or WINDOWEND into epoch milliseconds.
+func magicTimestamp(lit, other Expr) Expr {
+	c, ok := lit.(*Const)
+	if !ok || c.T.Kind != types.KindString || c.Value == nil {
+		return lit
+	}
+	col, ok := other.(*Column)
+	if !ok || (col.Name != "ROWTIME" && col.Name != "WINDOWSTART" && col.Name != "WINDOWEND") {
+		return lit
+	}
+	ts, err := types.ParseTimestamp(c.Value.(string))
+	if err != nil {
+		return lit
+	}
+	return &Const{Value: int64(ts), T: types.BigintType}
+}

@@ -18,6 +18,9 @@ type Config struct {
 	DefaultValueFormat string
 	// WrapSingleValues is ksql.persistence.wrap.single.values (nil = unset).
 	WrapSingleValues *bool
+	// OutputTopicPrefix (ksql.output.topic.name.prefix) prefixes the
+	// default topic name of CSAS/CTAS sinks.
+	OutputTopicPrefix string
 }
 
 // MaxPartitions bounds the partitions of a topic the engine creates.
@@ -211,15 +214,27 @@ func resolveFormats(p formatProps, cfg Config, inheritKey, inheritValue *catalog
 }
 
 // checkWrapping validates WRAP_SINGLE_VALUE against the value columns.
-func checkWrapping(value catalog.Format, valueCols int, explicit bool) error {
+// A WRAP_SINGLE_VALUE that came from configuration rather than the
+// statement is dropped where it does not apply.
+func checkWrapping(value *catalog.Format, valueCols int, explicit bool) error {
 	if value.WrapSingleValue == nil {
 		return nil
 	}
-	if valueCols != 1 && explicit {
+	wraps := value.Name == "JSON" || value.Name == "AVRO" || value.Name == "PROTOBUF" || value.Name == "JSON_SR"
+	if !explicit {
+		if valueCols != 1 || !wraps {
+			value.WrapSingleValue = nil
+		}
+		return nil
+	}
+	if valueCols != 1 {
 		return errorf(ast.Pos{}, "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas")
 	}
-	if value.Name != "JSON" && value.Name != "AVRO" && value.Name != "PROTOBUF" && value.Name != "JSON_SR" && explicit {
+	if !wraps && *value.WrapSingleValue {
 		return errorf(ast.Pos{}, "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to '%t'.", value.Name, *value.WrapSingleValue)
+	}
+	if !wraps {
+		value.WrapSingleValue = nil // unwrapped is all these formats know
 	}
 	return nil
 }
@@ -338,6 +353,10 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 	if err := checkPropNames(stmt.Props, nil); err != nil {
 		return nil, err
 	}
+	if stmt.OrReplace && stmt.IsSource {
+		return nil, errorf(stmt.At, "Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.",
+			strings.ToLower(stmt.Kind.String()), name, strings.ToLower(stmt.Kind.String()))
+	}
 	if existing, ok := cat.Source(name); ok && !stmt.IfNotExists {
 		if !stmt.OrReplace {
 			return nil, errorf(stmt.Name.At, "Cannot add %s '%s': A %s with the same name already exists",
@@ -425,19 +444,19 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 		return nil, err
 	}
 	if len(keys) == 0 {
+		// A source without key columns keeps a key format only when the
+		// statement names one (KEY_FORMAT or FORMAT); queries reading it
+		// inherit that format for keys they create.
 		_, viaFormat := stmt.Props.Get("FORMAT")
-		switch {
-		case keySet && kf.Name != "NONE":
-			return nil, errorf(stmt.At, "Key format specified for stream without key columns.")
-		case !viaFormat:
+		if !keySet && !viaFormat {
 			kf = catalog.Format{Name: "NONE"}
 		}
 	}
-	src.KeyFormat, src.ValueFormat = kf, vf
 	_, explicitWrap := stmt.Props.Get("WRAP_SINGLE_VALUE")
-	if err := checkWrapping(vf, countValueCols(vals), explicitWrap); err != nil {
+	if err := checkWrapping(&vf, countValueCols(vals), explicitWrap); err != nil {
 		return nil, err
 	}
+	src.KeyFormat, src.ValueFormat = kf, vf
 	if src.Window, err = parseWindowProps(p); err != nil {
 		return nil, err
 	}

@@ -179,6 +179,10 @@ type Sink struct {
 	Topic
 	Name  string // the catalog name of the sink source
 	Table bool
+	// KeyFromSource is set when the sink's key columns are the source
+	// record's key columns unchanged, so a record without a key keeps
+	// having none.
+	KeyFromSource bool
 	// TimestampColumn, when >= 0, is the slot of the row whose value
 	// becomes the output record's timestamp.
 	TimestampColumn int

@@ -48,12 +48,13 @@ type queryPlanner struct {
 	// colNames tracks output column names, for KSQL_COL_n generation.
 	genCount int
 	used     map[string]bool
+	srcNames map[string]bool
 }
 
 // PlanQuery plans a persistent query and returns its plan and the sink
 // source it writes (new for CSAS/CTAS, the existing one for INSERT INTO).
 func PlanQuery(req QueryRequest, cat *catalog.Catalog, funcs FunctionResolver, cfg Config) (*QueryPlan, *catalog.Source, error) {
-	qp := &queryPlanner{req: req, cat: cat, funcs: funcs, cfg: cfg, used: map[string]bool{}}
+	qp := &queryPlanner{req: req, cat: cat, funcs: funcs, cfg: cfg, used: map[string]bool{}, srcNames: map[string]bool{}}
 	return qp.plan()
 }
 
@@ -110,6 +111,8 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 	}
 	qp.scope = &Scope{Sources: []string{qp.alias}}
 	for _, c := range src.Schema.Columns {
+		// Generated names (KSQL_COL_n) never reuse a source column's name.
+		qp.srcNames[c.Name] = true
 		idx := len(qp.scope.Cols)
 		qp.scope.Cols = append(qp.scope.Cols, ScopeColumn{Source: qp.alias, Name: c.Name, Type: c.Type, Index: idx})
 		if src.TimestampColumn != "" && c.Name == src.TimestampColumn {
@@ -203,12 +206,18 @@ func (qp *queryPlanner) itemName(e ast.Expr) string {
 	case *ast.ColumnRef:
 		return x.Name
 	case *ast.Dereference:
-		return x.Field
+		// Field names that clash get a suffix: B, B_1, B_2, ...
+		n := x.Field
+		for i := 1; qp.used[n]; i++ {
+			n = fmt.Sprintf("%s_%d", x.Field, i)
+		}
+		qp.used[n] = true
+		return n
 	}
 	for {
 		n := fmt.Sprintf("KSQL_COL_%d", qp.genCount)
 		qp.genCount++
-		if !qp.used[n] {
+		if !qp.used[n] && !qp.srcNames[n] {
 			qp.used[n] = true
 			return n
 		}
@@ -275,6 +284,9 @@ func (qp *queryPlanner) whereFilter(sel *ast.Select) (Op, error) {
 func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	sel := qp.req.Select
 	resultKind := qp.src.Kind
+	if qp.src.Kind == ast.Table && qp.src.IsWindowed() {
+		return nil, nil, errorf(sel.At, "KSQL does not support persistent queries on windowed tables.")
+	}
 	if err := qp.checkResultKind(resultKind); err != nil {
 		return nil, nil, err
 	}
@@ -322,7 +334,12 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 			keyDesc = append(keyDesc, c.Name)
 		}
 	}
-	keyItems, valueItems, err := qp.splitKeyItems(items, keyExprs, keyDesc, partitioned)
+	var keyItems, valueItems []selectItem
+	if partitioned && hasStar(sel.Items) {
+		keyItems, valueItems, err = qp.partitionedStar(sel, keyExprs, b)
+	} else {
+		keyItems, valueItems, err = qp.splitKeyItems(items, keyExprs, keyDesc, partitioned)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -351,6 +368,7 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	sink.KeyFromSource = !partitioned
 	stage.Sink = sink
 	plan := &QueryPlan{ID: qp.req.ID, Stages: []*Stage{stage}, Sink: sink}
 	plan.Explain = explainStages(plan, qp.src)
@@ -439,6 +457,11 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 	schema := catalog.Schema{Columns: append(append([]catalog.Column{}, keyCols...), valCols...)}
 	if req.Insert {
 		ex := req.Existing
+		for _, c := range ex.Schema.Columns {
+			if c.Kind == catalog.HeadersColumn || c.Kind == catalog.HeaderColumn {
+				return nil, nil, errorf(req.Select.At, "Cannot insert into %s because it has header columns", ex.Name)
+			}
+		}
 		if err := sameSchema(schema, ex.Schema); err != nil {
 			return nil, nil, errorf(req.Select.At, "Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s\n%v",
 				schema, ex.Schema, err)
@@ -469,6 +492,9 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 		return nil, nil, err
 	}
 	if len(keyCols) == 0 {
+		if keySet && kf.Name != "NONE" {
+			return nil, nil, errorf(req.Select.At, "Key format specified for stream without key columns.")
+		}
 		kf = catalog.Format{Name: "NONE"}
 	} else if kf.Name == "NONE" {
 		if keySet {
@@ -482,7 +508,7 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 		kf = catalog.Format{Name: "JSON"}
 	}
 	_, explicitWrap := req.Props.Get("WRAP_SINGLE_VALUE")
-	if err := checkWrapping(vf, len(valCols), explicitWrap); err != nil {
+	if err := checkWrapping(&vf, len(valCols), explicitWrap); err != nil {
 		return nil, nil, err
 	}
 	topic, hasTopic, err := p.str("KAFKA_TOPIC")
@@ -490,7 +516,7 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 		return nil, nil, err
 	}
 	if !hasTopic {
-		topic = req.SinkName
+		topic = qp.cfg.OutputTopicPrefix + req.SinkName
 	}
 	parts, hasParts, err := p.integer("PARTITIONS")
 	if err != nil {
@@ -567,4 +593,65 @@ func sameSchema(result, sink catalog.Schema) error {
 		}
 	}
 	return nil
+}
+
+func hasStar(items []ast.SelectItem) bool {
+	for _, it := range items {
+		if it.Star {
+			return true
+		}
+	}
+	return false
+}
+
+// partitionedStar builds the projection of "SELECT * ... PARTITION BY e":
+// the partitioning expressions become the key columns (named like
+// unaliased select items), a value column used as a plain partitioning
+// column leaves the value, and the old key columns move to the end of the
+// value, as ksqlDB does.
+func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *binder) ([]selectItem, []selectItem, error) {
+	isKeyExpr := func(e Expr) bool {
+		for _, k := range keyExprs {
+			if k.String() == e.String() {
+				return true
+			}
+		}
+		return false
+	}
+	var keyItems []selectItem
+	pi := 0
+	for _, e := range sel.PartitionBy {
+		if l, ok := e.(*ast.Literal); ok && l.Value == nil {
+			continue
+		}
+		keyItems = append(keyItems, selectItem{ast: e, name: qp.itemName(e), at: e.Position(), expr: keyExprs[pi]})
+		pi++
+	}
+	var values, oldKeys []selectItem
+	for _, it := range sel.Items {
+		if !it.Star {
+			bound, err := qp.bindItems([]selectItem{{ast: it.Expr, name: it.Alias.Name, at: it.At}}, b)
+			if err != nil {
+				return nil, nil, err
+			}
+			values = append(values, bound...)
+			continue
+		}
+		for _, c := range qp.scope.Cols {
+			if c.Pseudo {
+				continue
+			}
+			col := &Column{Index: c.Index, Name: c.Name, T: c.Type}
+			if isKeyExpr(col) {
+				continue
+			}
+			item := selectItem{name: c.Name, at: it.At, expr: col}
+			if c.Index < len(qp.in.Key) {
+				oldKeys = append(oldKeys, item)
+			} else {
+				values = append(values, item)
+			}
+		}
+	}
+	return keyItems, append(values, oldKeys...), nil
 }

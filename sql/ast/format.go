@@ -229,7 +229,7 @@ func formatList(b *strings.Builder, es []Expr) {
 func FormatLiteral(v types.Value, t *types.Type) string {
 	switch x := v.(type) {
 	case nil:
-		return "null"
+		return "NULL"
 	case string:
 		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
 	case bool:
