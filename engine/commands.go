@@ -250,7 +250,7 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		if err := validateFormats(sink); err != nil {
 			return nil, err
 		}
-		if err := exec.Validate(plan); err != nil {
+		if err := exec.Validate(plan, e.effectiveProps(sess.Properties)); err != nil {
 			return nil, err
 		}
 		cmd.source, cmd.plan = sink, plan
@@ -277,7 +277,7 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		if err != nil {
 			return nil, err
 		}
-		if err := exec.Validate(plan); err != nil {
+		if err := exec.Validate(plan, e.effectiveProps(sess.Properties)); err != nil {
 			return nil, err
 		}
 		cmd.plan = plan
@@ -472,7 +472,7 @@ func (e *Engine) apply(ctx context.Context, cmd *command) (*Result, error) {
 		}
 		return res, nil
 	}
-	q, err := exec.NewQuery(ctx, e.rt, cmd.plan, exec.QueryOptions{StartAtEnd: e.startAtEnd(cmd.props)})
+	q, err := exec.NewQuery(ctx, e.rt, cmd.plan, exec.QueryOptions{StartAtEnd: e.startAtEnd(cmd.props), Properties: e.effectiveProps(cmd.props)})
 	if err != nil {
 		if cmd.source != nil && cmd.query.Kind == catalog.CreateAsQuery {
 			e.cat.DropSource(cmd.source.Name)

@@ -234,6 +234,18 @@ func (e *Engine) plannerConfig(props map[string]string) planner.Config {
 	return cfg
 }
 
+// effectiveProps overlays statement properties on the server's.
+func (e *Engine) effectiveProps(stmt map[string]string) map[string]string {
+	out := make(map[string]string, len(e.cfg.Properties)+len(stmt))
+	for k, v := range e.cfg.Properties {
+		out[k] = v
+	}
+	for k, v := range stmt {
+		out[k] = v
+	}
+	return out
+}
+
 // startAtEnd reports whether new queries read from the end of their
 // sources (auto.offset.reset=latest, ksqlDB's default).
 func (e *Engine) startAtEnd(props map[string]string) bool {

@@ -51,7 +51,7 @@ type aggEntry struct {
 // maxAggCache bounds the entries kept in memory after a commit.
 const maxAggCache = 200_000
 
-func newAggregateOp(p *planner.Aggregate, retract bool) (*aggregateOp, error) {
+func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
 	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}, byWindow: map[int64][]string{}}
 	if p.Window != nil && p.Window.Type == catalog.SessionWindow {
 		return nil, errors.New("SESSION windows are not supported yet")
@@ -60,6 +60,13 @@ func newAggregateOp(p *planner.Aggregate, retract bool) (*aggregateOp, error) {
 		impl, ok := c.Fn.(functions.AggImpl)
 		if !ok {
 			return nil, fmt.Errorf("aggregate %s has no implementation", c.Name)
+		}
+		if cfg, ok := impl.(functions.ConfigurableAgg); ok {
+			anyProps := make(map[string]any, len(props))
+			for k, v := range props {
+				anyProps[k] = v
+			}
+			impl = cfg.Configure(anyProps)
 		}
 		op.impls = append(op.impls, impl)
 		u, _ := impl.(functions.Undoer)

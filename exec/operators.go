@@ -85,15 +85,19 @@ func (f *filterOp) process(t *Task, ev *event) error {
 // projectOp computes a new row. An expression that fails to evaluate
 // yields NULL (and a processing-log entry), as in ksqlDB.
 type projectOp struct {
-	exprs []evalFn
-	names []string
-	next  operator
+	exprs      []evalFn
+	names      []string
+	nullOnNull []bool
+	next       operator
 }
 
-func (p *projectOp) apply(t *Task, row types.Row) types.Row {
+func (p *projectOp) apply(t *Task, row types.Row, nullRow bool) types.Row {
 	out := make(types.Row, len(p.exprs))
 	c := evalCtx{row: row}
 	for i, f := range p.exprs {
+		if nullRow && p.nullOnNull != nil && p.nullOnNull[i] {
+			continue
+		}
 		v, err := f(&c)
 		if err != nil {
 			t.recordError("SELECT "+p.names[i], err, row)
@@ -106,10 +110,10 @@ func (p *projectOp) apply(t *Task, row types.Row) types.Row {
 
 func (p *projectOp) process(t *Task, ev *event) error {
 	if ev.row != nil {
-		ev.row = p.apply(t, ev.row)
+		ev.row = p.apply(t, ev.row, ev.tomb)
 	}
 	if ev.old != nil {
-		ev.old = p.apply(t, ev.old)
+		ev.old = p.apply(t, ev.old, false)
 	}
 	return p.next.process(t, ev)
 }
@@ -119,5 +123,5 @@ func newProject(op *planner.Project) (*projectOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &projectOp{exprs: fs, names: op.Names}, nil
+	return &projectOp{exprs: fs, names: op.Names, nullOnNull: op.NullOnNullRow}, nil
 }

@@ -29,6 +29,10 @@ type QueryOptions struct {
 	// the beginning. Restarted queries always resume at their committed
 	// positions.
 	StartAtEnd bool
+	// Properties are the query's effective ksql properties (server
+	// configuration overlaid with the statement's), read by configurable
+	// functions such as COLLECT_LIST's limit.
+	Properties map[string]string
 }
 
 // Query is a running persistent query: one task per stage per input
@@ -65,7 +69,7 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 			return nil, fmt.Errorf("query %s: input topic %s: %w", plan.ID, st.Input.Name, err)
 		}
 		for p := int32(0); p < info.Config.Partitions; p++ {
-			t, err := q.newTask(si, st, p, opts.StartAtEnd && si == 0)
+			t, err := q.newTask(si, st, p, opts.StartAtEnd && si == 0, opts.Properties)
 			if err != nil {
 				return nil, err
 			}
@@ -75,7 +79,7 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 	return q, nil
 }
 
-func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd bool) (*Task, error) {
+func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd bool, props map[string]string) (*Task, error) {
 	t := &Task{
 		rt:        q.rt,
 		queryID:   q.ID,
@@ -86,7 +90,7 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 		input:     st.Input,
 		pending:   map[broker.TopicPartition][]broker.Record{},
 	}
-	if err := buildChain(t, st, si); err != nil {
+	if err := buildChain(t, st, si, props); err != nil {
 		return nil, err
 	}
 
@@ -332,7 +336,7 @@ func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
 }
 
 // buildChain compiles a stage into the task's decoder and operator chain.
-func buildChain(t *Task, st *planner.Stage, si int) error {
+func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) error {
 	var err error
 	if t.dec, err = newInputDecoder(st.Input); err != nil {
 		return err
@@ -376,7 +380,7 @@ func buildChain(t *Task, st *planner.Stage, si int) error {
 			p.next = next
 			next = p
 		case *planner.Aggregate:
-			a, err := newAggregateOp(o, retract)
+			a, err := newAggregateOp(o, retract, props)
 			if err != nil {
 				return err
 			}
@@ -398,9 +402,9 @@ func buildChain(t *Task, st *planner.Stage, si int) error {
 
 // Validate compiles every stage of a plan without touching the log or the
 // state store, so that a statement is rejected before it is recorded.
-func Validate(plan *planner.QueryPlan) error {
+func Validate(plan *planner.QueryPlan, props map[string]string) error {
 	for si, st := range plan.Stages {
-		if err := buildChain(&Task{}, st, si); err != nil {
+		if err := buildChain(&Task{}, st, si, props); err != nil {
 			return err
 		}
 	}

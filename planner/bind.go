@@ -648,6 +648,9 @@ func convertLiteral(c *Const, t *types.Type) (Expr, bool) {
 		return &Const{Value: v, T: t}, true
 	}
 	if c.T.Kind == types.KindString {
+		if t.IsNumeric() {
+			return numericLiteral(c.Value.(string))
+		}
 		v, err := ParseLiteral(c.Value.(string), t)
 		if err != nil {
 			return nil, false
@@ -655,6 +658,30 @@ func convertLiteral(c *Const, t *types.Type) (Expr, bool) {
 		return &Const{Value: v, T: t}, true
 	}
 	return nil, false
+}
+
+// numericLiteral reads a string literal as the narrowest number that holds
+// it: INTEGER, BIGINT or DECIMAL ('4.000' compares equal to 4).
+func numericLiteral(s string) (Expr, bool) {
+	d, err := types.ParseDec(s)
+	if err != nil {
+		return nil, false
+	}
+	if d.Scale() == 0 {
+		n := d.Unscaled()
+		if n.IsInt64() {
+			v := n.Int64()
+			if v >= -1<<31 && v < 1<<31 {
+				return &Const{Value: int32(v), T: types.IntegerType}, true
+			}
+			return &Const{Value: v, T: types.BigintType}, true
+		}
+	}
+	p := max(d.Precision(), d.Scale())
+	if p > types.MaxDecimalPrecision {
+		return nil, false
+	}
+	return &Const{Value: d, T: types.DecimalOf(p, d.Scale())}, true
 }
 
 // magicTimestamp turns a string literal compared with ROWTIME,

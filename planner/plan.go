@@ -113,6 +113,9 @@ type Filter struct {
 type Project struct {
 	Exprs []Expr
 	Names []string
+	// NullOnNullRow, when set, marks the expressions that are NULL for a
+	// null row (a stream record without a value) instead of evaluated.
+	NullOnNullRow []bool
 }
 
 // AggregateCall is one aggregate function over the aggregate's input row.

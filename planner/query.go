@@ -195,6 +195,8 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 	for _, it := range out {
 		if it.name != "" && it.name != "*" {
 			qp.used[it.name] = true
+		} else if cr, ok := it.ast.(*ast.ColumnRef); ok && it.name == "" {
+			qp.used[cr.Name] = true
 		}
 	}
 	return out, nil
@@ -208,7 +210,7 @@ func (qp *queryPlanner) itemName(e ast.Expr) string {
 	case *ast.Dereference:
 		// Field names that clash get a suffix: B, B_1, B_2, ...
 		n := x.Field
-		for i := 1; qp.used[n]; i++ {
+		for i := 1; qp.used[n] || qp.srcNames[n]; i++ {
 			n = fmt.Sprintf("%s_%d", x.Field, i)
 		}
 		qp.used[n] = true
@@ -351,11 +353,21 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	for _, it := range keyItems {
 		proj.Exprs = append(proj.Exprs, it.expr)
 		proj.Names = append(proj.Names, it.name)
+		// On a null row (a stream record without a value) a key computed
+		// from value columns is NULL, as in ksqlDB.
+		readsValue := false
+		for _, c := range ColumnsUsed(it.expr) {
+			if c >= len(qp.in.Key) {
+				readsValue = true
+			}
+		}
+		proj.NullOnNullRow = append(proj.NullOnNullRow, readsValue)
 		keyCols = append(keyCols, catalog.Column{Name: it.name, Type: it.expr.Type(), Kind: catalog.KeyColumn})
 	}
 	for _, it := range valueItems {
 		proj.Exprs = append(proj.Exprs, it.expr)
 		proj.Names = append(proj.Names, it.name)
+		proj.NullOnNullRow = append(proj.NullOnNullRow, true)
 		valCols = append(valCols, catalog.Column{Name: it.name, Type: it.expr.Type()})
 	}
 	stage.Ops = append(stage.Ops, proj)
@@ -501,11 +513,6 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 			return nil, nil, errorf(req.Select.At, "The key format 'NONE' is not supported for sources with key columns.")
 		}
 		kf = catalog.Format{Name: "KAFKA"}
-	}
-	if !keySet && kf.Name == "KAFKA" && len(keyCols) > 1 {
-		// KAFKA cannot hold several key columns; fall back to JSON as
-		// ksqlDB does when the user did not choose a key format.
-		kf = catalog.Format{Name: "JSON"}
 	}
 	_, explicitWrap := req.Props.Get("WRAP_SINGLE_VALUE")
 	if err := checkWrapping(&vf, len(valCols), explicitWrap); err != nil {

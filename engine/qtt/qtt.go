@@ -901,7 +901,11 @@ func schemasEqual(a, b catalog.Schema) bool {
 // ParseSchema parses a post-condition schema such as
 // "ID BIGINT KEY, NAME STRING, `f 1` INT, H ARRAY<...> HEADERS".
 func ParseSchema(s string) (catalog.Schema, error) {
-	stmts, err := sql.Parse("CREATE STREAM X (" + s + ") WITH (KAFKA_TOPIC='x', VALUE_FORMAT='JSON');")
+	kind := "STREAM"
+	if strings.Contains(strings.ToUpper(s), "PRIMARY KEY") {
+		kind = "TABLE"
+	}
+	stmts, err := sql.Parse("CREATE " + kind + " X (" + s + ") WITH (KAFKA_TOPIC='x', VALUE_FORMAT='JSON');")
 	if err != nil {
 		return catalog.Schema{}, err
 	}
