@@ -202,7 +202,11 @@ func describeRecord(src *catalog.Source, r broker.Record) string {
 		k, s, e, err := exec.SplitWindow(key, src.Window)
 		if err == nil {
 			key = k
-			parts = append(parts, fmt.Sprintf("window=[%d,%d)", s, e))
+			if src.Window.Type == catalog.SessionWindow {
+				parts = append(parts, fmt.Sprintf("session=[%d,%d]", s, e))
+			} else {
+				parts = append(parts, fmt.Sprintf("window=[%d,%d)", s, e))
+			}
 		}
 	}
 	if kc := src.Schema.Key(); len(kc) > 0 {

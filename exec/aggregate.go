@@ -2,10 +2,8 @@ package exec
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
-	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -53,9 +51,6 @@ const maxAggCache = 200_000
 
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
 	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}, byWindow: map[int64][]string{}}
-	if p.Window != nil && p.Window.Type == catalog.SessionWindow {
-		return nil, errors.New("SESSION windows are not supported yet")
-	}
 	for _, c := range p.Calls {
 		impl, ok := c.Fn.(functions.AggImpl)
 		if !ok {

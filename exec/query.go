@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/planner"
 )
 
@@ -385,6 +386,15 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 				return err
 			}
 			a.next = next
+			if o.Window != nil && o.Window.Type == catalog.SessionWindow {
+				s, err := newSessionOp(a)
+				if err != nil {
+					return err
+				}
+				t.flushers = append(t.flushers, s)
+				next = s
+				break
+			}
 			t.flushers = append(t.flushers, a)
 			next = a
 		case *planner.TableSource:

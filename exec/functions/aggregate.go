@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -299,20 +301,45 @@ func (m minMaxAgg) Merge(a, b types.Value) (types.Value, error) {
 }
 func (minMaxAgg) Result(acc types.Value) (types.Value, error) { return acc, nil }
 
-// byOffsetAgg implements LATEST_BY_OFFSET and EARLIEST_BY_OFFSET. With n
-// == 0 the accumulator is the single value; otherwise an array of up to n
-// values in offset order.
+// byOffsetAgg implements LATEST_BY_OFFSET and EARLIEST_BY_OFFSET. The
+// accumulator is [values, sequence numbers]: up to max(n, 1) values in
+// arrival order, each with the sequence number it arrived under, so that
+// session windows can merge two accumulators in arrival order. With n == 0
+// the result is the single value; otherwise the array of values.
 type byOffsetAgg struct {
 	latest      bool
 	ignoreNulls bool
 	n           int
 }
 
+// arrival numbers the values aggregated by *_BY_OFFSET in arrival order.
+// It starts at the wall clock in nanoseconds, so numbers keep increasing
+// across restarts (ksqlDB's counter restarts at zero).
+var arrival atomic.Int64
+
+func init() { arrival.Store(time.Now().UnixNano()) }
+
+func (a byOffsetAgg) limit() int { return max(a.n, 1) }
+
 func (a byOffsetAgg) Init() types.Value {
-	if a.n > 0 {
-		return []types.Value{}
+	return []types.Value{[]types.Value{}, []types.Value{}}
+}
+
+func (a byOffsetAgg) parts(acc types.Value) ([]types.Value, []types.Value) {
+	st := acc.([]types.Value)
+	return st[0].([]types.Value), st[1].([]types.Value)
+}
+
+// keep trims merged, arrival-ordered values to the limit.
+func (a byOffsetAgg) keep(vals, seqs []types.Value) types.Value {
+	if k := a.limit(); len(vals) > k {
+		if a.latest {
+			vals, seqs = vals[len(vals)-k:], seqs[len(seqs)-k:]
+		} else {
+			vals, seqs = vals[:k], seqs[:k]
+		}
 	}
-	return []types.Value{nil, false} // value, seen
+	return []types.Value{vals, seqs}
 }
 
 func (a byOffsetAgg) Add(acc types.Value, args []types.Value) (types.Value, error) {
@@ -320,30 +347,40 @@ func (a byOffsetAgg) Add(acc types.Value, args []types.Value) (types.Value, erro
 	if v == nil && a.ignoreNulls {
 		return acc, nil
 	}
-	st := acc.([]types.Value)
-	if a.n == 0 {
-		if a.latest || st[1] == false {
-			return []types.Value{v, true}, nil
-		}
+	vals, seqs := a.parts(acc)
+	if !a.latest && len(vals) >= a.limit() {
 		return acc, nil
 	}
-	if a.latest {
-		out := append(append([]types.Value{}, st...), v)
-		if len(out) > a.n {
-			out = out[len(out)-a.n:]
+	vals = append(append([]types.Value{}, vals...), v)
+	seqs = append(append([]types.Value{}, seqs...), arrival.Add(1))
+	return a.keep(vals, seqs), nil
+}
+
+func (a byOffsetAgg) Merge(x, y types.Value) (types.Value, error) {
+	xv, xs := a.parts(x)
+	yv, ys := a.parts(y)
+	vals := make([]types.Value, 0, len(xv)+len(yv))
+	seqs := make([]types.Value, 0, len(xs)+len(ys))
+	i, j := 0, 0
+	for i < len(xv) || j < len(yv) {
+		if j >= len(yv) || (i < len(xv) && xs[i].(int64) <= ys[j].(int64)) {
+			vals, seqs = append(vals, xv[i]), append(seqs, xs[i])
+			i++
+		} else {
+			vals, seqs = append(vals, yv[j]), append(seqs, ys[j])
+			j++
 		}
-		return out, nil
 	}
-	if len(st) >= a.n {
-		return acc, nil
-	}
-	return append(append([]types.Value{}, st...), v), nil
+	return a.keep(vals, seqs), nil
 }
 
 func (a byOffsetAgg) Result(acc types.Value) (types.Value, error) {
-	st := acc.([]types.Value)
+	vals, _ := a.parts(acc)
 	if a.n == 0 {
-		return st[0], nil
+		if len(vals) == 0 {
+			return nil, nil
+		}
+		return vals[len(vals)-1], nil
 	}
-	return st, nil
+	return vals, nil
 }
