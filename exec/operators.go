@@ -1,6 +1,9 @@
 package exec
 
 import (
+	"fmt"
+
+	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
 )
@@ -124,4 +127,75 @@ func newProject(op *planner.Project) (*projectOp, error) {
 		return nil, err
 	}
 	return &projectOp{exprs: fs, names: op.Names, nullOnNull: op.NullOnNullRow}, nil
+}
+
+// flatMapOp runs table functions and emits one row per produced value,
+// zipping several functions (NULL past the end of a shorter result).
+type flatMapOp struct {
+	calls []*functions.TableImpl
+	names []string
+	args  [][]evalFn
+	next  operator
+}
+
+func newFlatMap(op *planner.FlatMap) (*flatMapOp, error) {
+	f := &flatMapOp{}
+	for _, c := range op.Calls {
+		impl, ok := c.Fn.(*functions.TableImpl)
+		if !ok {
+			return nil, fmt.Errorf("table function %s has no implementation", c.Name)
+		}
+		args, err := compileAll(c.Args)
+		if err != nil {
+			return nil, err
+		}
+		f.calls = append(f.calls, impl)
+		f.names = append(f.names, c.Name)
+		f.args = append(f.args, args)
+	}
+	return f, nil
+}
+
+func (f *flatMapOp) process(t *Task, ev *event) error {
+	if ev.tomb || ev.row == nil {
+		return nil // a null row produces nothing
+	}
+	results := make([][]types.Value, len(f.calls))
+	n := 0
+	c := evalCtx{row: ev.row}
+	for i, impl := range f.calls {
+		args := make([]types.Value, len(f.args[i]))
+		for j, a := range f.args[i] {
+			v, err := a(&c)
+			if err != nil {
+				t.recordError(f.names[i], err, ev.row)
+				return nil
+			}
+			args[j] = v
+		}
+		vals, err := impl.Eval(args)
+		if err != nil {
+			t.recordError(f.names[i], err, ev.row)
+			return nil
+		}
+		results[i] = vals
+		n = max(n, len(vals))
+	}
+	for k := 0; k < n; k++ {
+		row := make(types.Row, len(ev.row), len(ev.row)+len(results))
+		copy(row, ev.row)
+		for _, vals := range results {
+			var v types.Value
+			if k < len(vals) {
+				v = vals[k]
+			}
+			row = append(row, v)
+		}
+		out := *ev
+		out.row = row
+		if err := f.next.process(t, &out); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -397,6 +397,13 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 			}
 			t.flushers = append(t.flushers, a)
 			next = a
+		case *planner.FlatMap:
+			f, err := newFlatMap(o)
+			if err != nil {
+				return err
+			}
+			f.next = next
+			next = f
 		case *planner.TableSource:
 			s := newTableSourceOp(o, len(st.Input.Key))
 			s.next = next

@@ -31,6 +31,9 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	if sel.PartitionBy != nil {
 		return nil, nil, errorf(sel.At, "PARTITION BY cannot be combined with GROUP BY.")
 	}
+	if qp.hasTableFunctions(sel) {
+		return nil, nil, errorf(sel.At, "Table functions cannot be used with aggregations.")
+	}
 	if qp.src.IsWindowed() {
 		return nil, nil, errorf(sel.At, "KSQL does not support persistent queries on windowed tables.")
 	}

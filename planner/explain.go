@@ -117,6 +117,12 @@ func describeOp(op Op) string {
 		return s
 	case *TableSource:
 		return "materialize " + o.StoreName
+	case *FlatMap:
+		parts := make([]string, len(o.Calls))
+		for i, c := range o.Calls {
+			parts[i] = c.Name + "(" + joinExprs(c.Args) + ")"
+		}
+		return strings.Join(parts, ", ")
 	}
 	return ""
 }

@@ -158,6 +158,21 @@ type Aggregate struct {
 	StoreName string
 }
 
+// TableCall is one table function (EXPLODE, ...) over the input row.
+type TableCall struct {
+	Name string
+	Fn   Function
+	Args []Expr
+	T    *types.Type // the type of each produced value
+}
+
+// FlatMap runs table functions: for an input row it emits as many rows as
+// the longest result, each the input row followed by one slot per call
+// (NULL once a shorter result is exhausted).
+type FlatMap struct {
+	Calls []TableCall
+}
+
 // TableSource materializes a table input so that each update carries the
 // previous row for its key (needed to retract it from aggregates).
 type TableSource struct {
@@ -168,6 +183,7 @@ func (*Filter) opName() string      { return "FILTER" }
 func (*Project) opName() string     { return "PROJECT" }
 func (*Aggregate) opName() string   { return "AGGREGATE" }
 func (*TableSource) opName() string { return "TABLE_SOURCE" }
+func (*FlatMap) opName() string     { return "FLAT_MAP" }
 
 // Repartition writes the row to an internal topic keyed by its first
 // KeyCount slots; the next stage reads it back.

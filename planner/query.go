@@ -305,9 +305,20 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 		return nil, nil, err
 	}
 	b := &binder{scope: qp.scope, funcs: qp.funcs, clause: "SELECT"}
+	var flat *FlatMap
+	if qp.hasTableFunctions(sel) {
+		if qp.src.Kind == ast.Table {
+			return nil, nil, errorf(sel.At, "Table functions are only supported on streams.")
+		}
+		flat = &FlatMap{}
+		b.replace = qp.tableFunctionHook(flat)
+	}
 	items, err = qp.bindItems(items, b)
 	if err != nil {
 		return nil, nil, err
+	}
+	if flat != nil {
+		stage.Ops = append(stage.Ops, flat)
 	}
 
 	// Decide the key of the result.
@@ -661,4 +672,52 @@ func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *bin
 		}
 	}
 	return keyItems, append(values, oldKeys...), nil
+}
+
+// hasTableFunctions reports whether the projection calls a table function.
+func (qp *queryPlanner) hasTableFunctions(sel *ast.Select) bool {
+	found := false
+	for _, it := range sel.Items {
+		if it.Expr == nil {
+			continue
+		}
+		ast.WalkExpr(it.Expr, func(x ast.Expr) bool {
+			if fc, ok := x.(*ast.FunctionCall); ok && qp.funcs.Kind(fc.Name) == TableFunc {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
+}
+
+// tableFunctionHook binds table function calls to the slots FlatMap
+// appends after the input row.
+func (qp *queryPlanner) tableFunctionHook(flat *FlatMap) func(ast.Expr) (Expr, bool, error) {
+	width := qp.in.RowWidth()
+	var keys []string
+	return func(e ast.Expr) (Expr, bool, error) {
+		fc, ok := e.(*ast.FunctionCall)
+		if !ok || qp.funcs.Kind(fc.Name) != TableFunc {
+			return nil, false, nil
+		}
+		key := ast.FormatExpr(fc)
+		if i := indexOf(keys, key); i >= 0 {
+			c := flat.Calls[i]
+			return &Column{Index: width + i, Name: key, T: c.T}, true, nil
+		}
+		ab := &binder{scope: qp.scope, funcs: qp.funcs, clause: "SELECT"}
+		args, infos, err := ab.bindArgs(fc)
+		if err != nil {
+			return nil, true, err
+		}
+		res, err := qp.funcs.ResolveTable(fc.Name, infos)
+		if err != nil {
+			return nil, true, errorf(fc.At, "%v", err)
+		}
+		applyParamTypes(args, res.ParamTypes)
+		flat.Calls = append(flat.Calls, TableCall{Name: fc.Name, Fn: res.Fn, Args: args, T: res.Return})
+		keys = append(keys, key)
+		return &Column{Index: width + len(keys) - 1, Name: key, T: res.Return}, true, nil
+	}
 }
