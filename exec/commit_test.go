@@ -92,7 +92,9 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exists := func(string) planner.SourceDefaults { return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1} }
+	exists := func(string) planner.SourceDefaults {
+		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}
+	}
 	src, err := planner.PlanCreateSource(stmts[0].(*ast.CreateSource), cat, planner.Config{}, exists)
 	if err != nil {
 		t.Fatal(err)

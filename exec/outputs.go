@@ -86,7 +86,6 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 	return nil
 }
 
-
 // repartitionOp writes change envelopes to an internal topic keyed by the
 // first KeyCount slots of the row.
 type repartitionOp struct {
