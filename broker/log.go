@@ -196,3 +196,21 @@ type Log interface {
 	// Close flushes and releases everything. Further calls return ErrClosed.
 	Close() error
 }
+
+// ReadAll reads a partition from offset to its end (stable end for
+// ReadCommitted), at most max records (0: no limit). It is for tools and
+// tests that want a whole partition; engines read in batches.
+func ReadAll(ctx context.Context, l Log, topic string, partition int32, offset int64, iso Isolation, max int) ([]Record, error) {
+	var out []Record
+	for {
+		recs, next, err := l.Read(ctx, topic, partition, offset, ReadOptions{MaxRecords: 1000, Isolation: iso})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, recs...)
+		if next == offset || (max > 0 && len(out) >= max) {
+			return out, nil
+		}
+		offset = next
+	}
+}

@@ -159,21 +159,16 @@ func readOutputs(t *testing.T, eng *Engine, topic string, seen map[string]int64)
 	for p := int32(0); p < info.Config.Partitions; p++ {
 		key := fmt.Sprintf("%s/%d", topic, p)
 		off := seen[key]
-		for i := 0; i < 10000; i++ {
-			recs, next, err := eng.Log().Read(ctx, topic, p, off, broker.ReadOptions{})
-			if err != nil {
-				t.Fatal(err)
+		recs, err := broker.ReadAll(ctx, eng.Log(), topic, p, off, broker.ReadCommitted, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if info.Config.Partitions > 1 {
+				fmt.Fprintf(&b, "p%d ", p)
 			}
-			for _, r := range recs {
-				if info.Config.Partitions > 1 {
-					fmt.Fprintf(&b, "p%d ", p)
-				}
-				b.WriteString(describeRecord(src, r) + "\n")
-			}
-			if next == off {
-				break
-			}
-			off = next
+			b.WriteString(describeRecord(src, r) + "\n")
+			off = r.Offset + 1
 		}
 		seen[key] = off
 	}

@@ -222,19 +222,12 @@ func readTopicValues(t *testing.T, dataDir, topic string) []string {
 	}
 	var out []string
 	for p := int32(0); p < info.Config.Partitions; p++ {
-		off := int64(0)
-		for i := 0; i < 100000; i++ {
-			recs, next, err := lg.Read(context.Background(), topic, p, off, broker.ReadOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range recs {
-				out = append(out, string(r.Value))
-			}
-			if next == off {
-				break
-			}
-			off = next
+		recs, err := broker.ReadAll(context.Background(), lg, topic, p, 0, broker.ReadCommitted, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			out = append(out, string(r.Value))
 		}
 	}
 	return out
@@ -331,35 +324,27 @@ func readOutput(t *testing.T, dataDir string) []outputRecord {
 		t.Fatal(err)
 	}
 	var out []outputRecord
-	ctx := context.Background()
 	for p := int32(0); p < info.Config.Partitions; p++ {
-		off := int64(0)
-		for i := 0; i < 1_000_000; i++ {
-			recs, next, err := lg.Read(ctx, fraudSink, p, off, broker.ReadOptions{MaxRecords: 1000})
-			if err != nil {
-				t.Fatal(err)
+		recs, err := broker.ReadAll(context.Background(), lg, fraudSink, p, 0, broker.ReadCommitted, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if len(r.Key) != 16 {
+				t.Fatalf("windowed key of %d bytes", len(r.Key))
 			}
-			for _, r := range recs {
-				if len(r.Key) != 16 {
-					t.Fatalf("windowed key of %d bytes", len(r.Key))
+			k := windowKey{card: int64(binary.BigEndian.Uint64(r.Key)), start: int64(binary.BigEndian.Uint64(r.Key[8:]))}
+			rec := outputRecord{key: k, count: -1}
+			if r.Value != nil {
+				var v struct {
+					Count int64 `json:"KSQL_COL_0"`
 				}
-				k := windowKey{card: int64(binary.BigEndian.Uint64(r.Key)), start: int64(binary.BigEndian.Uint64(r.Key[8:]))}
-				rec := outputRecord{key: k, count: -1}
-				if r.Value != nil {
-					var v struct {
-						Count int64 `json:"KSQL_COL_0"`
-					}
-					if err := json.Unmarshal(r.Value, &v); err != nil {
-						t.Fatalf("bad value %q: %v", r.Value, err)
-					}
-					rec.count = v.Count
+				if err := json.Unmarshal(r.Value, &v); err != nil {
+					t.Fatalf("bad value %q: %v", r.Value, err)
 				}
-				out = append(out, rec)
+				rec.count = v.Count
 			}
-			if next == off {
-				break
-			}
-			off = next
+			out = append(out, rec)
 		}
 	}
 	return out

@@ -564,17 +564,8 @@ func (r *runner) readTopic(ctx context.Context, topic string) ([][]broker.Record
 	}
 	out := make([][]broker.Record, info.Config.Partitions)
 	for p := int32(0); p < info.Config.Partitions; p++ {
-		off := int64(0)
-		for i := 0; i < 100000; i++ {
-			recs, next, err := r.eng.Log().Read(ctx, topic, p, off, broker.ReadOptions{MaxRecords: 1000})
-			if err != nil {
-				return nil, err
-			}
-			out[p] = append(out[p], recs...)
-			if next == off {
-				break
-			}
-			off = next
+		if out[p], err = broker.ReadAll(ctx, r.eng.Log(), topic, p, 0, broker.ReadCommitted, 1_000_000); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
