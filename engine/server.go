@@ -89,10 +89,9 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 // headlessAllowed reports whether a statement may appear in a queries
 // file, as ksqlDB's StandaloneExecutor decides.
 func headlessAllowed(st ast.Statement) bool {
-	switch s := st.(type) {
+	switch st.(type) {
 	case *ast.SetProperty, *ast.UnsetProperty, *ast.CreateSource, *ast.CreateType,
 		*ast.CreateAsSelect, *ast.InsertInto, *ast.Define, *ast.Undefine:
-		_ = s
 		return true
 	}
 	return false

@@ -188,11 +188,19 @@ func (q *Query) Commit(ctx context.Context) (bool, error) {
 // maxPendingRecords bounds the output a task buffers before committing.
 const maxPendingRecords = 20000
 
+// panicError is a panic in query code, turned into an error of that query.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.value, p.stack) }
+
 // runGuarded turns a panic in query code into an error of that query.
 func (q *Query) runGuarded(f func() (bool, error)) (p bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = &panicError{value: r, stack: debug.Stack()}
 		}
 	}()
 	return f()
@@ -282,7 +290,8 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 }
 
 func isPanic(err error) bool {
-	return err != nil && len(err.Error()) > 6 && err.Error()[:6] == "panic:"
+	var p *panicError
+	return errors.As(err, &p)
 }
 
 // Stop stops the tasks after a final commit and waits for them.

@@ -72,8 +72,7 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 
 	// The aggregate's output scope: window bounds are nameable; key slots
 	// and aggregate results are reached through the replace hook.
-	nCallsGuess := 0
-	outScope := &Scope{Sources: []string{qp.alias}}
+	outScope := &Scope{}
 	filter, err := qp.whereFilter(sel)
 	if err != nil {
 		return nil, nil, err
@@ -124,7 +123,6 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 		}
 		return nil, false, nil
 	}
-	_ = nCallsGuess
 	if sel.Window != nil {
 		outScope.Cols = append(outScope.Cols,
 			ScopeColumn{Source: qp.alias, Name: "WINDOWSTART", Type: types.BigintType, Index: -1, Pseudo: true},

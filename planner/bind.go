@@ -36,9 +36,6 @@ type ScopeColumn struct {
 // Scope is the set of columns an expression may reference.
 type Scope struct {
 	Cols []ScopeColumn
-	// Sources lists every name (source names and aliases) that may qualify
-	// a column, so that "X.COL" with an unknown X gives a clear error.
-	Sources []string
 }
 
 // Resolve finds a column by optional qualifier and name.
@@ -57,15 +54,6 @@ func (s *Scope) Resolve(qual, name string, pos ast.Pos, clause string) (*ScopeCo
 	}
 	if found == nil {
 		if qual != "" {
-			known := false
-			for _, src := range s.Sources {
-				if src == qual {
-					known = true
-				}
-			}
-			if !known {
-				return nil, errorf(pos, "%s column '%s.%s' cannot be resolved.", clause, qual, name)
-			}
 			return nil, errorf(pos, "%s column '%s.%s' cannot be resolved.", clause, qual, name)
 		}
 		return nil, errorf(pos, "%s column '%s' cannot be resolved.", clause, name)
@@ -241,8 +229,6 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 				// their text allows, as ksqlDB does ('10' for an INT).
 				if conv, ok := convertLiteral(c, v.Type()); ok {
 					list[i] = conv
-				} else if cv, ok := v.(*Const); ok && cv.Value != nil {
-					_ = cv
 				}
 			}
 			if _, ok := comparable(ast.OpEq, v.Type(), list[i].Type()); !ok {

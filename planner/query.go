@@ -109,7 +109,7 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 		Windowed:        src.IsWindowed(),
 		SourceName:      src.Name,
 	}
-	qp.scope = &Scope{Sources: []string{qp.alias}}
+	qp.scope = &Scope{}
 	for _, c := range src.Schema.Columns {
 		// Generated names (KSQL_COL_n) never reuse a source column's name.
 		qp.srcNames[c.Name] = true
@@ -443,9 +443,6 @@ func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDe
 func plural(what string, n int) string {
 	if n == 1 {
 		return what
-	}
-	if strings.HasSuffix(what, "expression") {
-		return what + "s"
 	}
 	return what + "s"
 }

@@ -134,7 +134,6 @@ type ksqlRequest struct {
 	SessionVariables  map[string]any    `json:"sessionVariables"`
 	RequestProperties map[string]any    `json:"requestProperties"`
 	CommandSequence   *int64            `json:"commandSequenceNumber"`
-	Unknown           map[string]string `json:"-"`
 }
 
 func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
