@@ -129,11 +129,11 @@ func (s *Server) lag(w http.ResponseWriter, _ *http.Request) {
 
 // ksqlRequest is ksqlDB's KsqlRequest.
 type ksqlRequest struct {
-	KSQL              string            `json:"ksql"`
-	StreamsProperties map[string]any    `json:"streamsProperties"`
-	SessionVariables  map[string]any    `json:"sessionVariables"`
-	RequestProperties map[string]any    `json:"requestProperties"`
-	CommandSequence   *int64            `json:"commandSequenceNumber"`
+	KSQL              string         `json:"ksql"`
+	StreamsProperties map[string]any `json:"streamsProperties"`
+	SessionVariables  map[string]any `json:"sessionVariables"`
+	RequestProperties map[string]any `json:"requestProperties"`
+	CommandSequence   *int64         `json:"commandSequenceNumber"`
 }
 
 func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
