@@ -40,9 +40,6 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	if qp.src.Kind == ast.Table && sel.Window != nil {
 		return nil, nil, errorf(sel.Window.At, "Windowing not supported for table aggregations.")
 	}
-	if sel.GroupBy == nil || len(sel.GroupBy) == 0 {
-		return nil, nil, errorf(sel.At, "Aggregate functions require a GROUP BY clause: use GROUP BY to group the rows to aggregate.")
-	}
 	ap := &aggPlan{}
 	gb := &binder{scope: qp.scope, funcs: qp.funcs, clause: "GROUP BY"}
 	for _, e := range sel.GroupBy {
@@ -150,6 +147,11 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	}
 	if len(ap.calls) == 0 {
 		return nil, nil, errorf(sel.At, "GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	}
+	if len(sel.GroupBy) == 0 {
+		// Columns outside aggregates were reported above; only aggregates
+		// and constants are left.
+		return nil, nil, errorf(sel.At, "Aggregate functions require a GROUP BY clause: use GROUP BY to group the rows to aggregate.")
 	}
 	// Fix up slots: key slots stay, calls go to k+idx, window bounds after.
 	nCalls := len(ap.calls)
