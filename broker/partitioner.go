@@ -39,8 +39,12 @@ func Murmur2(data []byte) int32 {
 }
 
 // PartitionForKey is Kafka's default partitioner for a keyed record:
-// toPositive(murmur2(key)) % partitions.
+// toPositive(murmur2(key)) % partitions. A topic has at least one
+// partition; fewer gives partition 0.
 func PartitionForKey(key []byte, partitions int32) int32 {
+	if partitions <= 1 {
+		return 0
+	}
 	return (Murmur2(key) & 0x7fffffff) % partitions
 }
 
