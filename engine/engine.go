@@ -249,14 +249,12 @@ func (e *Engine) effectiveProps(stmt map[string]string) map[string]string {
 // startAtEnd reports whether new queries read from the end of their
 // sources (auto.offset.reset=latest, ksqlDB's default).
 func (e *Engine) startAtEnd(props map[string]string) bool {
-	for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
-		if v, ok := props[k]; ok {
-			return !strings.EqualFold(v, "earliest")
-		}
-	}
-	for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
-		if v, ok := e.cfg.Properties[k]; ok {
-			return !strings.EqualFold(v, "earliest")
+	// The statement's setting wins over the server's.
+	for _, m := range []map[string]string{props, e.cfg.Properties} {
+		for _, k := range []string{"auto.offset.reset", "ksql.streams.auto.offset.reset"} {
+			if v, ok := m[k]; ok {
+				return !strings.EqualFold(v, "earliest")
+			}
 		}
 	}
 	return true

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ksqlgo/ksql/sql"
 	"github.com/ksqlgo/ksql/sql/ast"
-	"github.com/ksqlgo/ksql/sql/types"
 )
 
 // Session carries per-client settings: properties set with SET and
@@ -171,6 +170,3 @@ func (e *Engine) ExecuteStatement(ctx context.Context, st ast.Statement, sess *S
 	res.CommandSeq = cmd.seq
 	return res, nil
 }
-
-// lookupType resolves custom types for the parser.
-func (e *Engine) lookupType(name string) (*types.Type, bool) { return e.cat.Type(name) }

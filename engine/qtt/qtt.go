@@ -552,11 +552,6 @@ func (r *runner) produce(ctx context.Context, in RecordNode) error {
 	return err
 }
 
-// actualRecord is a record read back from an output topic.
-type actualRecord struct {
-	broker.Record
-}
-
 func (r *runner) readTopic(ctx context.Context, topic string) ([][]broker.Record, error) {
 	info, err := r.eng.Log().Topic(topic)
 	if err != nil {
