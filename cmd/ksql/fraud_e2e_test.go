@@ -120,9 +120,26 @@ func expectedFraud(attempts []attempt) map[windowKey]int64 {
 	return out
 }
 
-// writeInput creates the input topic in a data directory and appends the
-// attempts as JSON values, spread over two partitions.
+// writeInput creates the input topic in a data directory, with the two
+// partitions testdata/fraud/fraud.sql declares, and appends the attempts.
 func writeInput(t *testing.T, dataDir string, attempts []attempt) {
+	t.Helper()
+	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lg.CreateTopic(context.Background(), fraudTopic, broker.TopicConfig{Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	appendInput(t, dataDir, attempts)
+}
+
+// appendInput appends the attempts to the existing input topic as JSON
+// values, spread over its two partitions.
+func appendInput(t *testing.T, dataDir string, attempts []attempt) {
 	t.Helper()
 	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
 	if err != nil {
@@ -130,9 +147,6 @@ func writeInput(t *testing.T, dataDir string, attempts []attempt) {
 	}
 	defer lg.Close()
 	ctx := context.Background()
-	if err := lg.CreateTopic(ctx, fraudTopic, broker.TopicConfig{Partitions: 2}); err != nil {
-		t.Fatal(err)
-	}
 	var batch [2][]broker.Record
 	flush := func(p int) {
 		if len(batch[p]) == 0 {
@@ -292,16 +306,19 @@ func (s *server) waitUntil(t *testing.T, what string, cond func(lagReport) bool)
 	t.Fatalf("timed out waiting for %s\n%s", what, s.logs)
 }
 
-func (s *server) stop(t *testing.T, sig syscall.Signal) {
+// stop signals the server and returns how it exited.
+func (s *server) stop(t *testing.T, sig syscall.Signal) error {
 	t.Helper()
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-s.done:
+	case err := <-s.done:
+		return err
 	case <-time.After(60 * time.Second):
 		s.cmd.Process.Kill()
 		t.Fatalf("server did not exit after %v\n%s", sig, s.logs)
+		return nil
 	}
 }
 
@@ -442,4 +459,31 @@ func TestFraudQueryHeadless(t *testing.T) {
 	if len(clean) != len(crashed) {
 		t.Fatalf("changelogs differ in length: %d vs %d", len(clean), len(crashed))
 	}
+}
+
+// The README's headless example on a fresh data directory: the queries
+// file creates its input topic (PARTITIONS in the WITH clause), the query
+// runs, and input written while the server was stopped is processed after
+// a restart.
+func TestFraudQueryHeadlessFreshDataDir(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	s.waitUntil(t, "the fraud query running", func(r lagReport) bool { return len(r.Queries) == 1 })
+	if err := s.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("server exited with %v after SIGTERM\n%s", err, s.logs)
+	}
+
+	// Six attempts of one card within one window, and one of another card.
+	base := int64(1_700_000_000_000) / windowMs * windowMs
+	var attempts []attempt
+	for i := int64(0); i < 6; i++ {
+		attempts = append(attempts, attempt{card: 4000_1234_1234_1234, ts: base + i*1000})
+	}
+	attempts = append(attempts, attempt{card: 4000_0000_0000_0001, ts: base})
+	appendInput(t, dir, attempts)
+
+	s = startServer(t, dir)
+	s.waitUntil(t, "the input processed", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
+	s.stop(t, syscall.SIGTERM)
+	checkChangelog(t, readOutput(t, dir), expectedFraud(attempts))
 }
