@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 func segPath(dir, topic string, p int32, base int64) string {
@@ -237,56 +238,52 @@ func TestCorruptSealedSegment(t *testing.T) {
 	})
 }
 
-// faultFile injects write, truncate and sync failures.
-type faultFile struct {
-	*os.File
-	failWrite    *atomic.Bool // write half the data, then fail with ENOSPC
-	failTruncate *atomic.Bool
-	failSync     *atomic.Bool
-	syncs        *atomic.Int64
-	syncGate     chan chan struct{} // if set, Sync sends a channel and waits for it to close
-}
-
-func (f *faultFile) WriteAt(b []byte, off int64) (int, error) {
-	if f.failWrite.Load() {
-		n, _ := f.File.WriteAt(b[:len(b)/2], off)
-		return n, &os.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
-	}
-	return f.File.WriteAt(b, off)
-}
-
-func (f *faultFile) Truncate(size int64) error {
-	if f.failTruncate.Load() {
-		return &os.PathError{Op: "truncate", Path: f.Name(), Err: syscall.EIO}
-	}
-	return f.File.Truncate(size)
-}
-
-func (f *faultFile) Sync() error {
-	f.syncs.Add(1)
-	if f.syncGate != nil {
-		select {
-		case ch := <-f.syncGate:
-			<-ch
-		default:
-		}
-	}
-	if f.failSync.Load() {
-		return &os.PathError{Op: "sync", Path: f.Name(), Err: syscall.EIO}
-	}
-	return f.File.Sync()
-}
-
+// faults injects failures into the segment files of a log on the real
+// file system, through a logfs.FaultFS.
 type faults struct {
-	write, truncate, sync atomic.Bool
-	syncs                 atomic.Int64
-	gate                  chan chan struct{}
+	fs             *logfs.FaultFS
+	truncate, sync atomic.Bool        // fail segment truncations / fsyncs with EIO
+	syncs          atomic.Int64       // segment fsyncs attempted
+	gate           chan chan struct{} // if set, a segment fsync receives a channel and waits for it to close
+}
+
+// failWrites makes writes fail with ENOSPC after writing 10 bytes (a
+// partial batch is left behind), or stops failing them.
+func (fs *faults) failWrites(on bool) {
+	if on {
+		fs.fs.FailWritesAfter(10, syscall.ENOSPC)
+	} else {
+		fs.fs.Clear()
+	}
 }
 
 func (fs *faults) opts(o Options) Options {
-	o.wrapFile = func(path string, f *os.File) segFile {
-		return &faultFile{File: f, failWrite: &fs.write, failTruncate: &fs.truncate, failSync: &fs.sync, syncs: &fs.syncs, syncGate: fs.gate}
-	}
+	fs.fs = logfs.NewFaultFS(logfs.OS{})
+	fs.fs.SetHook(func(op logfs.Op) error {
+		if !strings.HasSuffix(op.Path, logSuffix) {
+			return nil
+		}
+		switch op.Kind {
+		case logfs.OpTruncate:
+			if fs.truncate.Load() {
+				return syscall.EIO
+			}
+		case logfs.OpSync:
+			fs.syncs.Add(1)
+			if fs.gate != nil {
+				select {
+				case ch := <-fs.gate:
+					<-ch
+				default:
+				}
+			}
+			if fs.sync.Load() {
+				return syscall.EIO
+			}
+		}
+		return nil
+	})
+	o.FS = fs.fs
 	return o
 }
 
@@ -298,9 +295,9 @@ func TestWriteFailure(t *testing.T) {
 	mustAppend(t, l, "t", 0, mkRecs("a", 3))
 	size := fileSize(t, segPath(dir, "t", 0, 0))
 
-	fs.write.Store(true)
+	fs.failWrites(true)
 	_, err := l.Append(t.Context(), "t", 0, mkRecs("lost", 3))
-	if !errors.Is(err, broker.ErrStorage) || !strings.Contains(err.Error(), "no space") {
+	if !errors.Is(err, broker.ErrStorage) || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space") {
 		t.Fatalf("Append on a full disk: %v, want ErrStorage (ENOSPC)", err)
 	}
 	if got := fileSize(t, segPath(dir, "t", 0, 0)); got != size {
@@ -310,7 +307,7 @@ func TestWriteFailure(t *testing.T) {
 	if !errors.Is(err, broker.ErrStorage) {
 		t.Fatalf("AppendTxn on a full disk: %v", err)
 	}
-	fs.write.Store(false)
+	fs.failWrites(false)
 	// The partition is still usable: the next append takes the offsets the
 	// failed one would have had.
 	if off := mustAppend(t, l, "t", 0, mkRecs("b", 2)); off != 3 {
@@ -338,12 +335,12 @@ func TestWriteAndTruncateFailure(t *testing.T) {
 	l := openT(t, dir, fs.opts(Options{}))
 	mustCreate(t, l, "t", broker.TopicConfig{})
 	mustAppend(t, l, "t", 0, mkRecs("a", 3))
-	fs.write.Store(true)
+	fs.failWrites(true)
 	fs.truncate.Store(true)
 	if _, err := l.Append(t.Context(), "t", 0, mkRecs("lost", 3)); !errors.Is(err, broker.ErrStorage) {
 		t.Fatalf("Append: %v, want ErrStorage", err)
 	}
-	fs.write.Store(false)
+	fs.failWrites(false)
 	fs.truncate.Store(false)
 	// The partition cannot know where its file ends: it refuses appends
 	// but still serves reads.

@@ -11,6 +11,11 @@
 //	dir/__groups/g-<hex name>.json          one consumer group's offsets
 //	dir/trash~/, dir/<topic>~               topics being deleted / created
 //
+// Every file and directory operation goes through Options.FS (package
+// logfs): the operating system's file system by default, an in-memory
+// one that simulates power failures, or a wrapper that injects disk
+// errors in tests. Creating the data directory fsyncs its parent.
+//
 // <base> is the segment's first offset as 20 decimal digits. Topic names
 // follow Kafka's rules ([a-zA-Z0-9._-], 1..249 characters, not "." or
 // ".."); "__groups" is reserved. Small metadata files (topic.json, group
@@ -106,5 +111,6 @@
 // EnforceRetention applies it on demand. Record timestamps are stored as
 // given (the log does not stamp records).
 //
-// The package imports only the standard library and package broker.
+// The package imports only the standard library, package broker and its
+// own logfs.
 package embedded

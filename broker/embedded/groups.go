@@ -4,9 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 // Consumer group offsets live in dir/__groups, one JSON file per group,
@@ -55,28 +57,28 @@ func (l *Log) groupsPath() string { return filepath.Join(l.dir, groupsDir) }
 // loadGroups reads every group file.
 func (l *Log) loadGroups() error {
 	dir := l.groupsPath()
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		if err := os.Mkdir(dir, 0o755); err != nil {
+	if _, err := l.fsys.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := l.fsys.Mkdir(dir); err != nil {
 			return storageErr("create groups directory", err)
 		}
-		if err := syncDir(l.dir); err != nil {
+		if err := l.fsys.SyncDir(l.dir); err != nil {
 			return storageErr("create groups directory", err)
 		}
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := l.fsys.ReadDir(dir)
 	if err != nil {
 		return storageErr("read groups directory", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasSuffix(name, tmpSuffix) {
-			_ = os.Remove(filepath.Join(dir, name))
+			_ = l.fsys.Remove(filepath.Join(dir, name))
 			continue
 		}
 		if !strings.HasSuffix(name, ".json") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := logfs.ReadFile(l.fsys, filepath.Join(dir, name))
 		if err != nil {
 			return storageErr("read group file "+name, err)
 		}
@@ -103,10 +105,10 @@ func (l *Log) loadGroups() error {
 func (l *Log) writeGroup(name string, offsets map[broker.TopicPartition]int64) error {
 	path := filepath.Join(l.groupsPath(), groupFileName(name))
 	if len(offsets) == 0 {
-		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		if err := l.fsys.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		return syncDir(l.groupsPath())
+		return l.fsys.SyncDir(l.groupsPath())
 	}
 	gf := groupFile{Version: 1, Group: name}
 	for tp, off := range offsets {
@@ -123,7 +125,7 @@ func (l *Log) writeGroup(name string, offsets map[broker.TopicPartition]int64) e
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	return writeFileAtomic(l.fsys, path, append(data, '\n'))
 }
 
 // groupFor returns the group, creating an empty in-memory one if needed.

@@ -3,7 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 var _ broker.Log = (*Log)(nil)
@@ -25,7 +26,8 @@ var _ broker.Log = (*Log)(nil)
 type Log struct {
 	dir  string
 	opts Options
-	lock *os.File
+	fsys logfs.FS // opts.FS
+	lock io.Closer
 
 	mu     sync.RWMutex
 	closed bool
@@ -54,16 +56,17 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirAllDurable(opts.FS, dir); err != nil {
 		return nil, storageErr("create data directory", err)
 	}
-	lock, err := lockDir(dir)
+	lock, err := opts.FS.Lock(dir)
 	if err != nil {
 		return nil, storageErr("lock data directory", err)
 	}
 	l := &Log{
 		dir:    dir,
 		opts:   opts,
+		fsys:   opts.FS,
 		lock:   lock,
 		done:   make(chan struct{}),
 		topics: map[string]*topic{},
@@ -90,8 +93,8 @@ func Open(dir string, opts Options) (*Log, error) {
 }
 
 func (l *Log) load() error {
-	_ = os.RemoveAll(filepath.Join(l.dir, trashDir))
-	entries, err := os.ReadDir(l.dir)
+	_ = l.fsys.RemoveAll(filepath.Join(l.dir, trashDir))
+	entries, err := l.fsys.ReadDir(l.dir)
 	if err != nil {
 		return storageErr("read data directory", err)
 	}
@@ -99,7 +102,7 @@ func (l *Log) load() error {
 		name := e.Name()
 		if strings.HasSuffix(name, stagingSuffix) {
 			// A topic whose creation did not complete.
-			_ = os.RemoveAll(filepath.Join(l.dir, name))
+			_ = l.fsys.RemoveAll(filepath.Join(l.dir, name))
 			continue
 		}
 		if !e.IsDir() || validTopicName(name) != nil {
@@ -178,7 +181,7 @@ func (l *Log) CreateTopic(ctx context.Context, name string, cfg broker.TopicConf
 	}
 	t, err := l.openTopic(name, cfg)
 	if err != nil {
-		_ = os.RemoveAll(filepath.Join(l.dir, name))
+		_ = l.fsys.RemoveAll(filepath.Join(l.dir, name))
 		return err
 	}
 	l.tmu.Lock()

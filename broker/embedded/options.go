@@ -2,8 +2,9 @@ package embedded
 
 import (
 	"fmt"
-	"os"
 	"time"
+
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 // SyncPolicy selects when appended data is fsynced.
@@ -80,10 +81,11 @@ type Options struct {
 	// Logf, if set, receives notable events such as a truncated torn tail
 	// found at Open or a failed background fsync.
 	Logf func(format string, args ...any)
-
-	// wrapFile, if set, wraps every segment file opened (fault injection
-	// in tests).
-	wrapFile func(path string, f *os.File) segFile
+	// FS is the file system holding the log's files (default logfs.OS,
+	// the operating system's). Every file and directory operation of the
+	// log goes through it; tests pass a *logfs.Mem to simulate power
+	// failures or a *logfs.FaultFS to inject disk errors.
+	FS logfs.FS
 }
 
 func (o Options) normalize() (Options, error) {
@@ -131,6 +133,9 @@ func (o Options) normalize() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FS == nil {
+		o.FS = logfs.OS{}
 	}
 	return o, nil
 }

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 // partition states.
@@ -79,8 +81,8 @@ func (p *partition) logf(format string, args ...any) {
 	}
 }
 
-func (p *partition) openFile(path string, flag int) (segFile, os.FileInfo, error) {
-	f, err := os.OpenFile(path, flag, 0o644)
+func (p *partition) openFile(path string, flag int) (logfs.File, fs.FileInfo, error) {
+	f, err := p.l.fsys.OpenFile(path, flag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,9 +90,6 @@ func (p *partition) openFile(path string, flag int) (segFile, os.FileInfo, error
 	if err != nil {
 		f.Close()
 		return nil, nil, err
-	}
-	if p.l.opts.wrapFile != nil {
-		return p.l.opts.wrapFile(path, f), fi, nil
 	}
 	return f, fi, nil
 }
@@ -103,9 +102,9 @@ func (p *partition) createSegment(base int64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(p.dir); err != nil {
+	if err := p.l.fsys.SyncDir(p.dir); err != nil {
 		f.Close()
-		os.Remove(path)
+		_ = p.l.fsys.Remove(path)
 		return nil, err
 	}
 	s := newSegment(p.dir, base, f)
@@ -127,7 +126,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 			p.segs = nil
 		}
 	}()
-	entries, err := os.ReadDir(dir)
+	entries, err := l.fsys.ReadDir(dir)
 	if err != nil {
 		return nil, storageErr(fmt.Sprintf("%s: read directory", tp), err)
 	}
@@ -138,7 +137,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		name := e.Name()
 		switch {
 		case strings.HasSuffix(name, tmpSuffix):
-			_ = os.Remove(filepath.Join(dir, name))
+			_ = l.fsys.Remove(filepath.Join(dir, name))
 		case strings.HasSuffix(name, indexSuffix):
 			indexes = append(indexes, name)
 		default:
@@ -153,7 +152,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		base, ok := parseSegmentName(strings.TrimSuffix(name, indexSuffix) + logSuffix)
 		if !ok || !logs[base] || (len(bases) > 0 && base == bases[len(bases)-1]) {
 			// Orphaned, or the active segment's (stale) index.
-			_ = os.Remove(filepath.Join(dir, name))
+			_ = l.fsys.Remove(filepath.Join(dir, name))
 		}
 	}
 	if len(bases) == 0 {
@@ -176,7 +175,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		p.segs = append(p.segs, s)
 		size := fi.Size()
 		if !last {
-			if data, err := os.ReadFile(s.idxPath); err == nil && s.loadIndex(data, size) {
+			if data, err := logfs.ReadFile(l.fsys, s.idxPath); err == nil && s.loadIndex(data, size) {
 				// Loaded from the index.
 			} else {
 				good, bad, ioErr := s.scan(size, interval)
@@ -187,7 +186,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 					return nil, fmt.Errorf("%w: %s: sealed segment %s is corrupt at byte %d of %d: %v (data after it cannot be trusted; restore the file or remove it and every later segment)",
 						broker.ErrStorage, tp, path, good, size, bad)
 				}
-				if err := s.writeIndex(); err != nil {
+				if err := s.writeIndex(l.fsys); err != nil {
 					p.logf("rewriting index of %s: %v", path, err)
 				}
 			}
@@ -375,11 +374,11 @@ func (p *partition) writeLocked(b []byte) (*segment, int64, error) {
 	pos := seg.size
 	if _, err := seg.f.WriteAt(b, pos); err != nil {
 		if terr := seg.f.Truncate(pos); terr != nil {
-			p.failed = fmt.Errorf("%w: %s: a write failed (%v) and removing the partial batch failed (%v); appends are refused until the log is reopened",
+			p.failed = fmt.Errorf("%w: %s: a write failed (%w) and removing the partial batch failed (%w); appends are refused until the log is reopened",
 				broker.ErrStorage, p.tp, err, terr)
 			return nil, 0, p.failed
 		}
-		return nil, 0, fmt.Errorf("%w: %s: write to %s: %v (nothing was appended)", broker.ErrStorage, p.tp, seg.logPath, err)
+		return nil, 0, fmt.Errorf("%w: %s: write to %s: %w (nothing was appended)", broker.ErrStorage, p.tp, seg.logPath, err)
 	}
 	return seg, pos, nil
 }
@@ -400,19 +399,19 @@ func (p *partition) commitLocked(seg *segment, pos int64, b []byte) batchHeader 
 func (p *partition) rollLocked() error {
 	old := p.active()
 	if err := old.f.Sync(); err != nil {
-		p.failed = fmt.Errorf("%w: %s: fsync %s: %v", broker.ErrStorage, p.tp, old.logPath, err)
+		p.failed = fmt.Errorf("%w: %s: fsync %s: %w; appends are refused until the log is reopened", broker.ErrStorage, p.tp, old.logPath, err)
 		return p.failed
 	}
 	p.markSynced(p.writtenGen)
 	p.setDurableLocked(p.end)
 	old.modMs = p.l.opts.Now().UnixMilli() // last write, the retention fallback
-	if err := old.writeIndex(); err != nil {
+	if err := old.writeIndex(p.l.fsys); err != nil {
 		p.logf("writing index %s: %v", old.idxPath, err)
 	}
 	old.txnBatch, old.markers = nil, nil
 	seg, err := p.createSegment(p.end)
 	if err != nil {
-		return fmt.Errorf("%w: %s: create segment: %v (nothing was appended)", broker.ErrStorage, p.tp, err)
+		return fmt.Errorf("%w: %s: create segment: %w (nothing was appended)", broker.ErrStorage, p.tp, err)
 	}
 	p.segs = append(p.segs, seg)
 	return nil

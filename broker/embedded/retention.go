@@ -1,7 +1,8 @@
 package embedded
 
 import (
-	"os"
+	"errors"
+	"io/fs"
 	"time"
 )
 
@@ -90,15 +91,16 @@ func (p *partition) enforceRetention(nowMs, retMs, retBytes int64) error {
 	// with an index (a leftover log without index is rescanned).
 	var firstErr error
 	for _, s := range removed {
-		if err := os.Remove(s.idxPath); err != nil && !os.IsNotExist(err) && firstErr == nil {
+		fsys := p.l.fsys
+		if err := fsys.Remove(s.idxPath); err != nil && !errors.Is(err, fs.ErrNotExist) && firstErr == nil {
 			firstErr = storageErr("retention: remove "+s.idxPath, err)
 		}
-		if err := os.Remove(s.logPath); err != nil && !os.IsNotExist(err) && firstErr == nil {
+		if err := fsys.Remove(s.logPath); err != nil && !errors.Is(err, fs.ErrNotExist) && firstErr == nil {
 			firstErr = storageErr("retention: remove "+s.logPath, err)
 		}
 		// Make each removal durable before the next, so that after a crash
 		// the remaining segments are still contiguous.
-		if err := syncDir(p.dir); err != nil && firstErr == nil {
+		if err := fsys.SyncDir(p.dir); err != nil && firstErr == nil {
 			firstErr = storageErr("retention: sync "+p.dir, err)
 		}
 		s.decRef()

@@ -8,7 +8,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -16,17 +15,8 @@ import (
 	"sync/atomic"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
-
-// segFile is the subset of *os.File a segment uses. Tests substitute
-// implementations that inject failures.
-type segFile interface {
-	io.ReaderAt
-	io.WriterAt
-	Sync() error
-	Truncate(size int64) error
-	Close() error
-}
 
 // indexEntry maps the first offset of a batch (relative to the segment base)
 // to the batch's position in the segment file.
@@ -72,7 +62,7 @@ type segment struct {
 	base    int64
 	logPath string
 	idxPath string
-	f       segFile
+	f       logfs.File
 	refs    atomic.Int32
 
 	// Guarded by the owning partition's mu (written under the write lock).
@@ -102,7 +92,7 @@ func parseSegmentName(name string) (int64, bool) {
 	return base, true
 }
 
-func newSegment(dir string, base int64, f segFile) *segment {
+func newSegment(dir string, base int64, f logfs.File) *segment {
 	s := &segment{
 		base:    base,
 		logPath: filepath.Join(dir, segmentName(base)+logSuffix),
@@ -277,13 +267,13 @@ func (s *segment) encodeIndex() []byte {
 
 // writeIndex persists the index file. It is a cache: it is not fsynced,
 // and a torn or stale file is detected and ignored at the next Open.
-func (s *segment) writeIndex() error {
+func (s *segment) writeIndex(fsys logfs.FS) error {
 	tmp := s.idxPath + tmpSuffix
-	if err := os.WriteFile(tmp, s.encodeIndex(), 0o644); err != nil {
-		_ = os.Remove(tmp)
+	if err := writeFile(fsys, tmp, s.encodeIndex(), false); err != nil {
+		_ = fsys.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, s.idxPath)
+	return fsys.Rename(tmp, s.idxPath)
 }
 
 var errBadIndex = errors.New("invalid index")

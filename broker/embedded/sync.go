@@ -65,7 +65,7 @@ func (p *partition) doSync() (uint64, error) {
 		// After a failed fsync the kernel may have dropped the dirty pages:
 		// nothing written since the last good fsync can be trusted, so the
 		// partition refuses further appends until reopened (Open rescans).
-		err = fmt.Errorf("%w: %s: fsync %s: %v; appends are refused until the log is reopened",
+		err = fmt.Errorf("%w: %s: fsync %s: %w; appends are refused until the log is reopened",
 			broker.ErrStorage, p.tp, seg.logPath, err)
 		p.mu.Lock()
 		if p.failed == nil {

@@ -3,12 +3,12 @@ package embedded
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 const (
@@ -100,34 +100,35 @@ func encodeTopicMeta(name string, cfg broker.TopicConfig) []byte {
 func (l *Log) createTopicDir(name string, cfg broker.TopicConfig) error {
 	final := filepath.Join(l.dir, name)
 	staging := final + stagingSuffix
-	if err := os.RemoveAll(staging); err != nil {
+	fsys := l.fsys
+	if err := fsys.RemoveAll(staging); err != nil {
 		return err
 	}
-	if err := os.Mkdir(staging, 0o755); err != nil {
+	if err := fsys.Mkdir(staging); err != nil {
 		return err
 	}
 	fail := func(err error) error {
-		os.RemoveAll(staging)
+		_ = fsys.RemoveAll(staging)
 		return err
 	}
 	for i := int32(0); i < cfg.Partitions; i++ {
-		if err := os.Mkdir(filepath.Join(staging, strconv.Itoa(int(i))), 0o755); err != nil {
+		if err := fsys.Mkdir(filepath.Join(staging, strconv.Itoa(int(i)))); err != nil {
 			return fail(err)
 		}
 	}
-	if err := writeFileAtomic(filepath.Join(staging, topicFile), encodeTopicMeta(name, cfg)); err != nil {
+	if err := writeFileAtomic(fsys, filepath.Join(staging, topicFile), encodeTopicMeta(name, cfg)); err != nil {
 		return fail(err)
 	}
-	if err := os.Rename(staging, final); err != nil {
+	if err := fsys.Rename(staging, final); err != nil {
 		return fail(err)
 	}
-	return syncDir(l.dir)
+	return fsys.SyncDir(l.dir)
 }
 
 // loadTopic opens an existing topic directory.
 func (l *Log) loadTopic(name string) (*topic, error) {
 	dir := filepath.Join(l.dir, name)
-	data, err := os.ReadFile(filepath.Join(dir, topicFile))
+	data, err := logfs.ReadFile(l.fsys, filepath.Join(dir, topicFile))
 	if err != nil {
 		return nil, storageErr(fmt.Sprintf("topic %q: read %s", name, topicFile), err)
 	}
@@ -151,7 +152,7 @@ func (l *Log) openTopic(name string, cfg broker.TopicConfig) (*topic, error) {
 	for i := int32(0); i < cfg.Partitions; i++ {
 		tp := broker.TopicPartition{Topic: name, Partition: i}
 		pdir := filepath.Join(t.dir, strconv.Itoa(int(i)))
-		if _, err := os.Stat(pdir); err != nil {
+		if _, err := l.fsys.Stat(pdir); err != nil {
 			t.release(partClosed)
 			return nil, storageErr(fmt.Sprintf("%s: partition directory", tp), err)
 		}
@@ -175,17 +176,17 @@ func (t *topic) release(state int) {
 // trash directory (so a crash never leaves half a topic), then removal.
 func (l *Log) removeTopicDir(t *topic) error {
 	trash := filepath.Join(l.dir, trashDir)
-	if err := os.MkdirAll(trash, 0o755); err != nil {
+	if err := l.fsys.MkdirAll(trash); err != nil {
 		return err
 	}
 	// Not named after the topic: a 249-character topic name plus a suffix
 	// would exceed the file name limit.
 	dst := filepath.Join(trash, fmt.Sprintf("%d.%d", time.Now().UnixNano(), l.trashSeq.Add(1)))
-	if err := os.Rename(t.dir, dst); err != nil {
+	if err := l.fsys.Rename(t.dir, dst); err != nil {
 		return err
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := l.fsys.SyncDir(l.dir); err != nil {
 		return err
 	}
-	return os.RemoveAll(dst)
+	return l.fsys.RemoveAll(dst)
 }
