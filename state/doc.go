@@ -15,7 +15,11 @@
 // This package is the only importer of Pebble in the project. It imports
 // nothing else from the project, and no Pebble type appears in its exported
 // API: errors from Pebble are reported as errors wrapping [ErrStorage], and
-// Pebble's options are reduced to [Options].
+// Pebble's options are reduced to [Options]. A store whose write-ahead log
+// fails is failed for good ([ErrFailed], [DB.Failed]): it refuses commits
+// until it is closed and opened again. The failure is detected by watching
+// the log's file operations (walguard.go), never by reading Pebble's
+// messages.
 //
 // # Key encoding
 //

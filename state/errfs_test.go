@@ -45,8 +45,16 @@ func TestDiskFullSurfacesAsErrStorage(t *testing.T) {
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("commit error %v does not carry ENOSPC detail", err)
 	}
-	if err := db.Err(); !errors.Is(err, ErrStorage) || !strings.Contains(err.Error(), "write-ahead log") {
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("commit on full disk: got %v, want ErrFailed", err)
+	}
+	if err := db.Err(); !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), "write-ahead log") {
 		t.Fatalf("Err() = %v, want the write-ahead log failure", err)
+	}
+	select {
+	case <-db.Failed():
+	default:
+		t.Fatal("Failed() not closed after the failure")
 	}
 	// Fail-stop: later writes fail the same way, even once space is back,
 	// and even without sync (which Pebble itself would turn into a panic).
@@ -54,8 +62,8 @@ func TestDiskFullSurfacesAsErrStorage(t *testing.T) {
 	for _, sync := range []bool{false, true} {
 		b = db.NewBatch()
 		b.Set([]byte("c"), []byte("3"))
-		if err := b.Commit(sync); !errors.Is(err, ErrStorage) {
-			t.Fatalf("commit(sync=%v) after failure: got %v, want ErrStorage", sync, err)
+		if err := b.Commit(sync); !errors.Is(err, ErrFailed) || !errors.Is(err, ErrStorage) {
+			t.Fatalf("commit(sync=%v) after failure: got %v, want ErrFailed (an ErrStorage)", sync, err)
 		}
 	}
 	// Reads still work.

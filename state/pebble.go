@@ -46,6 +46,12 @@ type Options struct {
 	// messages and write errors to the standard library's log package.
 	Logger Logger
 
+	// WALFault, if set, is called before every write and every sync of a
+	// write-ahead log file, with op "write" or "sync"; a non-nil result
+	// fails that operation as a disk error would, and so fails the store
+	// (see ErrFailed). It is for fault-injection tests; leave it nil.
+	WALFault func(op string) error
+
 	// fs replaces the file system; tests use it to inject I/O errors.
 	fs vfs.FS
 }
@@ -65,30 +71,22 @@ type pebbleLogger struct{ l Logger }
 func (p pebbleLogger) Infof(format string, args ...any)  { p.l.Infof(format, args...) }
 func (p pebbleLogger) Errorf(format string, args ...any) { p.l.Errorf(format, args...) }
 
-// pebbleFatalCommit is the format of the Fatalf call with which Pebble
-// reports a failed commit (typically a failed write or fsync of its
-// write-ahead log). That call is made on the committing goroutine after the
-// commit pipeline has returned and released its locks, so it can safely be
-// turned back into an error; see dbBatch.Commit.
-const pebbleFatalCommit = "pebble: fatal commit error: %v"
-
 // fatalError is the panic value of pebbleLogger.Fatalf.
 type fatalError struct {
-	msg    string
-	err    error // first error among the Fatalf arguments, if any
-	commit bool  // the recoverable "fatal commit error"
+	msg string
+	err error // first error among the Fatalf arguments, if any
 }
 
 func (e *fatalError) Error() string { return e.msg }
 func (e *fatalError) Unwrap() error { return e.err }
 
 // Fatalf is called by Pebble for conditions it cannot recover from and must
-// not return. It logs at error level and panics (rather than exiting the
-// process as Pebble's default logger does), so the panic carries a stack
-// trace; the one panic that is recovered is a failed commit (see
-// pebbleFatalCommit), which becomes an ErrStorage error.
+// not return. It logs at error level and panics with a *fatalError (rather
+// than exiting the process as Pebble's default logger does), so the panic
+// carries a stack trace. The one such panic that is recovered is that of a
+// commit on a store that has failed (see DB.commitPebble).
 func (p pebbleLogger) Fatalf(format string, args ...any) {
-	fe := &fatalError{msg: fmt.Sprintf(format, args...), commit: format == pebbleFatalCommit}
+	fe := &fatalError{msg: fmt.Sprintf(format, args...)}
 	for _, a := range args {
 		if err, ok := a.(error); ok {
 			fe.err = err
@@ -106,8 +104,9 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 // Pebble reports a few unrecoverable conditions (for example a failed write
 // of its MANIFEST, or an internal invariant violation) through a fatal log
 // call that must not return. The DB logs them at error level and panics
-// with the message, where Pebble's default would exit the process. The one
-// exception is a failed commit, which Commit returns as an ErrStorage error.
+// with the message, where Pebble's default would exit the process. The
+// exception is a commit that fails because the write-ahead log failed:
+// the store is then failed and Commit returns an error wrapping ErrFailed.
 type DB struct {
 	dir string
 	pdb *pebble.DB
@@ -119,9 +118,10 @@ type DB struct {
 	closed atomic.Bool
 	// openIters counts iterators not yet closed, for Close's leak check.
 	openIters atomic.Int64
-	// failed holds the first commit error: the store is fail-stop for
-	// writes after it (see ErrStorage).
-	failed atomic.Pointer[error]
+	// failed holds the error that failed the store (see ErrFailed); every
+	// later commit is refused with it. failedCh is closed when it is set.
+	failed   atomic.Pointer[error]
+	failedCh chan struct{}
 }
 
 var _ Store = (*DB)(nil)
@@ -152,7 +152,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	logger := pebbleLogger{opts.Logger}
 
-	db := &DB{dir: dir}
+	db := &DB{dir: dir, failedCh: make(chan struct{})}
 	fs := opts.fs
 	if fs == nil {
 		fs = vfs.Default
@@ -160,8 +160,8 @@ func Open(dir string, opts Options) (*DB, error) {
 	// Watch the write-ahead log: Pebble treats a failed log write as fatal,
 	// so the first one puts the store in the failed state immediately, and
 	// later commits are refused with an error instead of reaching Pebble.
-	fs = &walGuardFS{FS: fs, onErr: func(err error) {
-		db.fail(storageErr("write-ahead log", err))
+	fs = &walGuardFS{FS: fs, fault: opts.WALFault, onErr: func(err error) {
+		db.fail(fmt.Errorf("%w: write-ahead log: %w", ErrFailed, err))
 	}}
 
 	cache := pebble.NewCache(opts.CacheSize)
@@ -195,20 +195,29 @@ func Open(dir string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// fail puts the store in the failed state (see ErrStorage), keeping the
-// first error.
+// fail puts the store in the failed state (see ErrFailed), keeping the
+// first error, which must wrap ErrFailed.
 func (db *DB) fail(err error) {
-	db.failed.CompareAndSwap(nil, &err)
+	if db.failed.CompareAndSwap(nil, &err) {
+		close(db.failedCh)
+	}
 }
 
-// Err returns the error that put the store in the failed state (see
-// ErrStorage), or nil if writes still work.
+// Err returns the error that put the store in the failed state (it wraps
+// ErrFailed), or nil if writes still work.
 func (db *DB) Err() error {
 	if f := db.failed.Load(); f != nil {
 		return *f
 	}
 	return nil
 }
+
+// Failed returns a channel that is closed when the store fails (see
+// ErrFailed); Err then returns the reason. A store fails at the failed
+// write-ahead log operation itself, which may precede the first Commit to
+// report it: owners watch this channel to stop and reopen the store
+// promptly.
+func (db *DB) Failed() <-chan struct{} { return db.failedCh }
 
 // acquire takes the read side of the close lock; release with db.mu.RUnlock.
 func (db *DB) acquire() error {
@@ -505,34 +514,52 @@ func (b *dbBatch) Commit(sync bool) error {
 		return err
 	}
 	defer db.mu.RUnlock()
-	if f := db.failed.Load(); f != nil {
-		return *f
+	if err := db.Err(); err != nil {
+		return err
 	}
 	wo := pebble.NoSync
 	if sync {
 		wo = pebble.Sync
 	}
-	if err := commitPebble(pb, wo); err != nil {
-		err = storageErr("commit", err)
-		db.fail(err)
-		return err
+	if err := db.commitPebble(pb, wo); err != nil {
+		if errors.Is(err, ErrFailed) {
+			return err
+		}
+		return storageErr("commit", err)
 	}
 	return nil
 }
 
-// commitPebble commits pb, turning Pebble's fatal commit error back into an
-// error. Any other panic propagates.
-func commitPebble(pb *pebble.Batch, wo *pebble.WriteOptions) (err error) {
+// commitPebble commits pb.
+//
+// Pebble reports a failure of its commit pipeline (a failed write or sync
+// of the write-ahead log, or of the directory holding it) through a fatal
+// log call on the committing goroutine, made after the pipeline has
+// released its locks; pebbleLogger turns it into a *fatalError panic. The
+// write-ahead log guard has failed the store by then, since it sees the
+// I/O error before Pebble does: such a panic is this commit's failure and
+// is returned as the store's ErrFailed error. A fatal panic on a store
+// that has not failed is something else (an invariant violation) and
+// propagates, as does any other panic. Errors Pebble returns without
+// panicking are reported before anything is written.
+func (db *DB) commitPebble(pb *pebble.Batch, wo *pebble.WriteOptions) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			fe, ok := r.(*fatalError)
-			if !ok || !fe.commit {
-				panic(r)
-			}
-			err = fe
+			err = db.commitFatal(r)
 		}
 	}()
 	return pb.Commit(wo)
+}
+
+// commitFatal decides what a panic during a commit means (see
+// commitPebble): the store's failure, or a panic to propagate.
+func (db *DB) commitFatal(r any) error {
+	if _, ok := r.(*fatalError); ok {
+		if err := db.Err(); err != nil {
+			return err
+		}
+	}
+	panic(r)
 }
 
 func (b *dbBatch) Close() {

@@ -11,17 +11,29 @@ var ErrClosed = errors.New("state: store closed")
 // directory that cannot be opened or locked, and so on. Errors wrapping it
 // carry the underlying detail (e.g. errors.Is(err, syscall.ENOSPC) holds
 // for a full disk); test for them with errors.Is(err, ErrStorage).
-//
-// A failed write to the write-ahead log is fatal to a store instance (the
-// underlying engine cannot tell which commits reached the disk): the store
-// enters a failed state in which every later Commit returns an ErrStorage
-// error without attempting the write, while reads keep working. The only
-// recovery is to Close the store and open it again, which replays the log:
-// what survives is a prefix of the commit order that includes every commit
-// acknowledged with sync=true. (A commit racing with the failure may
-// instead panic inside the engine; a process that crashes then recovers
-// the same way on restart.)
 var ErrStorage = errors.New("state: storage error")
+
+// ErrFailed is wrapped by the errors of a store that has failed, and
+// itself matches ErrStorage.
+//
+// A store fails when a write or sync of its write-ahead log (or an fsync
+// of its directory) fails: the storage engine can then no longer tell
+// which commits reached the disk, and its commit pipeline cannot be
+// trusted. From then on every Commit returns an error wrapping ErrFailed
+// without attempting the write, reads keep working, and [DB.Failed] is
+// closed. The only recovery is to Close the store and open it again (in
+// practice: stop and restart the process), which replays the log: what
+// survives is a prefix of the commit order that includes every commit
+// acknowledged with sync=true. The commit that failed may or may not be
+// part of it.
+var ErrFailed error = failedError{}
+
+// failedError is the type of ErrFailed: it matches ErrStorage as well, so
+// that code that handles storage errors in general handles it too.
+type failedError struct{}
+
+func (failedError) Error() string        { return "state: store failed" }
+func (failedError) Is(target error) bool { return target == ErrStorage }
 
 // Store is an ordered key/value store.
 //
@@ -161,10 +173,11 @@ type Batch interface {
 	// sync=true Commit makes it durable as well.
 	// An empty batch commits trivially and syncs nothing.
 	//
-	// If Commit fails with ErrStorage, the fate of the batch is unknown
+	// If Commit fails with ErrFailed, the fate of the batch is unknown
 	// (it may already be visible in this instance, and may or may not
-	// survive a reopen) and the store is failed; see ErrStorage. If it
-	// fails otherwise (ErrClosed, an invalid operation in the batch),
+	// survive a reopen) and the store is failed; see ErrFailed. If it
+	// fails otherwise (ErrClosed, an invalid operation in the batch, an
+	// ErrStorage error the storage engine reported before writing),
 	// nothing was applied. Either way Commit finishes the batch.
 	Commit(sync bool) error
 	// Close discards the batch without applying it. It is a no-op after
