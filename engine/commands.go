@@ -48,6 +48,10 @@ type record struct {
 	Version    int               `json:"version"`
 }
 
+// commandVersion is the version of the records this binary writes; replay
+// refuses newer ones (see checkCommandVersion). Records carry it so that a
+// later change of their meaning can be told apart from the data
+// directory's format (format.go), which covers their encoding.
 const commandVersion = 1
 
 // appendCommand durably records a command and returns its sequence number.
@@ -90,6 +94,9 @@ func (e *Engine) replay(ctx context.Context) error {
 				e.logf("command log: skipping unreadable command at offset %d: %v", r.Offset, err)
 				continue
 			}
+			if err := checkCommandVersion(rec.Version, r.Offset); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
 			if err := e.replayOne(ctx, rec, r.Offset); err != nil {
 				e.logf("command log: command at offset %d failed on replay: %v\n  %s", r.Offset, err, rec.Statement)
 			}
@@ -100,11 +107,35 @@ func (e *Engine) replay(ctx context.Context) error {
 		off = next
 	}
 	e.replaying = false
+	if err := e.finishReplayedDeletes(ctx); err != nil {
+		return err
+	}
 	if !e.cfg.Synchronous {
 		for _, q := range e.sortedQueries() {
 			q.Start()
 		}
 	}
+	return nil
+}
+
+// finishReplayedDeletes deletes the topics of replayed DROP ... DELETE
+// TOPIC commands that no source uses after replay.
+func (e *Engine) finishReplayedDeletes(ctx context.Context) error {
+	inUse := map[string]bool{}
+	for _, kind := range []ast.SourceKind{ast.Stream, ast.Table} {
+		for _, s := range e.cat.Sources(kind) {
+			inUse[s.Topic] = true
+		}
+	}
+	for _, topic := range e.replayDeletes {
+		if inUse[topic] {
+			continue
+		}
+		if err := e.log.DeleteTopic(ctx, topic); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
+			return fmt.Errorf("engine: finishing DROP ... DELETE TOPIC of %s: %w", topic, err)
+		}
+	}
+	e.replayDeletes = nil
 	return nil
 }
 
@@ -436,7 +467,13 @@ func (e *Engine) apply(ctx context.Context, cmd *command) (*Result, error) {
 		return res, nil
 	case cmd.drop != nil:
 		e.cat.DropSource(cmd.drop.Name)
-		if cmd.deleteTopic {
+		if cmd.deleteTopic && e.replaying {
+			// The deletion was done when the command ran (or a crash cut
+			// it short): it is finished after replay, unless a later
+			// command created a source on the topic again, whose data it
+			// would destroy.
+			e.replayDeletes = append(e.replayDeletes, cmd.drop.Topic)
+		} else if cmd.deleteTopic {
 			if err := e.log.DeleteTopic(ctx, cmd.drop.Topic); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
 				return nil, err
 			}
@@ -496,7 +533,16 @@ func (e *Engine) apply(ctx context.Context, cmd *command) (*Result, error) {
 func (e *Engine) terminate(ctx context.Context, id string) error {
 	q, ok := e.queries[id]
 	if ok {
-		q.Stop()
+		if err := q.Stop(); err != nil {
+			// Its state decides the open transaction at the next start:
+			// keep it, and keep the query known, so TERMINATE can be retried.
+			return fmt.Errorf("query %s stopped, but its last transaction could not be ended (the next start resolves it): %w", id, err)
+		}
+		// The transactions' markers must be durable before the commit
+		// records that decide them go.
+		if err := e.log.Sync(); err != nil {
+			return fmt.Errorf("query %s stopped, but its output could not be made durable: %w", id, err)
+		}
 		delete(e.queries, id)
 		for _, st := range q.Plan.Stages {
 			if st.Repartition != nil {

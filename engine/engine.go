@@ -52,6 +52,10 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Now is the wall clock (nil: time.Now).
 	Now func() time.Time
+
+	// stateFault injects write-ahead log failures into the state store
+	// (tests; see state.Options.WALFault).
+	stateFault func(op string) error
 }
 
 // Default property values.
@@ -77,6 +81,9 @@ type Engine struct {
 	// partitioner spreads keyless INSERT VALUES rows.
 	partitioner broker.Partitioner
 	replaying   bool
+	// replayDeletes are topics of DROP ... DELETE TOPIC commands met
+	// during replay (see finishReplayedDeletes).
+	replayDeletes []string
 }
 
 // Open opens (or creates) the data directory, recovers the log and the
@@ -87,6 +94,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: a data directory is required")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if _, err := checkFormat(cfg.DataDir, cfg.Logf); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	if cfg.Properties == nil {
@@ -104,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: opening the log: %w", err)
 	}
-	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), state.Options{})
+	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), state.Options{WALFault: cfg.stateFault})
 	if err != nil {
 		lg.Close()
 		return nil, fmt.Errorf("engine: opening the state store: %w", err)
@@ -329,10 +339,13 @@ func (e *Engine) Close() error {
 	e.closed = true
 	qs := e.sortedQueries()
 	e.mu.Unlock()
+	var errs []error
 	for _, q := range qs {
-		q.Stop()
+		if err := q.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping query %s: %w", q.ID, err))
+		}
 	}
-	return e.closeStores()
+	return errors.Join(append(errs, e.closeStores())...)
 }
 
 func (e *Engine) closeStores() error {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/embedded"
@@ -29,11 +31,19 @@ type faultyLog struct {
 	broker.Log
 	failPrepare bool
 	failEnd     bool // both commit and abort: the process "died" there
+	// failAborts fails that many EndTxn(abort) calls, then lets them pass.
+	failAborts int
+	// onPrepare runs before each PrepareTxn (to cancel a context there).
+	onPrepare func()
+	ended     []string // "producer#seq=commit|abort" of every EndTxn that succeeded
 }
 
 var errInjected = errors.New("injected failure")
 
 func (f *faultyLog) PrepareTxn(ctx context.Context, txn broker.Txn) error {
+	if f.onPrepare != nil {
+		f.onPrepare()
+	}
 	if f.failPrepare {
 		return errInjected
 	}
@@ -44,13 +54,27 @@ func (f *faultyLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) err
 	if f.failEnd {
 		return errInjected
 	}
-	return f.Log.EndTxn(ctx, txn, commit)
+	if !commit && f.failAborts > 0 {
+		f.failAborts--
+		return errInjected
+	}
+	if err := f.Log.EndTxn(ctx, txn, commit); err != nil {
+		return err
+	}
+	verb := "abort"
+	if commit {
+		verb = "commit"
+	}
+	f.ended = append(f.ended, fmt.Sprintf("%s=%s", txn, verb))
+	return nil
 }
 
 // faultyStore fails batch commits when told to.
 type faultyStore struct {
 	state.Store
 	failCommit bool
+	failNext   int    // fail that many commits, then let them pass
+	onCommit   func() // runs before each batch commit
 }
 
 type faultyBatch struct {
@@ -61,7 +85,13 @@ type faultyBatch struct {
 func (f *faultyStore) NewBatch() state.Batch { return &faultyBatch{Batch: f.Store.NewBatch(), s: f} }
 
 func (b *faultyBatch) Commit(sync bool) error {
-	if b.s.failCommit {
+	if b.s.onCommit != nil {
+		b.s.onCommit()
+	}
+	if b.s.failCommit || b.s.failNext > 0 {
+		if b.s.failNext > 0 {
+			b.s.failNext--
+		}
 		b.Batch.Close()
 		return errInjected
 	}
@@ -131,12 +161,18 @@ func (h *harness) open() {
 // crash abandons everything uncommitted and reopens, resolving in-doubt
 // transactions as the engine does at start-up.
 func (h *harness) crash() {
-	h.lg.Close()
-	h.db.Close()
-	h.open()
+	h.reopen()
 	if err := ResolveInDoubt(context.Background(), h.rt); err != nil {
 		h.t.Fatal(err)
 	}
+}
+
+// reopen abandons everything uncommitted and reopens, leaving in-doubt
+// transactions unresolved.
+func (h *harness) reopen() {
+	h.lg.Close()
+	h.db.Close()
+	h.open()
 }
 
 func (h *harness) query() *Query {
@@ -270,5 +306,217 @@ func TestCrashAfterStateCommitBeforeLogCommit(t *testing.T) {
 	}
 	if got, want := h.output(), "a=1 b=1 a=2 b=2"; got != want {
 		t.Fatalf("output %q, want %q", got, want)
+	}
+}
+
+// I1: recovery aborts an in-doubt transaction and records its number as
+// spent, so the restarted task does not reuse it. Before, the restarted
+// task appended under the aborted number again, and a crash after its
+// state commit left a directory that never started: "transaction ...#2
+// was already ended with commit=false".
+func TestSeqNeverReusedAfterRecoveryAbort(t *testing.T) {
+	h := newHarness(t)
+	h.produce("a", "b")
+	q := h.query()
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	h.produce("a")
+	// Prepared, then the process dies before its state commit: recovery
+	// aborts #2.
+	h.store.failCommit, h.log.failEnd = true, true
+	if err := h.drain(q); !errors.Is(err, errInjected) {
+		t.Fatalf("drain: %v", err)
+	}
+	h.store.failCommit, h.log.failEnd = false, false
+	h.crash()
+	// The restarted task commits its state, then dies before the log
+	// commit.
+	q = h.query()
+	h.log.failEnd = true
+	if err := h.drain(q); !errors.Is(err, errInjected) {
+		t.Fatalf("drain: %v", err)
+	}
+	h.log.failEnd = false
+	h.reopen()
+	var seqs []int64
+	for _, txn := range h.rt.Log.InDoubt() {
+		seqs = append(seqs, txn.Seq)
+	}
+	if len(seqs) != 1 || seqs[0] != 3 {
+		t.Fatalf("in doubt after the second crash: seqs %v, want [3] (2 was spent by the abort)", seqs)
+	}
+	if err := ResolveInDoubt(context.Background(), h.rt); err != nil {
+		t.Fatalf("recovery refused the directory: %v", err)
+	}
+	q = h.query()
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.output(), "a=1 b=1 a=2"; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+}
+
+// I1 across DROP: a query's state is dropped and a query with the same id
+// (as headless files produce) starts again; its sequence numbers continue
+// above the old ones.
+func TestSeqNeverReusedAfterDropState(t *testing.T) {
+	h := newHarness(t)
+	h.produce("a", "b")
+	q := h.query()
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := DropState(h.rt, h.plan.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.log.ended = nil
+	q = h.query()
+	h.produce("c")
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range h.log.ended {
+		if strings.HasSuffix(e, "#1=commit") {
+			t.Fatalf("the new query reused sequence number 1: %v", h.log.ended)
+		}
+	}
+	if len(h.log.ended) == 0 {
+		t.Fatal("the new query committed nothing")
+	}
+}
+
+// I2 and I3: a failed log commit after the state commit leaves the
+// output with the decided transaction; the next commit finishes that
+// transaction first and does not append the same records again. Before,
+// the buffered output stayed and was appended a second time under the
+// next number, and the first transaction stayed open, freezing the
+// topic's stable offset.
+func TestFailedLogCommitIsFinishedNotRepeated(t *testing.T) {
+	h := newHarness(t)
+	h.produce("a", "b", "a")
+	q := h.query()
+	h.log.failEnd = true
+	if err := h.drain(q); !errors.Is(err, errInjected) {
+		t.Fatalf("drain: %v, want the injected failure", err)
+	}
+	h.log.failEnd = false
+	h.produce("b")
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.output(), "a=1 b=1 a=2 b=2"; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+	off, err := h.lg.Offsets("COUNTS", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.Stable != off.End {
+		t.Fatalf("a transaction is still open: stable %d, end %d", off.Stable, off.End)
+	}
+	// And after a restart nothing is committed twice.
+	h.crash()
+	if got, want := h.output(), "a=1 b=1 a=2 b=2"; got != want {
+		t.Fatalf("after restart: output %q, want %q", got, want)
+	}
+}
+
+// I2: an abort that fails in the log is retried before the task's next
+// transaction, so it is durable before any later commit of the task.
+// Before, it was never retried: the aborted transaction held back the
+// stable offset until a restart, and then the rule "state seq >= txn seq"
+// committed the aborted output.
+func TestFailedAbortIsRetriedBeforeNextTxn(t *testing.T) {
+	h := newHarness(t)
+	h.produce("a", "b")
+	q := h.query()
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	h.produce("a")
+	h.store.failNext = 1
+	h.log.failAborts = 1
+	if err := h.drain(q); !errors.Is(err, errInjected) {
+		t.Fatalf("drain: %v", err)
+	}
+	h.log.ended = nil
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.log.ended) < 2 || !strings.HasSuffix(h.log.ended[0], "#2=abort") {
+		t.Fatalf("log decisions after the failed abort: %v, want #2's abort first", h.log.ended)
+	}
+	if got, want := h.output(), "a=1 b=1 a=2"; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+	h.crash()
+	if got, want := h.output(), "a=1 b=1 a=2"; got != want {
+		t.Fatalf("after restart the aborted output came back: %q, want %q", got, want)
+	}
+}
+
+// I4: a stop that lands in the middle of a commit (the query's context is
+// cancelled just before the prepare, or just before the state commit)
+// does not cut the commit short, and leaves no transaction open. Before,
+// the log commit ran under the cancelled context and failed, the final
+// commit appended the same output again, and recovery committed both
+// copies; or the abort failed and the transaction froze the topic.
+func TestStopDuringCommit(t *testing.T) {
+	for _, at := range []string{"prepare", "state commit"} {
+		for round := 0; round < 10; round++ {
+			h := newHarness(t)
+			h.rt.CommitInterval = time.Hour // commit only when idle, and at stop
+			h.produce("a", "b", "a", "c", "a")
+			q := h.query()
+			var once sync.Once
+			fired := make(chan struct{})
+			stop := func() {
+				once.Do(func() {
+					q.mu.Lock()
+					q.cancel()
+					q.mu.Unlock()
+					close(fired)
+				})
+			}
+			if at == "prepare" {
+				h.log.onPrepare = stop
+			} else {
+				h.store.onCommit = stop
+			}
+			q.Start()
+			select {
+			case <-fired:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the query never committed")
+			}
+			if err := q.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			h.log.onPrepare, h.store.onCommit = nil, nil
+			for _, ti := range h.lg.Topics() {
+				off, err := h.lg.Offsets(ti.Name, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if off.Stable != off.End {
+					t.Fatalf("stop at %s, round %d: a transaction on %s is still open after Stop", at, round, ti.Name)
+				}
+			}
+			h.crash()
+			q = h.query()
+			if err := h.drain(q); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := h.output(), "a=1 b=1 a=2 c=1 a=3"; got != want {
+				t.Fatalf("stop at %s, round %d: output %q, want %q", at, round, got, want)
+			}
+			h.lg.Close()
+			h.db.Close()
+		}
 	}
 }

@@ -2,9 +2,11 @@ package exec
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +122,9 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 			return nil, err
 		}
 	}
+	if t.spent, err = loadSpent(q.rt.State, t.producer, t.meta.seq); err != nil {
+		return nil, err
+	}
 	t.pos, t.streamTime = t.meta.position, t.meta.streamTime
 	t.committed.Store(t.meta.position)
 	t.lastCommit = q.rt.now()
@@ -231,10 +236,13 @@ func (q *Query) commitInterval() time.Duration {
 
 // runTask is a task's processing loop: poll, and commit at least every
 // commit interval; on errors reset to the last commit and retry with
-// backoff; a panic fails the whole query.
+// backoff; a panic fails the whole query. When the loop ends (Stop, or a
+// panic) the task commits what it processed, or aborts, so that no
+// transaction of it stays open (I4).
 func (q *Query) runTask(ctx context.Context, t *Task) {
 	interval := q.commitInterval()
 	backoff := 50 * time.Millisecond
+	panicked := false
 	for ctx.Err() == nil {
 		progressed, err := q.runGuarded(func() (bool, error) {
 			p, err := t.poll(ctx)
@@ -247,9 +255,8 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 			return p, nil
 		})
 		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
+			// Whatever failed, nothing after the last commit is trusted (I3).
+			t.resetToCommitted()
 			if isPanic(err) {
 				q.rt.logf("query %s: task %s failed: %v", q.ID, t, err)
 				q.setState(StateError, err)
@@ -258,11 +265,14 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 					q.cancel()
 				}
 				q.mu.Unlock()
-				return
+				panicked = true
+				break
+			}
+			if ctx.Err() != nil {
+				break
 			}
 			q.rt.logf("query %s: task %s: %v (retrying from the last commit)", q.ID, t, err)
 			q.setState(StateError, err)
-			t.resetToCommitted()
 			select {
 			case <-ctx.Done():
 			case <-time.After(backoff):
@@ -281,12 +291,37 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 		_ = q.rt.Log.Wait(wctx, t.input.Name, t.partition, t.pos, broker.ReadCommitted)
 		cancel()
 	}
-	// Final commit on shutdown, with a fresh context.
-	if t.dirty {
-		if err := t.commit(context.Background()); err != nil {
-			q.rt.logf("query %s: task %s: final commit: %v", q.ID, t, err)
+	if err := q.finish(t, panicked); err != nil {
+		q.rt.logf("query %s: task %s: %v", q.ID, t, err)
+	}
+}
+
+// finish is a task's last step: commit what it processed (unless it
+// panicked, when its uncommitted work is not trusted) and end its open
+// transaction. A few attempts cover a transient failure; what still fails
+// is left to recovery at the next start, which resolves it the same way.
+func (q *Query) finish(t *Task, panicked bool) error {
+	ctx := context.Background()
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+		}
+		_, err = q.runGuarded(func() (bool, error) {
+			if panicked {
+				t.resetToCommitted()
+				return false, t.resolveTxn(ctx)
+			}
+			return false, t.commit(ctx)
+		})
+		if err == nil {
+			return nil
+		}
+		if isPanic(err) {
+			panicked = true
 		}
 	}
+	return fmt.Errorf("final commit: %w", err)
 }
 
 func isPanic(err error) bool {
@@ -294,8 +329,11 @@ func isPanic(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Stop stops the tasks after a final commit and waits for them.
-func (q *Query) Stop() {
+// Stop stops the tasks after a final commit and waits for them. An error
+// means a task could not end its last transaction; the transaction is
+// then in doubt and recovery decides it at the next start, so the
+// query's state must be kept until then.
+func (q *Query) Stop() error {
 	q.mu.Lock()
 	cancel := q.cancel
 	q.cancel = nil
@@ -304,28 +342,71 @@ func (q *Query) Stop() {
 		cancel()
 	}
 	q.wg.Wait()
+	// Transactions still open: those of a query driven synchronously
+	// (Step), or of a task whose final commit failed. Uncommitted work is
+	// dropped; the transaction is ended with its decision, or aborted.
+	var errs []error
+	for _, t := range q.tasks {
+		if t.txn != nil {
+			if err := q.finish(t, true); err != nil {
+				errs = append(errs, fmt.Errorf("task %s: %w", t, err))
+			}
+		}
+	}
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.state == StateRunning {
 		q.state = StateStopped
 	}
-	q.mu.Unlock()
+	return errors.Join(errs...)
 }
 
-// DropState deletes every piece of state of a query (call after Stop).
+// DropState deletes every piece of state of a query (call after a Stop
+// that returned no error, and once the log has made the transactions'
+// markers durable: without its commit records a transaction still in
+// doubt would be aborted). Each task's highest sequence number is kept
+// (I1).
 func DropState(rt *Runtime, queryID string) error {
+	lo, hi := []byte("m/"+queryID+"/"), []byte("m/"+queryID+"0")
 	b := rt.State.NewBatch()
+	it, err := rt.State.NewIter(lo, hi)
+	if err != nil {
+		b.Close()
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		producer := strings.TrimPrefix(string(it.Key()), "m/")
+		m, err := decodeMeta(it.Value())
+		if err != nil {
+			it.Close()
+			b.Close()
+			return fmt.Errorf("commit record of %s: %w", producer, err)
+		}
+		spent, err := loadSpent(rt.State, producer, m.seq)
+		if err != nil {
+			it.Close()
+			b.Close()
+			return err
+		}
+		b.Set(spentKey(producer), binary.AppendVarint(nil, spent))
+	}
+	if err := it.Close(); err != nil {
+		b.Close()
+		return err
+	}
 	b.DeleteRange([]byte("s/"+queryID+"/"), []byte("s/"+queryID+"0"))
-	b.DeleteRange([]byte("m/"+queryID+"/"), []byte("m/"+queryID+"0"))
+	b.DeleteRange(lo, hi)
 	return b.Commit(rt.Durable)
 }
 
-// ResolveInDoubt settles transactions a crash left open: committed if the
-// owning task's state commit recorded their sequence number, aborted
-// otherwise (including tasks that no longer exist). Call once at start-up,
-// before any query runs.
+// ResolveInDoubt settles transactions a crash left open (I5): committed
+// if the owning task's state commit recorded their sequence number,
+// aborted otherwise (including tasks that no longer exist). An abort
+// records the spent number first (I1). Call once at start-up, before any
+// query runs.
 func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
 	for _, txn := range rt.Log.InDoubt() {
-		commit := false
+		var committed int64
 		raw, ok, err := rt.State.Get(metaKey(txn.Producer))
 		if err != nil {
 			return err
@@ -335,12 +416,24 @@ func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
 			if err != nil {
 				return fmt.Errorf("commit record of %s: %w", txn.Producer, err)
 			}
-			commit = m.seq >= txn.Seq
+			committed = m.seq
+		}
+		commit := ok && txn.Seq <= committed
+		if !commit {
+			spent, err := loadSpent(rt.State, txn.Producer, committed)
+			if err != nil {
+				return err
+			}
+			if txn.Seq > spent {
+				if err := recordSpent(rt, txn.Producer, txn.Seq); err != nil {
+					return fmt.Errorf("resolving %s: recording the abort: %w", txn, err)
+				}
+			}
 		}
 		if err := rt.Log.EndTxn(ctx, txn, commit); err != nil {
-			return fmt.Errorf("resolving %s: %w", txn, err)
+			return fmt.Errorf("resolving %s (state has committed seq %d, so commit=%v): %w", txn, committed, commit, err)
 		}
-		rt.logf("resolved in-doubt transaction %s: commit=%v", txn, commit)
+		rt.logf("resolved in-doubt transaction %s: commit=%v (committed seq %d)", txn, commit, committed)
 	}
 	return nil
 }

@@ -100,6 +100,35 @@ func (m taskMeta) encode() []byte {
 	return binary.AppendVarint(b, m.streamTime)
 }
 
+// spentKey holds a producer's highest spent sequence number when it is
+// above its committed one: written before an abort becomes durable, and
+// when a query's state is dropped (so a query that reuses the id does not
+// reuse the numbers either). It is a few bytes per producer, never
+// deleted.
+func spentKey(producer string) []byte { return []byte("p/" + producer) }
+
+// loadSpent returns the highest sequence number producer ever used,
+// given its committed one.
+func loadSpent(st state.Store, producer string, committed int64) (int64, error) {
+	raw, ok, err := st.Get(spentKey(producer))
+	if err != nil || !ok {
+		return committed, err
+	}
+	v, n := binary.Varint(raw)
+	if n <= 0 {
+		return 0, fmt.Errorf("spent sequence of %s: %w", producer, errCorrupt)
+	}
+	return max(v, committed), nil
+}
+
+// recordSpent durably records that producer used sequence numbers up to
+// seq (I1).
+func recordSpent(rt *Runtime, producer string, seq int64) error {
+	b := rt.State.NewBatch()
+	b.Set(spentKey(producer), binary.AppendVarint(nil, seq))
+	return b.Commit(rt.Durable)
+}
+
 func decodeMeta(b []byte) (taskMeta, error) {
 	var m taskMeta
 	var n int
@@ -134,7 +163,14 @@ type Task struct {
 		reset()
 	}
 
-	meta       taskMeta // last committed
+	meta  taskMeta // last committed
+	spent int64    // highest transaction seq ever used (I1)
+	// txn is the task's unresolved transaction (I2): begun and not yet
+	// ended in the log. decided says whether its outcome is durable in the
+	// state store, decision what it is.
+	txn        *broker.Txn
+	decided    bool
+	decision   bool
 	pos        int64
 	streamTime int64
 
@@ -246,18 +282,42 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// The commit protocol. The invariants, each named by the tests that prove
+// it (ARCHITECTURE.md lists them):
+//
+//	I1 a transaction sequence number is never reused: a task's next number
+//	   is one past the highest it ever used, committed or aborted, and an
+//	   abort records the number it spent in the state store before the
+//	   abort becomes durable in the log.
+//	I2 a task has at most one unresolved transaction; a decision (commit or
+//	   abort) is durable before the task starts its next transaction.
+//	I3 buffered output is cleared exactly when the state commit succeeded,
+//	   and only then; a failure before it rewinds to the last commit.
+//	I4 a commit that started finishes or aborts: stops, TERMINATE, DROP and
+//	   cancelled contexts do not cut it short.
+//	I5 recovery commits an in-doubt transaction if and only if the task's
+//	   state commit recorded its sequence number (seq <= committed seq), and
+//	   aborts it durably otherwise.
+
 // commit makes the task's progress durable and its output visible, as one
 // transaction: output records are appended under a transaction and
 // prepared (fsynced); then the state changes, the input position and the
-// transaction's sequence number are committed in one state batch; then the
-// transaction is committed in the log. After a crash, a prepared
-// transaction is committed if the state batch recorded its sequence, and
-// aborted otherwise (ResolveInDoubt).
+// transaction's sequence number are committed in one state batch (the
+// decision); then the transaction is committed in the log. A transaction
+// left unresolved by an earlier failure is resolved first.
 func (t *Task) commit(ctx context.Context) error {
+	// I4: the steps below run to their end once begun.
+	ctx = context.WithoutCancel(ctx)
+	if err := t.resolveTxn(ctx); err != nil {
+		return err
+	}
 	if !t.dirty {
 		return nil
 	}
-	txn := broker.Txn{Producer: t.producer, Seq: t.meta.seq + 1}
+	txn := broker.Txn{Producer: t.producer, Seq: t.spent + 1}
+	t.spent = txn.Seq
+	t.txn = &txn
+	t.decided = false
 	appended := false
 	for _, tp := range t.order {
 		recs := t.pending[tp]
@@ -265,69 +325,106 @@ func (t *Task) commit(ctx context.Context) error {
 			continue
 		}
 		if _, err := t.rt.Log.AppendTxn(ctx, txn, tp.Topic, tp.Partition, recs); err != nil {
-			return t.abort(ctx, txn, fmt.Errorf("append to %s: %w", tp, err))
+			return t.abort(ctx, fmt.Errorf("append to %s: %w", tp, err))
 		}
 		appended = true
 	}
 	if appended {
 		if err := t.rt.Log.PrepareTxn(ctx, txn); err != nil {
-			return t.abort(ctx, txn, fmt.Errorf("prepare: %w", err))
+			return t.abort(ctx, fmt.Errorf("prepare: %w", err))
 		}
 	}
 	for _, f := range t.flushers {
 		if err := f.flush(t); err != nil {
-			return t.abort(ctx, txn, err)
+			return t.abort(ctx, err)
 		}
 	}
 	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime}
 	b := t.ensureBatch()
 	b.Set(metaKey(t.producer), meta.encode())
-	if err := b.Commit(t.rt.Durable && appended); err != nil {
-		t.batch = nil
-		return t.abort(ctx, txn, fmt.Errorf("state commit: %w", err))
-	}
+	err := b.Commit(t.rt.Durable && appended)
 	t.batch = nil
+	if err != nil {
+		return t.abort(ctx, fmt.Errorf("state commit: %w", err))
+	}
+	// Decided (I3): the output belongs to the committed transaction now.
 	t.meta = meta
 	t.committed.Store(meta.position)
-	if appended {
-		if err := t.rt.Log.EndTxn(ctx, txn, true); err != nil {
-			// The state commit recorded the sequence: the transaction is
-			// decided and will be committed at the next start.
-			return fmt.Errorf("commit of %s: %w", txn, err)
-		}
-	}
-	for _, tp := range t.order {
-		t.pending[tp] = t.pending[tp][:0]
-	}
-	t.order = t.order[:0]
-	clear(t.pending)
-	t.npending = 0
+	t.clearPending()
 	t.dirty = false
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
-	return nil
+	t.decided, t.decision = true, true
+	if !appended {
+		t.txn = nil
+		return nil
+	}
+	return t.resolveTxn(ctx)
 }
 
-// abort rolls back an uncommitted transaction and resets the task to its
-// last committed state, so that processing resumes from there.
-func (t *Task) abort(ctx context.Context, txn broker.Txn, cause error) error {
-	if err := t.rt.Log.EndTxn(ctx, txn, false); err != nil {
-		cause = fmt.Errorf("%w (and aborting %s failed: %v)", cause, txn, err)
-	}
+// abort decides the open, undecided transaction as aborted and rewinds the
+// task to its last commit. The spent sequence number is recorded in the
+// state store first (I1), then the log writes a durable abort marker
+// (I2). A step that fails leaves the transaction for resolveTxn to finish
+// before the next one starts.
+func (t *Task) abort(ctx context.Context, cause error) error {
 	if t.batch != nil {
 		t.batch.Close()
 		t.batch = nil
 	}
-	t.meta.seq = txn.Seq // never reuse a sequence number
 	t.resetToCommitted()
+	if err := t.decideAbort(); err != nil {
+		return fmt.Errorf("%w (and recording the abort of %s failed: %v)", cause, t.txn, err)
+	}
+	if err := t.resolveTxn(ctx); err != nil {
+		return fmt.Errorf("%w (and %v)", cause, err)
+	}
 	return cause
+}
+
+// decideAbort records in the state store that the open transaction's
+// sequence number is spent.
+func (t *Task) decideAbort() error {
+	if err := recordSpent(t.rt, t.producer, t.txn.Seq); err != nil {
+		return err
+	}
+	t.decided, t.decision = true, false
+	return nil
+}
+
+// resolveTxn finishes the task's unresolved transaction, if any: an
+// undecided one is aborted, a decided one is ended in the log with its
+// decision. It is what every commit does first, and what a stop does last.
+func (t *Task) resolveTxn(ctx context.Context) error {
+	if t.txn == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	if !t.decided {
+		if err := t.decideAbort(); err != nil {
+			return fmt.Errorf("recording the abort of %s: %w", t.txn, err)
+		}
+	}
+	if err := t.rt.Log.EndTxn(ctx, *t.txn, t.decision); err != nil {
+		verb := "abort"
+		if t.decision {
+			verb = "commit"
+		}
+		return fmt.Errorf("%s of %s: %w", verb, t.txn, err)
+	}
+	t.txn = nil
+	return nil
+}
+
+func (t *Task) clearPending() {
+	clear(t.pending)
+	t.order = t.order[:0]
+	t.npending = 0
 }
 
 // resetToCommitted discards uncommitted work.
 func (t *Task) resetToCommitted() {
-	clear(t.pending)
-	t.npending = 0
-	t.order = t.order[:0]
+	t.clearPending()
 	for _, f := range t.flushers {
 		f.reset()
 	}

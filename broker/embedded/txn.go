@@ -119,11 +119,12 @@ func (l *Log) PrepareTxn(ctx context.Context, txn broker.Txn) error {
 	return nil
 }
 
-// EndTxn implements broker.Log. Markers are written without an fsync; they
-// become durable with the partition's next fsync (the next Append under
-// SyncAlways, the next interval under SyncInterval, Sync, or Close). If
-// the process crashes first, the transaction is in doubt again at Open and
-// its owner resolves it again.
+// EndTxn implements broker.Log. Commit markers are written without an
+// fsync; they become durable with the partition's next fsync (the next
+// Append under SyncAlways, the next interval under SyncInterval, Sync, or
+// Close). If the process crashes first, the transaction is in doubt again
+// at Open and its owner resolves it again. Abort markers are fsynced
+// before EndTxn returns.
 //
 // If writing a marker fails, the partitions still lacking one stay
 // registered, so EndTxn can be retried with the same decision. Ending a
@@ -138,13 +139,18 @@ func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
 	}
 	defer l.leave()
 	l.txnMu.Lock()
-	if e, ok := l.ended[txn.Producer]; ok && e.seq == txn.Seq && e.commit != commit {
-		l.txnMu.Unlock()
-		return fmt.Errorf("%w: transaction %v was already ended with commit=%v", broker.ErrTxnState, txn, e.commit)
-	}
 	st := l.txns[txn]
 	if st == nil {
+		// Nothing unresolved: a repeated decision is a no-op, a
+		// contradicting one an error. (Unresolved batches found after a
+		// marker of the same (producer, seq) belong to a new transaction
+		// that reused the number, which older versions could do after a
+		// crash; the old decision does not bind them.)
+		e, ok := l.ended[txn.Producer]
 		l.txnMu.Unlock()
+		if ok && e.seq == txn.Seq && e.commit != commit {
+			return fmt.Errorf("%w: transaction %v was already ended with commit=%v", broker.ErrTxnState, txn, e.commit)
+		}
 		return nil
 	}
 	delete(l.txns, txn)
@@ -169,6 +175,19 @@ func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
 				firstErr = fmt.Errorf("end %v: %w", txn, err)
 			}
 			failed = append(failed, p)
+			continue
+		}
+		// An abort is durable before EndTxn returns: a lost abort marker
+		// would put the transaction back in doubt, and its owner may have
+		// committed later transactions by then. (A lost commit marker is
+		// harmless: the owner's durable decision commits it again.)
+		if !commit {
+			if err := p.syncAll(); err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("end %v: sync abort marker: %w", txn, err)
+				}
+				failed = append(failed, p)
+			}
 		}
 	}
 	if len(failed) > 0 {
