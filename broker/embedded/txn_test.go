@@ -273,3 +273,48 @@ func TestReadSkipsLongAbortedStretch(t *testing.T) {
 		t.Fatalf("got %d records", len(recs))
 	}
 }
+
+// A data directory written by a writer that reused an aborted sequence
+// number (as the engine could before format 2): batches of (P, 2) after
+// the abort marker of (P, 2), then a crash. The batches are a new
+// transaction; ending it with commit must work, not fail forever with
+// "already ended with commit=false".
+func TestReusedSeqAfterAbortIsANewTransaction(t *testing.T) {
+	dir := t.TempDir()
+	l := openT(t, dir, Options{})
+	mustCreate(t, l, "t", broker.TopicConfig{Partitions: 2})
+	txn := broker.Txn{Producer: "q/0/0", Seq: 2}
+	for p := int32(0); p < 2; p++ {
+		if _, err := l.AppendTxn(t.Context(), txn, "t", p, mkRecs("old", 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.EndTxn(t.Context(), txn, false); err != nil {
+		t.Fatal(err)
+	}
+	// The reuse touches only partition 0: partition 1 keeps the old marker
+	// as its producer's last decision.
+	if _, err := l.AppendTxn(t.Context(), txn, "t", 0, mkRecs("new", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PrepareTxn(t.Context(), txn); err != nil {
+		t.Fatal(err)
+	}
+	l.crash()
+
+	l = openT(t, dir, Options{})
+	if d := l.InDoubt(); len(d) != 1 || d[0] != txn {
+		t.Fatalf("InDoubt = %v, want [%v]", d, txn)
+	}
+	if err := l.EndTxn(t.Context(), txn, true); err != nil {
+		t.Fatalf("committing the new transaction: %v", err)
+	}
+	if got := valuesOf(readAllT(t, l, "t", 0, 0, broker.ReadCommitted)); strings.Join(got, ",") != "new-v0,new-v1" {
+		t.Fatalf("ReadCommitted %q, want the new transaction's records only", got)
+	}
+	// A contradicting decision on a transaction with nothing unresolved is
+	// still refused.
+	if err := l.EndTxn(t.Context(), txn, false); !errors.Is(err, broker.ErrTxnState) {
+		t.Fatalf("contradicting EndTxn: %v, want ErrTxnState", err)
+	}
+}
