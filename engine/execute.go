@@ -109,6 +109,9 @@ func caret(text string, pos ast.Pos) string {
 
 // ExecuteStatement runs one parsed statement.
 func (e *Engine) ExecuteStatement(ctx context.Context, st ast.Statement, sess *Session) (*Result, error) {
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
 	if sess == nil {
 		sess = NewSession()
 	}

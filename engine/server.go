@@ -19,6 +19,9 @@ type ServerConfig struct {
 	// Ready, if set, is called once the engine is serving; what it
 	// returns (if not nil) is called at shutdown, before the engine closes.
 	Ready func(*Engine) func()
+
+	// stateFault is passed to Config.stateFault (tests).
+	stateFault func(op string) error
 }
 
 // ReadProperties reads a Java-style properties file: key=value lines,
@@ -45,7 +48,9 @@ func ReadProperties(path string) (map[string]string, error) {
 	return out, sc.Err()
 }
 
-// Serve runs an engine until ctx is done. With a queries file it runs
+// Serve runs an engine until ctx is done, or until the engine fails (its
+// state store failed: see Engine.Failed); then it stops every query and
+// returns the failure, and a restart recovers. With a queries file it runs
 // headless: the file's statements are executed at every start, in order,
 // and no statements are accepted from elsewhere.
 func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
@@ -59,12 +64,16 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 		}
 		text = string(b)
 	}
-	eng, err := Open(ctx, Config{DataDir: cfg.DataDir, Properties: cfg.Properties, Headless: headless, Logf: logf})
+	eng, err := Open(ctx, Config{DataDir: cfg.DataDir, Properties: cfg.Properties, Headless: headless, Logf: logf, stateFault: cfg.stateFault})
 	if err != nil {
 		return err
 	}
 	defer func() {
-		logf("shutting down: stopping queries and committing their progress")
+		if eng.Err() != nil {
+			logf("shutting down: stopping queries (the state store failed: nothing more is committed)")
+		} else {
+			logf("shutting down: stopping queries and committing their progress")
+		}
 		if err := eng.Close(); err != nil {
 			logf("shutdown: %v", err)
 		}
@@ -82,8 +91,12 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 			defer stop()
 		}
 	}
-	<-ctx.Done()
-	return nil
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-eng.Failed():
+		return eng.Err()
+	}
 }
 
 // headlessAllowed reports whether a statement may appear in a queries
