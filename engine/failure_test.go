@@ -182,3 +182,52 @@ CREATE TABLE counts AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`, s
 		})
 	}
 }
+
+// A task's failed state commit reaches the caller of Drain as the store's
+// failure, and the engine reports it.
+func TestStateFailureSurfacesFromTaskCommit(t *testing.T) {
+	ctx := context.Background()
+	var armed atomic.Bool
+	eng, err := Open(ctx, Config{DataDir: t.TempDir(), Synchronous: true,
+		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"},
+		stateFault: func(op string) error {
+			if armed.Load() && op == "sync" {
+				return syscall.EIO
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if _, err := eng.Execute(ctx, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+CREATE TABLE t AS SELECT k, COUNT(*) AS c FROM s GROUP BY k;
+INSERT INTO s (k, v) VALUES ('a', 1);`, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if eng.Err() != nil {
+		t.Fatalf("Err() = %v before any failure", eng.Err())
+	}
+	if _, err := eng.Execute(ctx, "INSERT INTO s (k, v) VALUES ('a', 2);", nil); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	err = eng.Drain(ctx)
+	if !errors.Is(err, state.ErrFailed) {
+		t.Fatalf("Drain = %v, want the state store's failure", err)
+	}
+	select {
+	case <-eng.Failed():
+	default:
+		t.Fatal("Failed() not closed")
+	}
+	if !errors.Is(eng.Err(), state.ErrFailed) {
+		t.Fatalf("Err() = %v, want the state store's failure", eng.Err())
+	}
+	if _, err := eng.Execute(ctx, "INSERT INTO s (k, v) VALUES ('a', 3);", nil); !errors.Is(err, state.ErrFailed) {
+		t.Fatalf("a statement after the failure: %v, want it refused with the failure", err)
+	}
+}
