@@ -13,6 +13,7 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/state"
 )
 
 // QueryState is the lifecycle state of a running query.
@@ -267,6 +268,14 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 				q.mu.Unlock()
 				panicked = true
 				break
+			}
+			if errors.Is(err, state.ErrFailed) {
+				// The store cannot be written until it is reopened: the
+				// engine stops (crash-only), and the next start recovers.
+				// Nothing here can commit or abort.
+				q.rt.logf("query %s: task %s stopped: %v", q.ID, t, err)
+				q.setState(StateError, err)
+				return
 			}
 			if ctx.Err() != nil {
 				break
