@@ -23,31 +23,34 @@ import (
 //   - Each file holds its current content and, apart from it, the list of
 //     changes (writes, truncations) made since its last Sync. Sync makes
 //     them durable.
-//   - Each directory holds its current entries and, apart from them, the
-//     entries as of its last SyncDir plus the list of entry changes since
-//     (creations, renames, removals). SyncDir makes them durable. A new
-//     directory has no durable entries until it is synced itself, and is
-//     reachable after a crash only if its own entry in its parent is.
-//   - A rename within one directory is one change (atomic). A rename
-//     between two directories is a removal in the first and a creation in
-//     the second, each made durable by syncing its own directory (stricter
-//     than ext4, whose journal commits both together).
+//   - Directory changes (a creation, a removal, a rename, even between two
+//     directories) form one journal, in the order they were made. Each
+//     change is atomic: a rename survives whole or not at all. A change is
+//     durable once a directory it touches is synced (SyncDir); File.Sync
+//     makes no directory change durable, so a new file whose directory was
+//     not synced may vanish, and so may everything under a new directory
+//     whose own entry was not synced.
 //
 // Crash returns a new Mem holding a state a power failure could leave:
 // the durable state, plus (when given a random source) for each file a
-// prefix of its unsynced changes, the last of which may be torn, and for
-// each directory a prefix of its unsynced entry changes. Unsynced changes
-// survive in the order they were made, as ext4's ordered journal keeps
-// them; nothing survives that was not written.
+// prefix of its unsynced changes, the last of which may be torn, and a
+// prefix of the journal of unsynced directory changes. Nothing survives
+// that was not written.
+//
+// Durable directory changes at the head of the journal are folded into
+// each directory's base entries; a change that is never made durable (in
+// a directory that is never synced) keeps every later change in the
+// journal, so memory grows with the number of directory changes after it.
 //
 // Open files and locks do not survive a crash: the Mem that Crash returns
 // has none, and the original Mem keeps working (a test may keep using it
 // or drop it). Mem is safe for concurrent use; one mutex serializes every
 // operation.
 type Mem struct {
-	mu    sync.Mutex
-	root  *memNode
-	locks map[string]bool
+	mu      sync.Mutex
+	root    *memNode
+	journal []*dirChange // directory changes not folded into base entries, oldest first
+	locks   map[string]bool
 }
 
 var _ FS = (*Mem)(nil)
@@ -68,11 +71,10 @@ type memNode struct {
 	data []byte
 	undo []fileChange
 
-	// Directories: the current entries, the entries as of the last
-	// SyncDir, and the changes since, oldest first.
+	// Directories: the current entries, and the entries before the
+	// changes still in the journal.
 	entries map[string]*memNode
-	durable map[string]*memNode
-	pending []dirChange
+	base    map[string]*memNode
 }
 
 // fileChange is one unsynced write or truncation, with what it replaced.
@@ -85,33 +87,46 @@ type fileChange struct {
 	old      []byte // bytes the change overwrote (write) or cut off (truncate)
 }
 
-// dirChange is one entry change applied atomically: one entry set or
-// removed, or two for a rename within the directory.
-type dirChange []entryChange
+// dirChange is one directory change, applied atomically: one entry set or
+// removed, or two for a rename.
+type dirChange struct {
+	entries []entryChange
+	durable bool
+}
 
-// entryChange sets name to node, or removes it when node is nil.
+// entryChange sets name in directory dir to node, or removes it when node
+// is nil.
 type entryChange struct {
+	dir  *memNode
 	name string
 	node *memNode
 }
 
+func (c *dirChange) apply(entries func(dir *memNode) map[string]*memNode) {
+	for _, e := range c.entries {
+		if e.node == nil {
+			delete(entries(e.dir), e.name)
+		} else {
+			entries(e.dir)[e.name] = e.node
+		}
+	}
+}
+
 func newMemDir() *memNode {
-	return &memNode{dir: true, modTime: time.Now(), entries: map[string]*memNode{}, durable: map[string]*memNode{}}
+	return &memNode{dir: true, modTime: time.Now(), entries: map[string]*memNode{}, base: map[string]*memNode{}}
 }
 
 func newMemFile() *memNode { return &memNode{modTime: time.Now()} }
 
-// change applies ch to directory d and remembers it as unsynced.
-func (d *memNode) change(ch ...entryChange) {
+// change makes one atomic directory change and journals it as unsynced.
+func (m *Mem) change(ch ...entryChange) {
+	c := &dirChange{entries: ch}
+	c.apply(func(d *memNode) map[string]*memNode { return d.entries })
+	now := time.Now()
 	for _, e := range ch {
-		if e.node == nil {
-			delete(d.entries, e.name)
-		} else {
-			d.entries[e.name] = e.node
-		}
+		e.dir.modTime = now
 	}
-	d.pending = append(d.pending, dirChange(ch))
-	d.modTime = time.Now()
+	m.journal = append(m.journal, c)
 }
 
 // write writes p at off, remembering what it replaced.
@@ -223,7 +238,7 @@ func (m *Mem) OpenFile(name string, flag int) (File, error) {
 		return nil, pathErr("open", name, fs.ErrNotExist)
 	case n == nil:
 		n = newMemFile()
-		d.change(entryChange{base, n})
+		m.change(entryChange{d, base, n})
 	case flag&os.O_CREATE != 0 && flag&os.O_EXCL != 0:
 		return nil, pathErr("open", name, fs.ErrExist)
 	case n.dir:
@@ -285,7 +300,7 @@ func (m *Mem) Mkdir(name string) error {
 	if d.entries[base] != nil {
 		return pathErr("mkdir", name, fs.ErrExist)
 	}
-	d.change(entryChange{base, newMemDir()})
+	m.change(entryChange{d, base, newMemDir()})
 	return nil
 }
 
@@ -298,7 +313,7 @@ func (m *Mem) MkdirAll(name string) error {
 		n := d.entries[p]
 		if n == nil {
 			n = newMemDir()
-			d.change(entryChange{p, n})
+			m.change(entryChange{d, p, n})
 		} else if !n.dir {
 			return pathErr("mkdir", name, syscall.ENOTDIR)
 		}
@@ -341,12 +356,7 @@ func (m *Mem) Rename(oldname, newname string) error {
 			return pathErr("rename", newname, syscall.EINVAL) // into itself
 		}
 	}
-	if od == nd {
-		od.change(entryChange{obase, nil}, entryChange{nbase, n})
-	} else {
-		od.change(entryChange{obase, nil})
-		nd.change(entryChange{nbase, n})
-	}
+	m.change(entryChange{od, obase, nil}, entryChange{nd, nbase, n})
 	return nil
 }
 
@@ -365,7 +375,7 @@ func (m *Mem) Remove(name string) error {
 	if n.dir && len(n.entries) > 0 {
 		return pathErr("remove", name, syscall.ENOTEMPTY)
 	}
-	d.change(entryChange{base, nil})
+	m.change(entryChange{d, base, nil})
 	return nil
 }
 
@@ -386,18 +396,18 @@ func (m *Mem) RemoveAll(name string) error {
 		return nil
 	}
 	if n.dir {
-		removeTree(n)
+		m.removeTree(n)
 	}
-	d.change(entryChange{base, nil})
+	m.change(entryChange{d, base, nil})
 	return nil
 }
 
-func removeTree(d *memNode) {
+func (m *Mem) removeTree(d *memNode) {
 	for _, name := range slices.Sorted(maps.Keys(d.entries)) {
 		if c := d.entries[name]; c.dir {
-			removeTree(c)
+			m.removeTree(c)
 		}
-		d.change(entryChange{name, nil})
+		m.change(entryChange{d, name, nil})
 	}
 }
 
@@ -412,8 +422,18 @@ func (m *Mem) SyncDir(name string) error {
 	if !d.dir {
 		return pathErr("sync", name, syscall.ENOTDIR)
 	}
-	d.durable = maps.Clone(d.entries)
-	d.pending = nil
+	for _, c := range m.journal {
+		if !c.durable && slices.ContainsFunc(c.entries, func(e entryChange) bool { return e.dir == d }) {
+			c.durable = true
+		}
+	}
+	// Fold the durable head of the journal into the base entries.
+	k := 0
+	for k < len(m.journal) && m.journal[k].durable {
+		m.journal[k].apply(func(d *memNode) map[string]*memNode { return d.base })
+		k++
+	}
+	m.journal = slices.Delete(m.journal, 0, k)
 	return nil
 }
 
@@ -456,23 +476,41 @@ func (l *memLock) Close() error {
 
 // Crash returns a new Mem holding a state this one could be left in by a
 // power failure now. With a nil rng that is exactly the durable state:
-// the content of every file as of its last Sync and the entries of every
-// directory as of its last SyncDir. With an rng, each file also keeps a
-// random prefix of its unsynced changes, the last of which may be torn (a
-// random prefix of its bytes, and possibly zeros up to its end, as when
-// the file size reached the disk before the data), and each directory a
-// random prefix of its unsynced entry changes. The draws depend only on
-// rng and the file system's content, so a seeded rng reproduces a crash.
+// the content of every file as of its last Sync and every durable
+// directory change. With an rng, each file also keeps a random prefix of
+// its unsynced changes, the last of which may be torn (a random prefix of
+// its bytes, and possibly zeros up to its end, as when the file size
+// reached the disk before the data), and a random prefix of the journal
+// of directory changes survives besides the durable ones. The draws
+// depend only on rng and the file system's content, so a seeded rng
+// reproduces a crash.
 func (m *Mem) Crash(rng *rand.Rand) *Mem {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := &crasher{rng: rng, done: map[*memNode]*memNode{}}
+	c := &crasher{rng: rng, done: map[*memNode]*memNode{}, entries: map[*memNode]map[string]*memNode{}}
+	cut := c.keep(len(m.journal))
+	for i, ch := range m.journal {
+		if ch.durable || i < cut {
+			ch.apply(c.entriesOf)
+		}
+	}
 	return &Mem{root: c.clone(m.root), locks: map[string]bool{}}
 }
 
 type crasher struct {
-	rng  *rand.Rand
-	done map[*memNode]*memNode // a node reachable by two names stays one node
+	rng     *rand.Rand
+	done    map[*memNode]*memNode            // a node reachable by two names stays one node
+	entries map[*memNode]map[string]*memNode // directories changed by surviving journal entries
+}
+
+// entriesOf returns the entries directory d has after the crash (so far).
+func (c *crasher) entriesOf(d *memNode) map[string]*memNode {
+	e := c.entries[d]
+	if e == nil {
+		e = maps.Clone(d.base)
+		c.entries[d] = e
+	}
+	return e
 }
 
 // keep draws how many of n unsynced changes survive.
@@ -493,21 +531,12 @@ func (c *crasher) clone(n *memNode) *memNode {
 		cn.data = c.crashData(n)
 		return cn
 	}
-	entries := maps.Clone(n.durable)
-	for _, ch := range n.pending[:c.keep(len(n.pending))] {
-		for _, e := range ch {
-			if e.node == nil {
-				delete(entries, e.name)
-			} else {
-				entries[e.name] = e.node
-			}
-		}
-	}
+	entries := c.entriesOf(n)
 	cn.entries = map[string]*memNode{}
 	for _, name := range slices.Sorted(maps.Keys(entries)) { // sorted: reproducible draws
 		cn.entries[name] = c.clone(entries[name])
 	}
-	cn.durable = maps.Clone(cn.entries)
+	cn.base = maps.Clone(cn.entries)
 	return cn
 }
 
@@ -541,12 +570,20 @@ func (c *crasher) crashData(n *memNode) []byte {
 	return data
 }
 
-// String lists the tree: every file with its size and unsynced changes,
-// every directory with its unsynced entry changes (for test failures).
+// String lists the tree, every file with its size and number of unsynced
+// changes, and the number of unsynced directory changes (for test
+// failures).
 func (m *Mem) String() string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b strings.Builder
+	unsynced := 0
+	for _, c := range m.journal {
+		if !c.durable {
+			unsynced++
+		}
+	}
+	fmt.Fprintf(&b, "%d unsynced directory changes\n", unsynced)
 	var walk func(n *memNode, name string, depth int)
 	walk = func(n *memNode, name string, depth int) {
 		ind := strings.Repeat("  ", depth)
@@ -554,7 +591,7 @@ func (m *Mem) String() string {
 			fmt.Fprintf(&b, "%s%s %d bytes, %d unsynced changes\n", ind, name, len(n.data), len(n.undo))
 			return
 		}
-		fmt.Fprintf(&b, "%s%s/ %d unsynced entry changes\n", ind, name, len(n.pending))
+		fmt.Fprintf(&b, "%s%s/\n", ind, name)
 		for _, e := range slices.Sorted(maps.Keys(n.entries)) {
 			walk(n.entries[e], e, depth+1)
 		}

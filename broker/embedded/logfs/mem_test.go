@@ -285,6 +285,47 @@ func TestCrashRenameIsAtomic(t *testing.T) {
 	}
 }
 
+// TestCrashRenameBetweenDirectories: a rename between two directories
+// survives whole or not at all, and syncing either directory makes it
+// durable.
+func TestCrashRenameBetweenDirectories(t *testing.T) {
+	for _, syncDir := range []string{"", "/d1", "/d2"} {
+		m := NewMem()
+		for _, d := range []string{"/d1", "/d2"} {
+			if err := m.Mkdir(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writeFile(t, m, "/d1/f", []byte("x"), true)
+		for _, d := range []string{"/", "/d1", "/d2"} {
+			if err := m.SyncDir(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := m.Rename("/d1/f", "/d2/g"); err != nil {
+			t.Fatal(err)
+		}
+		if syncDir != "" {
+			if err := m.SyncDir(syncDir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seen := map[string]bool{}
+		for seed := range uint64(32) {
+			c := m.Crash(rand.New(rand.NewPCG(seed, 6)))
+			_, f := readOrMissing(t, c, "/d1/f")
+			_, g := readOrMissing(t, c, "/d2/g")
+			if f == g {
+				t.Fatalf("sync %q, seed %d: old name present %v, new name present %v", syncDir, seed, f, g)
+			}
+			seen[map[bool]string{true: "old", false: "new"}[f]] = true
+		}
+		if syncDir == "" && len(seen) != 2 || syncDir != "" && (len(seen) != 1 || !seen["new"]) {
+			t.Fatalf("sync %q: outcomes %v", syncDir, seen)
+		}
+	}
+}
+
 // TestCrashTornWrites appends records without syncing: a crash image
 // holds the synced part, then a prefix of the later appends in order, the
 // last possibly cut short or followed by zeros; never anything else.
