@@ -55,13 +55,19 @@
 // Reads verify checksums too, so corruption of a sealed segment found
 // after Open surfaces as broker.ErrStorage from Read.
 //
-// A failed write (for example ENOSPC) is truncated back to the last good
-// batch and returns an error wrapping broker.ErrStorage; nothing is
-// appended and the partition stays usable. If that truncation fails too,
-// or an fsync fails (after which the kernel may have dropped dirty pages),
-// the partition refuses further appends with broker.ErrStorage until the
-// log is reopened (Open rescans and truncates). An acknowledged record is
-// never lost by either path.
+// Disk errors surface as errors wrapping both broker.ErrStorage and the
+// underlying error (errors.Is(err, syscall.ENOSPC) holds). A failed write
+// (for example ENOSPC) is truncated back to the last good batch; nothing
+// is appended and the partition stays usable, and so it does when rolling
+// fails to create the next segment or to sync its directory. If that
+// truncation fails too, or an fsync fails (after which the kernel may
+// have dropped dirty pages), the partition refuses further appends with
+// broker.ErrStorage until the log is reopened (Open rescans and
+// truncates). A failure to write an index file is only reported through
+// Options.Logf: the index is a cache, rebuilt by a scan at Open. An
+// acknowledged record is never lost by any of these paths
+// (diskfault_test.go fails each in turn; powerloss_test.go cuts the power
+// at random points).
 //
 // # Sync policy
 //
