@@ -38,8 +38,9 @@ import (
 //     one (EndTxn fsyncs them before they become readable);
 //   - nothing is there that was not written, and batches are whole;
 //   - a transaction with batches in the log is either ended (with the
-//     decision it was given) or in doubt, never lost; InDoubt lists
-//     exactly the transactions without a marker;
+//     decision it was given) or in doubt, never lost; an acknowledged
+//     abort is never in doubt again (EndTxn fsyncs abort markers); InDoubt
+//     lists exactly the transactions without a marker;
 //   - ReadCommitted never shows a record of a transaction not committed;
 //     after the in-doubt transactions are resolved it shows exactly the
 //     plain records and those of committed transactions;
@@ -719,6 +720,8 @@ func (w *powerWorld) checkRecovered() {
 			delete(w.txns, txn)
 		case !m.decided && !doubt[txn]:
 			t.Fatalf("transaction %v (never ended, prepared=%v) has batches in the log but is not in doubt", txn, m.prepared)
+		case m.ended && !m.commit && doubt[txn]:
+			t.Fatalf("transaction %v was aborted (acknowledged) but is in doubt after a power loss", txn)
 		}
 	}
 
