@@ -22,6 +22,7 @@ import (
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/embedded"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec"
 	"github.com/ksqlgo/ksql/exec/functions"
@@ -56,6 +57,17 @@ type Config struct {
 	// stateFault injects write-ahead log failures into the state store
 	// (tests; see state.Options.WALFault).
 	stateFault func(op string) error
+	// testFS runs the log and the state store on in-memory file systems
+	// that can simulate a power failure (tests).
+	testFS *testFS
+}
+
+// testFS is the file systems of a power-failure test: the log's and the
+// store's, and the lock both hold around every change to their files.
+type testFS struct {
+	log   logfs.FS
+	state *state.MemFS
+	lock  sync.Locker
 }
 
 // Default property values.
@@ -110,11 +122,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		logOpts.SyncPolicy = embedded.SyncInterval
 		logOpts.SyncInterval = time.Hour
 	}
+	if cfg.testFS != nil {
+		logOpts.FS = cfg.testFS.log
+	}
 	lg, err := embedded.Open(filepath.Join(cfg.DataDir, "log"), logOpts)
 	if err != nil {
 		return nil, fmt.Errorf("engine: opening the log: %w", err)
 	}
-	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), state.Options{WALFault: cfg.stateFault})
+	stOpts := state.Options{WALFault: cfg.stateFault}
+	if cfg.testFS != nil {
+		stOpts.MemFS, stOpts.IOLock = cfg.testFS.state, cfg.testFS.lock
+	}
+	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), stOpts)
 	if err != nil {
 		lg.Close()
 		return nil, fmt.Errorf("engine: opening the state store: %w", err)

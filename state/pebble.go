@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -51,6 +52,14 @@ type Options struct {
 	// fails that operation as a disk error would, and so fails the store
 	// (see ErrFailed). It is for fault-injection tests; leave it nil.
 	WALFault func(op string) error
+
+	// MemFS, if set, holds the store instead of the directory on disk
+	// (tests that simulate power failures; see MemFS.Crash).
+	MemFS *MemFS
+	// IOLock, if set, is held around every write, sync and namespace
+	// change of the store's files, so that a test holding it sees the
+	// files at one instant (and can freeze other files with them).
+	IOLock sync.Locker
 
 	// fs replaces the file system; tests use it to inject I/O errors.
 	fs vfs.FS
@@ -154,8 +163,14 @@ func Open(dir string, opts Options) (*DB, error) {
 
 	db := &DB{dir: dir, failedCh: make(chan struct{})}
 	fs := opts.fs
+	if opts.MemFS != nil {
+		fs = opts.MemFS.fs
+	}
 	if fs == nil {
 		fs = vfs.Default
+	}
+	if opts.IOLock != nil {
+		fs = &lockedFS{FS: fs, mu: opts.IOLock}
 	}
 	// Watch the write-ahead log: Pebble treats a failed log write as fatal,
 	// so the first one puts the store in the failed state immediately, and
@@ -186,6 +201,10 @@ func Open(dir string, opts Options) (*DB, error) {
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
+	if err := createAtomically(fs, dir, po); err != nil {
+		cache.Unref()
+		return nil, storageErr("create "+dir, err)
+	}
 	pdb, err := pebble.Open(dir, po)
 	if err != nil {
 		cache.Unref()
@@ -193,6 +212,58 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	db.pdb, db.cache = pdb, cache
 	return db, nil
+}
+
+// creatingSuffix names the directory a new store is built in before it
+// is renamed into place.
+const creatingSuffix = ".creating"
+
+// createAtomically creates a new, empty store at dir if there is none: it
+// is built and closed in dir+".creating" and renamed into place, then the
+// parent directory is synced. A crash while Pebble creates a store can
+// leave files that refer to files the crash took (its marker survives,
+// its first MANIFEST does not); built aside, such a half-made store is
+// never at dir, and is removed at the next start.
+func createAtomically(fs vfs.FS, dir string, po *pebble.Options) error {
+	tmp := dir + creatingSuffix
+	if err := fs.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if _, err := fs.Stat(dir); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	pdb, err := pebble.Open(tmp, po)
+	if err != nil {
+		return err
+	}
+	if err := pdb.Close(); err != nil {
+		return err
+	}
+	if err := fs.Rename(tmp, dir); err != nil {
+		return err
+	}
+	// The rename, and the directories above that may be new too.
+	if err := syncDir(fs, fs.PathDir(dir)); err != nil {
+		return err
+	}
+	for d := fs.PathDir(dir); fs.PathDir(d) != d; d = fs.PathDir(d) {
+		if syncDir(fs, fs.PathDir(d)) != nil {
+			break // an ancestor we may not open (it existed before us)
+		}
+	}
+	return nil
+}
+
+func syncDir(fs vfs.FS, dir string) error {
+	d, err := fs.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // fail puts the store in the failed state (see ErrFailed), keeping the

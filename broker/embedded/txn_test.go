@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
 // TestCrashMidTransaction: a prepared transaction survives a crash as in
@@ -316,5 +318,36 @@ func TestReusedSeqAfterAbortIsANewTransaction(t *testing.T) {
 	// still refused.
 	if err := l.EndTxn(t.Context(), txn, false); !errors.Is(err, broker.ErrTxnState) {
 		t.Fatalf("contradicting EndTxn: %v, want ErrTxnState", err)
+	}
+}
+
+// An abort is durable when EndTxn returns (I2 in ARCHITECTURE.md): a power
+// failure right after it keeps the transaction aborted, not in doubt,
+// even when nothing else was synced since. A lost abort marker would let
+// the owner's later commits decide the transaction the wrong way.
+func TestAbortMarkerSurvivesPowerLoss(t *testing.T) {
+	mem := logfs.NewMem()
+	opts := Options{FS: mem, SyncPolicy: SyncInterval, SyncInterval: time.Hour}
+	l := openT(t, "/data", opts)
+	mustCreate(t, l, "t", broker.TopicConfig{Partitions: 1})
+	txn := broker.Txn{Producer: "q/0/0", Seq: 4}
+	if _, err := l.AppendTxn(t.Context(), txn, "t", 0, mkRecs("x", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PrepareTxn(t.Context(), txn); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.EndTxn(t.Context(), txn, false); err != nil {
+		t.Fatal(err)
+	}
+	img := mem.Crash(nil) // only what was synced
+	l.crash()
+	opts.FS = img
+	l = openT(t, "/data", opts)
+	if d := l.InDoubt(); len(d) != 0 {
+		t.Fatalf("after power loss the aborted transaction is in doubt again: %v", d)
+	}
+	if got := readAllT(t, l, "t", 0, 0, broker.ReadCommitted); len(got) != 0 {
+		t.Fatalf("ReadCommitted shows %d aborted records", len(got))
 	}
 }
