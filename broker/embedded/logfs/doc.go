@@ -9,9 +9,10 @@
 //     are *os.File; SyncDir fsyncs the directory; Lock takes flock(2).
 //   - Mem is an in-memory file system that models what survives a power
 //     failure: each file keeps its unsynced changes apart from the content
-//     made durable by File.Sync, each directory its unsynced entry changes
-//     apart from the entries made durable by SyncDir. Mem.Crash returns a
-//     state a power failure could leave behind (see Mem).
+//     made durable by File.Sync, and directory changes (creations,
+//     renames, removals) are journaled until a SyncDir of a directory they
+//     touch makes them durable. Mem.Crash returns a state a power failure
+//     could leave behind (see Mem).
 //   - FaultFS wraps another FS and fails chosen operations with an errno
 //     (ENOSPC, EIO, ...) from a chosen moment until cleared, or runs a hook
 //     before every operation.
