@@ -100,7 +100,9 @@ type Offsets struct {
 	Start int64
 	// Stable is the last stable offset: every record below it is either
 	// committed or aborted (and, for logs that acknowledge only durable
-	// writes, durable). ReadCommitted reads stop here.
+	// writes, durable, transaction markers included: an unsynced marker
+	// at the end holds Stable below End until the next fsync or Sync).
+	// ReadCommitted reads stop here.
 	Stable int64
 	// End is the offset the next appended record will get.
 	End int64
@@ -168,6 +170,12 @@ type Log interface {
 	// aborting hides them forever. Ending a transaction that has no
 	// records, or ending one twice with the same decision, is a no-op.
 	EndTxn(ctx context.Context, txn Txn, commit bool) error
+	// Sync makes everything written so far durable, transaction markers
+	// included. Under a log that fsyncs lazily, the stable offset may
+	// stop in front of trailing markers until they are durable (so that no
+	// reader passes an offset a power failure could take back); Sync moves
+	// it. Logs whose writes are durable when acknowledged make it a no-op.
+	Sync(ctx context.Context) error
 	// InDoubt lists transactions that were prepared (or merely appended)
 	// but not ended when the log was last closed or crashed. The owner of
 	// each producer must resolve them with EndTxn; until then they hold

@@ -540,7 +540,7 @@ func (e *Engine) terminate(ctx context.Context, id string) error {
 		}
 		// The transactions' markers must be durable before the commit
 		// records that decide them go.
-		if err := e.log.Sync(); err != nil {
+		if err := e.log.Sync(ctx); err != nil {
 			return fmt.Errorf("query %s stopped, but its output could not be made durable: %w", id, err)
 		}
 		delete(e.queries, id)

@@ -809,9 +809,12 @@ func testTxnMisc(t *testing.T, l broker.Log) {
 	endTxn(t, l, txn, true) // twice with the same decision: no-op
 	got, _ := readAll(t, l, "t", 0, s, broker.ReadCommitted)
 	wantValues(t, "after double commit", got, "va0", "va1")
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if o := offsets(t, l, "t", 0); o.Stable != o.End {
-		// Nothing pending, so every record is stable.
-		t.Fatalf("Offsets %+v: Stable != End with no open transaction", o)
+		// Nothing pending and everything durable, so every record is stable.
+		t.Fatalf("Offsets %+v: Stable != End with no open transaction after Sync", o)
 	}
 	if d := l.InDoubt(); len(d) != 0 {
 		t.Fatalf("InDoubt %v after commit", d)

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -375,7 +376,7 @@ func TestSyncFailure(t *testing.T) {
 	if _, err := l.Append(t.Context(), "t", 0, mkRecs("c", 1)); !errors.Is(err, broker.ErrStorage) {
 		t.Fatalf("Append after a failed fsync: %v, want ErrStorage (partition failed)", err)
 	}
-	if err := l.Sync(); !errors.Is(err, broker.ErrStorage) {
+	if err := l.Sync(context.Background()); !errors.Is(err, broker.ErrStorage) {
 		t.Fatalf("Sync after a failed fsync: %v", err)
 	}
 	l.crash()

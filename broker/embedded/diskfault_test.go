@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -68,7 +69,7 @@ var diskFaults = []diskFault{
 			// Written, not yet durable: the failed Sync does not make it so.
 			mustAppend(t, l, "t", 0, mkRecs("faulted", 2))
 			arm()
-			return l.Sync()
+			return l.Sync(context.Background())
 		},
 		sticky: true,
 	},
@@ -182,7 +183,7 @@ func testDiskFault(t *testing.T, c diskFault, errno syscall.Errno) {
 	}
 	appendAcked(l, "before")
 	appendAcked(l, "before2")
-	if err := l.Sync(); err != nil {
+	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -218,7 +219,7 @@ func testDiskFault(t *testing.T, c diskFault, errno syscall.Errno) {
 		t.Fatalf("append once the fault cleared: %v", err)
 	case !c.sticky:
 		if c.interval {
-			if err := l.Sync(); err != nil {
+			if err := l.Sync(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -360,7 +360,10 @@ func (l *Log) Groups() []string {
 
 // Sync fsyncs every partition with unsynced data (appends under
 // SyncInterval, transactional batches and markers under either policy).
-func (l *Log) Sync() error {
+func (l *Log) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := l.enter(); err != nil {
 		return err
 	}

@@ -221,13 +221,13 @@ func TestSyncIntervalAndExplicitSync(t *testing.T) {
 	if n := fs.syncs.Load() - before; n != 0 {
 		t.Fatalf("%d fsyncs under SyncInterval before the interval elapsed", n)
 	}
-	if err := l.Sync(); err != nil {
+	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := fs.syncs.Load() - before; n != 1 {
 		t.Fatalf("Sync did %d fsyncs, want 1", n)
 	}
-	if err := l.Sync(); err != nil {
+	if err := l.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := fs.syncs.Load() - before; n != 1 {
@@ -256,7 +256,7 @@ func TestOperationsAfterClose(t *testing.T) {
 		"DeleteTopic":  l.DeleteTopic(ctx, "t"),
 		"PrepareTxn":   l.PrepareTxn(ctx, txn),
 		"EndTxn":       l.EndTxn(ctx, txn, true),
-		"Sync":         l.Sync(),
+		"Sync":         l.Sync(context.Background()),
 		"Retention":    l.EnforceRetention(l.opts.Now()),
 		"FetchOffsets": func() error { _, err := l.FetchOffsets("g"); return err }(),
 		"Topic":        func() error { _, err := l.Topic("t"); return err }(),

@@ -483,12 +483,13 @@ func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64) error {
 	}
 	h := p.commitLocked(seg, pos, p.wbuf)
 	seg.markers = append(seg.markers, txnMarker{txn: txn, offset: h.base, commit: commit})
-	// A marker is never returned to readers, and losing it in a crash only
-	// puts the transaction back in doubt: it need not be fsynced before the
-	// stable offset moves past it.
-	if p.durable == h.base {
-		p.durable = h.next()
-	}
+	// The marker is not fsynced here (EndTxn fsyncs aborts; a commit's
+	// becomes durable with the partition's next fsync). Until then the
+	// durable prefix, and so under SyncAlways the stable offset, stops in
+	// front of it: the transaction's records are readable, but no reader's
+	// position passes an offset that a power failure could take back (and
+	// that an append before the transaction is resolved again would
+	// reuse).
 	delete(p.pending, txn)
 	if !commit {
 		p.addAbortedLocked(pt.ranges)

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -97,7 +98,7 @@ const (
 // reads it. TestLostCommitMarker reproduces it. While it is true,
 // TestPowerLoss neither checks consumer positions against the end of the
 // log nor appends before resolving the transactions in doubt.
-const knownLostCommitMarker = true
+const knownLostCommitMarker = false
 
 var plFixed = []broker.TopicPartition{{Topic: "a", Partition: 0}, {Topic: "a", Partition: 1}, {Topic: "b", Partition: 0}}
 
@@ -270,7 +271,7 @@ func (w *powerWorld) round() {
 		// transactions.
 		w.appendPlain()
 	}
-	if w.resolveInDoubt() {
+	if w.resolveInDoubt() && !w.dead {
 		w.checkResolved()
 	}
 	for i := 0; i < plRounds && !w.dead; i++ {
@@ -369,7 +370,7 @@ func (w *powerWorld) step() {
 	case r < 70:
 		w.endTxn()
 	case r < 76:
-		if w.ok("Sync", w.l.Sync()) {
+		if w.ok("Sync", w.l.Sync(context.Background())) {
 			for _, b := range w.batches {
 				if b.acked {
 					b.durable = true
@@ -783,8 +784,11 @@ func (w *powerWorld) checkResolved() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Stable != o.End {
-			t.Fatalf("%s: offsets %+v with no transaction in doubt", tp, o)
+		// Only transaction markers not yet fsynced may stand between the
+		// stable offset and the end (a check may not fsync: that would
+		// spend the power budget).
+		if o.Stable != o.End && len(readAllT(t, l, tp.Topic, tp.Partition, o.Stable, broker.ReadUncommitted)) > 0 {
+			t.Fatalf("%s: offsets %+v with no transaction in doubt: records held back", tp, o)
 		}
 		var want []broker.Record
 		for _, r := range readAllT(t, l, tp.Topic, tp.Partition, o.Start, broker.ReadUncommitted) {
