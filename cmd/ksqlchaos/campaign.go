@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand"
 	"os"
 	"strings"
@@ -37,8 +38,9 @@ type Config struct {
 	Rate int
 	// Sync, if set, is passed as --set ksql.log.sync=Sync.
 	Sync string
-	// MinUp and MaxUp bound when a stop comes, after the process starts
-	// (after a drop/recreate completes, in runs that make one).
+	// MinUp and MaxUp bound when a stop comes (log-uniformly), after the
+	// process starts (after a drop/recreate completes, in runs that make
+	// one).
 	MinUp, MaxUp time.Duration
 	// DrainTimeout bounds the final run's wait for every query to catch up.
 	DrainTimeout time.Duration
@@ -146,6 +148,7 @@ type campaign struct {
 	abort       bool
 	created     map[string]bool // outputs created at least once
 	mu          sync.Mutex      // guards sum's counters written by run goroutines
+	logMu       sync.Mutex      // serializes writes to cfg.Log
 	harness     logLines
 }
 
@@ -234,6 +237,8 @@ func Run(cfg Config) (*Summary, error) {
 
 func (c *campaign) logf(format string, args ...any) {
 	if c.cfg.Log != nil {
+		c.logMu.Lock()
+		defer c.logMu.Unlock()
 		fmt.Fprintf(c.cfg.Log, format+"\n", args...)
 	}
 }
@@ -322,13 +327,21 @@ func (c *campaign) beginRun(n int) {
 	c.runAfter[n] = c.lastStop
 }
 
+// stopDelay draws when a stop comes: log-uniform between MinUp and MaxUp,
+// so that short runs (a stop during recovery, or during the first commits
+// after it) are as likely per decade as long ones with input flowing.
+func (c *campaign) stopDelay() time.Duration {
+	lo, hi := float64(c.cfg.MinUp), float64(c.cfg.MaxUp)
+	return time.Duration(lo * math.Pow(hi/lo, c.rng.Float64()))
+}
+
 // chaosRun is one run ended by a signal.
 func (c *campaign) chaosRun(n int, st Stop) error {
 	c.beginRun(n)
 	sig := sigName(st.Signal)
 	// Every random choice of the run is drawn here, whatever happens
 	// later, so that the sequence of choices depends on the seed only.
-	delay := c.cfg.MinUp + time.Duration(c.rng.Int63n(int64(c.cfg.MaxUp-c.cfg.MinUp)+1))
+	delay := c.stopDelay()
 	target := outputs[c.rng.Intn(len(outputs))]
 
 	var stopAt time.Time

@@ -22,7 +22,10 @@ func TestCampaign(t *testing.T) {
 	}
 	var log bytes.Buffer
 	cfg := Config{
-		Seed: 1,
+		// With this seed the stop delays mix short runs (stops during the
+		// first commits after recovery) and runs of seconds with input
+		// flowing, and the drop hits the repartitioned CHAOS_GRP.
+		Seed: 3,
 		Rate: 200,
 		Schedule: []Stop{
 			{Signal: syscall.SIGKILL},

@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&cfg.Rate, "rate", 200, "rows per second inserted over HTTP while the server runs")
 	flag.StringVar(&cfg.Sync, "sync", "", "ksql.log.sync for the server: always or interval (default: the server's)")
 	flag.StringVar(&cfg.Binary, "binary", "", "ksql binary to drive (default: go build ./cmd/ksql)")
-	flag.DurationVar(&cfg.MinUp, "min-up", 50*time.Millisecond, "earliest stop after a start")
+	flag.DurationVar(&cfg.MinUp, "min-up", 50*time.Millisecond, "earliest stop after a start (stops are log-uniform between -min-up and -max-up)")
 	flag.DurationVar(&cfg.MaxUp, "max-up", 3*time.Second, "latest stop after a start")
 	flag.DurationVar(&cfg.DrainTimeout, "drain-timeout", 3*time.Minute, "how long the final run waits for the queries to catch up")
 	flag.BoolVar(&cfg.Keep, "keep", false, "keep the temporary data directory when the campaign fails")
