@@ -456,11 +456,11 @@ func tail(lines []string, n int) []string {
 // the way the previous run ended, those after under the stop's signal.
 func (c *campaign) collectNotes(srv *server, sig string) {
 	before, after := srv.logs()
-	for _, l := range before {
-		c.sum.Notes.add(l, "start or run after "+c.lastStop)
+	for _, m := range messages(before) {
+		c.sum.Notes.add(m, "start or run after "+c.lastStop)
 	}
-	for _, l := range after {
-		c.sum.Notes.add(l, "shutdown by "+sig)
+	for _, m := range messages(after) {
+		c.sum.Notes.add(m, "shutdown by "+sig)
 	}
 }
 

@@ -55,6 +55,20 @@ func (n *notes) add(line, context string) {
 	e.Contexts[context]++
 }
 
+// messages joins indented lines to the line before them: the server
+// prints a failed statement indented under its error.
+func messages(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if len(out) > 0 && (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) {
+			out[len(out)-1] += " |" + l
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
 // maxPerGroup is how many violations of one kind in one place are printed.
 const maxPerGroup = 3
 
