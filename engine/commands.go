@@ -89,6 +89,11 @@ func (e *Engine) replay(ctx context.Context) error {
 			return fmt.Errorf("engine: reading the command log: %w", err)
 		}
 		for _, r := range recs {
+			if err := ctx.Err(); err != nil {
+				// Stopped while starting: the rest of the log is replayed
+				// at the next start; half a replay must not run.
+				return fmt.Errorf("engine: replay of the command log interrupted at offset %d: %w", r.Offset, err)
+			}
 			var rec record
 			if err := json.Unmarshal(r.Value, &rec); err != nil {
 				e.logf("command log: skipping unreadable command at offset %d: %v", r.Offset, err)
@@ -540,7 +545,7 @@ func (e *Engine) terminate(ctx context.Context, id string) error {
 		}
 		// The transactions' markers must be durable before the commit
 		// records that decide them go.
-		if err := e.log.Sync(ctx); err != nil {
+		if err := e.log.Sync(context.WithoutCancel(ctx)); err != nil {
 			return fmt.Errorf("query %s stopped, but its output could not be made durable: %w", id, err)
 		}
 		delete(e.queries, id)
