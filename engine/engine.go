@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -105,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("engine: a data directory is required")
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	if err := logfs.MkdirAllDurable(logfs.OS{}, cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	if _, err := checkFormat(cfg.DataDir, cfg.Logf); err != nil {

@@ -125,7 +125,7 @@ func (l *Log) writeGroup(name string, offsets map[broker.TopicPartition]int64) e
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(l.fsys, path, append(data, '\n'))
+	return logfs.WriteFileAtomic(l.fsys, path, append(data, '\n'))
 }
 
 // groupFor returns the group, creating an empty in-memory one if needed.

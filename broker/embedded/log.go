@@ -56,7 +56,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mkdirAllDurable(opts.FS, dir); err != nil {
+	if err := logfs.MkdirAllDurable(opts.FS, dir); err != nil {
 		return nil, storageErr("create data directory", err)
 	}
 	lock, err := opts.FS.Lock(dir)

@@ -269,7 +269,7 @@ func (s *segment) encodeIndex() []byte {
 // and a torn or stale file is detected and ignored at the next Open.
 func (s *segment) writeIndex(fsys logfs.FS) error {
 	tmp := s.idxPath + tmpSuffix
-	if err := writeFile(fsys, tmp, s.encodeIndex(), false); err != nil {
+	if err := logfs.WriteFile(fsys, tmp, s.encodeIndex(), false); err != nil {
 		_ = fsys.Remove(tmp)
 		return err
 	}

@@ -116,7 +116,7 @@ func (l *Log) createTopicDir(name string, cfg broker.TopicConfig) error {
 			return fail(err)
 		}
 	}
-	if err := writeFileAtomic(fsys, filepath.Join(staging, topicFile), encodeTopicMeta(name, cfg)); err != nil {
+	if err := logfs.WriteFileAtomic(fsys, filepath.Join(staging, topicFile), encodeTopicMeta(name, cfg)); err != nil {
 		return fail(err)
 	}
 	if err := fsys.Rename(staging, final); err != nil {
