@@ -52,8 +52,9 @@ import (
 //   - under SyncAlways, a ReadCommitted consumer keeps its position and
 //     never misses a record: every record it saw is still there, and
 //     reading on from where it was gives, in the end, exactly what a
-//     fresh read of the whole partition gives. (Not yet: see
-//     knownLostCommitMarker.)
+//     fresh read of the whole partition gives (an unsynced commit marker
+//     holds the stable offset in front of it, so a power loss cannot take
+//     back an offset a consumer has passed).
 func TestPowerLoss(t *testing.T) {
 	seeds := *powerLossSeeds
 	switch {
@@ -89,16 +90,6 @@ const (
 	plRounds   = 30  // workload steps per round
 	plMaxCrash = 150 // a power loss falls within this many mutating operations
 )
-
-// knownLostCommitMarker records a known bug. Under SyncAlways, EndTxn
-// does not fsync a commit marker but moves the stable offset past it
-// (partition.endTxn). A power loss can take the marker back, and with it
-// an offset a ReadCommitted consumer has already moved past; the next
-// batch appended to the partition gets that offset and the consumer never
-// reads it. TestLostCommitMarker reproduces it. While it is true,
-// TestPowerLoss neither checks consumer positions against the end of the
-// log nor appends before resolving the transactions in doubt.
-const knownLostCommitMarker = false
 
 var plFixed = []broker.TopicPartition{{Topic: "a", Partition: 0}, {Topic: "a", Partition: 1}, {Topic: "b", Partition: 0}}
 
@@ -266,7 +257,7 @@ func (w *powerWorld) round() {
 	}
 	w.l = l
 	w.checkRecovered()
-	if w.opts.SyncPolicy == SyncAlways && !knownLostCommitMarker && w.rng.IntN(3) == 0 {
+	if w.opts.SyncPolicy == SyncAlways && w.rng.IntN(3) == 0 {
 		// Other writers need not wait for the owners of in-doubt
 		// transactions.
 		w.appendPlain()
@@ -560,7 +551,7 @@ func (w *powerWorld) dropTopicC() {
 func (w *powerWorld) consume(tp broker.TopicPartition, c *plConsumer) {
 	for {
 		recs, next, err := w.l.Read(w.t.Context(), tp.Topic, tp.Partition, c.pos, broker.ReadOptions{Isolation: broker.ReadCommitted})
-		if errors.Is(err, broker.ErrOffsetOutOfRange) && !knownLostCommitMarker {
+		if errors.Is(err, broker.ErrOffsetOutOfRange) {
 			o, _ := w.l.Offsets(tp.Topic, tp.Partition)
 			w.t.Fatalf("%s: a ReadCommitted consumer at offset %d finds it out of range after a power loss (offsets now %+v): the log took back an offset it had shown as stable",
 				tp, c.pos, o)
@@ -756,7 +747,7 @@ func (w *powerWorld) checkRecovered() {
 
 	// A consumer's records are still there, and so is its position.
 	for tp, c := range w.consumers {
-		if o, _ := l.Offsets(tp.Topic, tp.Partition); c.pos > o.End && !knownLostCommitMarker {
+		if o, _ := l.Offsets(tp.Topic, tp.Partition); c.pos > o.End {
 			t.Errorf("%s: a ReadCommitted consumer was at offset %d before the power loss, the log now ends at %d: offsets shown as stable were taken back", tp, c.pos, o.End)
 		}
 		for _, r := range c.seen {
@@ -813,12 +804,8 @@ func recordsString(recs []broker.Record) string {
 
 // TestLostCommitMarker: a ReadCommitted consumer that read past a
 // committed transaction must not miss the record appended after a power
-// loss took the (unsynced) commit marker back. Skipped while
-// knownLostCommitMarker is true.
+// loss took the (unsynced) commit marker back.
 func TestLostCommitMarker(t *testing.T) {
-	if knownLostCommitMarker {
-		t.Skip("known bug: an unsynced commit marker moves the stable offset, and a power loss takes it back (see knownLostCommitMarker)")
-	}
 	mem := logfs.NewMem()
 	opts := Options{FS: mem, RetentionCheckInterval: -1}
 	l := openT(t, plDir, opts)
