@@ -95,6 +95,11 @@ type Engine struct {
 	// replayDeletes are topics of DROP ... DELETE TOPIC commands met
 	// during replay (see finishReplayedDeletes).
 	replayDeletes []string
+
+	// pushMu guards the running push queries (push.go).
+	pushMu     sync.Mutex
+	push       map[string]*pushQuery
+	pushClosed bool
 }
 
 // Open opens (or creates) the data directory, recovers the log and the
@@ -165,6 +170,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) start(ctx context.Context) error {
 	if err := exec.ResolveInDoubt(ctx, e.rt); err != nil {
 		return fmt.Errorf("engine: recovering transactions: %w", err)
+	}
+	if err := e.dropTransientLeftovers(ctx); err != nil {
+		return fmt.Errorf("engine: deleting what push queries left: %w", err)
 	}
 	if err := e.ensureProcessingLog(ctx); err != nil {
 		return err
@@ -357,6 +365,10 @@ func (e *Engine) Close() error {
 	e.closed = true
 	qs := e.sortedQueries()
 	e.mu.Unlock()
+	e.pushMu.Lock()
+	e.pushClosed = true
+	e.pushMu.Unlock()
+	e.closeClientQueries()
 	var errs []error
 	for _, q := range qs {
 		if err := q.Stop(); err != nil {

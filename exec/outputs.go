@@ -18,6 +18,8 @@ type sinkOp struct {
 	codecs *topicCodecs
 	k      int
 	tsCol  int
+	// view is the table sink's materialized view (nil for streams).
+	view *viewOp
 }
 
 func newSinkOp(s *planner.Sink) (*sinkOp, error) {
@@ -25,7 +27,11 @@ func newSinkOp(s *planner.Sink) (*sinkOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sinkOp{sink: s, codecs: tc, k: len(s.Key), tsCol: s.TimestampColumn}, nil
+	op := &sinkOp{sink: s, codecs: tc, k: len(s.Key), tsCol: s.TimestampColumn}
+	if s.Table {
+		op.view = &viewOp{k: op.k, windows: viewWindowed(s), changes: map[string][]byte{}}
+	}
+	return op, nil
 }
 
 func (s *sinkOp) process(t *Task, ev *event) error {
@@ -83,6 +89,9 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 		}
 	}
 	t.emit(s.sink.Name, s.sink.Topic.Name, partition, broker.Record{Key: key, Value: value, Timestamp: ts})
+	if s.view != nil {
+		s.view.record(ev, value == nil)
+	}
 	return nil
 }
 

@@ -37,6 +37,9 @@ type QueryOptions struct {
 	// configuration overlaid with the statement's), read by configurable
 	// functions such as COLLECT_LIST's limit.
 	Properties map[string]string
+	// Deliver receives the rows of a query whose sink is transient (a push
+	// query); its tasks call it as they process.
+	Deliver DeliverFunc
 }
 
 // Query is a running persistent query: one task per stage per input
@@ -46,6 +49,8 @@ type Query struct {
 	Plan  *planner.QueryPlan
 	rt    *Runtime
 	tasks []*Task
+	// deliver receives the rows of a transient sink.
+	deliver DeliverFunc
 
 	mu      sync.Mutex
 	state   QueryState
@@ -57,7 +62,7 @@ type Query struct {
 // NewQuery builds a query's tasks and restores their committed state.
 // Internal topics are created if missing.
 func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts QueryOptions) (*Query, error) {
-	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped}
+	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped, deliver: opts.Deliver}
 	for _, st := range plan.Stages {
 		if st.Repartition != nil {
 			t := st.Repartition.Topic
@@ -93,6 +98,7 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 		prefix:    statePrefix(q.ID, si, partition),
 		input:     st.Input,
 		pending:   map[broker.TopicPartition][]broker.Record{},
+		deliver:   q.deliver,
 	}
 	if err := buildChain(t, st, si, props); err != nil {
 		return nil, err
@@ -456,10 +462,17 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 	// Build the operator chain back to front.
 	var next operator
 	switch {
+	case st.Sink != nil && st.Sink.Transient:
+		next = clientSinkOp{}
 	case st.Sink != nil:
-		if next, err = newSinkOp(st.Sink); err != nil {
+		s, err := newSinkOp(st.Sink)
+		if err != nil {
 			return err
 		}
+		if s.view != nil {
+			t.flushers = append(t.flushers, s.view)
+		}
+		next = s
 	case st.Repartition != nil:
 		if next, err = newRepartitionOp(st.Repartition); err != nil {
 			return err

@@ -182,6 +182,8 @@ type Task struct {
 	lastCommit time.Time
 	// committed mirrors meta.position for readers on other goroutines.
 	committed atomic.Int64
+	// deliver receives the rows of a transient sink (push queries).
+	deliver DeliverFunc
 }
 
 func (t *Task) String() string { return t.producer }

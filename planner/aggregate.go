@@ -182,7 +182,12 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	for i, g := range ap.groupExprs {
 		keyExprs = append(keyExprs, &Column{Index: i, Name: ap.groupText[i], T: g.Type()})
 	}
-	keyItems, valueItems, err := qp.splitGroupKeys(items, keyExprs, ap.groupText)
+	var keyItems, valueItems []selectItem
+	if qp.req.Transient {
+		valueItems = items
+	} else {
+		keyItems, valueItems, err = qp.splitGroupKeys(items, keyExprs, ap.groupText)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -206,4 +206,8 @@ type Sink struct {
 	// becomes the output record's timestamp.
 	TimestampColumn int
 	TimestampFormat string
+	// Transient marks the sink of a push query: rows go to the client
+	// through exec's delivery callback, not to a topic (Topic names no
+	// topic; Key is empty and Value lists the result columns).
+	Transient bool
 }

@@ -25,6 +25,13 @@ type QueryRequest struct {
 	Text string
 	// ServiceID prefixes internal topic names ("default_").
 	ServiceID string
+	// Transient plans a push or pull query: its rows go to a client, not
+	// to a topic. The result's columns are the projection in SELECT order
+	// (key columns need not be selected); LIMIT is allowed (the caller
+	// applies it); SinkName and SinkKind are ignored; on a windowed source
+	// "*" includes WINDOWSTART and WINDOWEND after the key columns, and
+	// pseudo columns may be selected by name.
+	Transient bool
 }
 
 // Defaults for windows, as ksqlDB.
@@ -66,7 +73,7 @@ func (qp *queryPlanner) plan() (*QueryPlan, *catalog.Source, error) {
 	if sel.Emit == ast.EmitFinal && sel.Window == nil {
 		return nil, nil, errorf(sel.At, "EMIT FINAL is only supported for windowed aggregations.")
 	}
-	if sel.Limit != nil {
+	if sel.Limit != nil && !qp.req.Transient {
 		return nil, nil, errorf(sel.At, "CREATE ... AS SELECT and INSERT INTO statements do not support LIMIT.")
 	}
 	aggregating := sel.GroupBy != nil || qp.hasAggregates(sel)
@@ -174,7 +181,19 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 			if it.StarSource != "" && it.StarSource != qp.alias && it.StarSource != qp.src.Name {
 				return nil, errorf(it.At, "Source '%s' does not exist in the FROM clause.", it.StarSource)
 			}
-			for _, c := range scope.Cols {
+			nKey := len(qp.src.Schema.Key())
+			for i, c := range scope.Cols {
+				if qp.req.Transient && qp.src.IsWindowed() && i == nKey {
+					// Push and pull queries show a windowed source's bounds
+					// after its key, as ksqlDB does.
+					for _, w := range []string{"WINDOWSTART", "WINDOWEND"} {
+						out = append(out, selectItem{
+							ast:  &ast.ColumnRef{ExprBase: ast.ExprBase{At: it.At}, Source: qp.alias, Name: w},
+							name: w,
+							at:   it.At,
+						})
+					}
+				}
 				if c.Pseudo {
 					continue
 				}
@@ -252,7 +271,7 @@ func (qp *queryPlanner) bindItems(items []selectItem, b *binder) ([]selectItem, 
 	}
 	seen := map[string]bool{}
 	for _, it := range out {
-		if isReserved(it.name) {
+		if isReserved(it.name) && !qp.req.Transient {
 			return nil, errorf(it.at, "Reserved column name in select: `%s`. Please remove or alias the column.", it.name)
 		}
 		if seen[it.name] {
@@ -286,7 +305,7 @@ func (qp *queryPlanner) whereFilter(sel *ast.Select) (Op, error) {
 func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	sel := qp.req.Select
 	resultKind := qp.src.Kind
-	if qp.src.Kind == ast.Table && qp.src.IsWindowed() {
+	if qp.src.Kind == ast.Table && qp.src.IsWindowed() && !qp.req.Transient {
 		return nil, nil, errorf(sel.At, "KSQL does not support persistent queries on windowed tables.")
 	}
 	if err := qp.checkResultKind(resultKind); err != nil {
@@ -348,7 +367,9 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 		}
 	}
 	var keyItems, valueItems []selectItem
-	if partitioned && hasStar(sel.Items) {
+	if qp.req.Transient {
+		valueItems = items
+	} else if partitioned && hasStar(sel.Items) {
 		keyItems, valueItems, err = qp.partitionedStar(sel, keyExprs, b)
 	} else {
 		keyItems, valueItems, err = qp.splitKeyItems(items, keyExprs, keyDesc, partitioned)
@@ -378,7 +399,17 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	for _, it := range valueItems {
 		proj.Exprs = append(proj.Exprs, it.expr)
 		proj.Names = append(proj.Names, it.name)
-		proj.NullOnNullRow = append(proj.NullOnNullRow, true)
+		nullOnNull := true
+		if qp.req.Transient {
+			// A client sees a table's delete with its key columns set.
+			nullOnNull = false
+			for _, c := range ColumnsUsed(it.expr) {
+				if c >= len(qp.in.Key) {
+					nullOnNull = true
+				}
+			}
+		}
+		proj.NullOnNullRow = append(proj.NullOnNullRow, nullOnNull)
 		valCols = append(valCols, catalog.Column{Name: it.name, Type: it.expr.Type()})
 	}
 	stage.Ops = append(stage.Ops, proj)
@@ -455,6 +486,9 @@ func joinAnd(xs []string) string {
 }
 
 func (qp *queryPlanner) checkResultKind(result ast.SourceKind) error {
+	if qp.req.Transient {
+		return nil
+	}
 	want := qp.req.SinkKind
 	if qp.req.Insert {
 		if qp.req.Existing.Kind == ast.Table {
@@ -475,6 +509,19 @@ func (qp *queryPlanner) checkResultKind(result ast.SourceKind) error {
 func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalog.Column, window, srcWindow catalog.Window, rekeyed bool) (*Sink, *catalog.Source, error) {
 	req := qp.req
 	schema := catalog.Schema{Columns: append(append([]catalog.Column{}, keyCols...), valCols...)}
+	if req.Transient {
+		w := window
+		if w.Type == catalog.NoWindow && !rekeyed {
+			w = srcWindow
+		}
+		sink := &Sink{
+			Topic:           Topic{Partitions: qp.src.Partitions, Key: keyCols, Value: valCols, Window: w},
+			Table:           kind == ast.Table,
+			TimestampColumn: -1,
+			Transient:       true,
+		}
+		return sink, &catalog.Source{Name: req.SinkName, Kind: kind, Schema: schema, Window: w, Partitions: qp.src.Partitions}, nil
+	}
 	if req.Insert {
 		ex := req.Existing
 		for _, c := range ex.Schema.Columns {

@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/exec"
+	"github.com/ksqlgo/ksql/exec/serde"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/ast"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// A push query is a transient query: the query's plan, run by exec as a
+// persistent query is, but not in the command log, with its own id
+// (transient_<SOURCE>_<random>), its own state namespace and input
+// positions, commits without fsync, and a last stage that hands rows to
+// a bounded in-memory queue (as ksqlDB's TransientQueryQueue) instead of
+// writing a topic. Rows reach the queue as the tasks process them, so a
+// task that retries after an error may deliver some rows twice. When the
+// queue is full the producing task waits (only this query stops reading
+// its input); after ksql.query.push.slow.consumer.timeout.ms the query
+// ends with ErrSlowConsumer. Close stops the tasks and deletes the
+// query's state and internal topics.
+
+type pushQuery struct {
+	e     *Engine
+	id    string
+	cols  []Column
+	types []*types.Type
+	q     *exec.Query
+	rt    *exec.Runtime
+
+	rows        chan Row
+	limit       int64 // 0: none
+	slowTimeout time.Duration
+
+	mu       sync.Mutex
+	admitted int64 // rows counted against the limit
+	sent     int64 // rows in the queue or read
+	ended    bool
+	err      error // io.EOF at the limit
+	final    string
+	done     chan struct{} // closed when the query ends
+
+	releaseOnce sync.Once
+	released    chan struct{}
+	releaseErr  error
+}
+
+func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*pushQuery, error) {
+	props := e.effectiveProps(sess.Properties)
+	maxPush := intProp(props, PropMaxPushQueries, 100)
+	src, err := e.querySource(s.Select)
+	if err != nil {
+		return nil, err
+	}
+	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(sanitizeID(src)), rand.Int64())
+	plan, sink, err := planner.PlanQuery(planner.QueryRequest{
+		ID: id, Select: s.Select, Text: s.Text(), ServiceID: e.serviceID(), Transient: true,
+	}, e.cat, e.funcs, e.plannerConfig(sess.Properties))
+	if err != nil {
+		return nil, err
+	}
+	if err := exec.Validate(plan, props); err != nil {
+		return nil, err
+	}
+	p := &pushQuery{
+		e:           e,
+		id:          id,
+		rows:        make(chan Row, intProp(props, PropPushBufferRows, 1000)),
+		slowTimeout: time.Duration(intProp(props, PropPushSlowConsumerMs, 30000)) * time.Millisecond,
+		done:        make(chan struct{}),
+		released:    make(chan struct{}),
+	}
+	if s.Select.Limit != nil {
+		p.limit = *s.Select.Limit
+	}
+	for _, c := range sink.Schema.Columns {
+		p.cols = append(p.cols, Column{Name: c.Name, Type: c.Type.SQLString()})
+		p.types = append(p.types, c.Type)
+	}
+
+	e.pushMu.Lock()
+	if e.push == nil {
+		e.push = map[string]*pushQuery{}
+	}
+	if len(e.push) >= maxPush {
+		e.pushMu.Unlock()
+		return nil, fmt.Errorf("%w: %d push queries are running (%s=%d)", ErrQueryLimit, len(e.push), PropMaxPushQueries, maxPush)
+	}
+	if e.pushClosed {
+		e.pushMu.Unlock()
+		return nil, errors.New("the engine is shut down")
+	}
+	e.push[id] = p
+	e.pushMu.Unlock()
+
+	p.rt = &exec.Runtime{
+		Log:                e.log,
+		State:              e.store,
+		ProcessingLogTopic: e.rt.ProcessingLogTopic,
+		Durable:            false,
+		CommitInterval:     e.rt.CommitInterval,
+		Now:                e.cfg.Now,
+		Logf:               e.cfg.Logf,
+	}
+	q, err := exec.NewQuery(ctx, p.rt, plan, exec.QueryOptions{
+		StartAtEnd: e.startAtEnd(sess.Properties),
+		Properties: props,
+		Deliver:    p.deliver,
+	})
+	if err != nil {
+		p.q = &exec.Query{ID: id, Plan: plan}
+		p.end(err, "")
+		p.Close()
+		return nil, err
+	}
+	p.q = q
+	q.Start()
+	return p, nil
+}
+
+// querySource is the name of the FROM source of a query.
+func (e *Engine) querySource(sel *ast.Select) (string, error) {
+	ref, ok := sel.From.(*ast.SourceRef)
+	if !ok {
+		return "", &planner.Error{Pos: sel.From.Position(), Msg: "JOIN is not supported yet."}
+	}
+	return ref.Name.Name, nil
+}
+
+func intProp(props map[string]string, key string, def int) int {
+	if v, ok := props[key]; ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			return n
+		}
+	}
+	return def
+}
+
+// deliver runs on the query's task goroutines.
+func (p *pushQuery) deliver(d exec.Delivery) error {
+	p.mu.Lock()
+	if p.ended || (p.limit > 0 && p.admitted >= p.limit) {
+		p.mu.Unlock()
+		return nil
+	}
+	p.admitted++
+	p.mu.Unlock()
+	row := Row{Values: toClientValues(d.Row, p.types), Tombstone: d.Tombstone}
+	select {
+	case p.rows <- row:
+	default:
+		timer := time.NewTimer(p.slowTimeout)
+		select {
+		case p.rows <- row:
+			timer.Stop()
+		case <-p.done:
+			timer.Stop()
+			return nil
+		case <-timer.C:
+			p.end(ErrSlowConsumer, "")
+			return nil
+		}
+	}
+	p.mu.Lock()
+	p.sent++
+	atLimit := p.limit > 0 && p.sent >= p.limit
+	p.mu.Unlock()
+	if atLimit {
+		p.end(io.EOF, "Limit Reached")
+	}
+	return nil
+}
+
+// end records why the query ended (the first reason wins) and releases it
+// in the background.
+func (p *pushQuery) end(err error, final string) {
+	p.mu.Lock()
+	if p.ended {
+		p.mu.Unlock()
+		return
+	}
+	p.ended, p.err, p.final = true, err, final
+	close(p.done)
+	p.mu.Unlock()
+	go p.release()
+}
+
+// release stops the tasks and deletes everything the query left: its
+// state and its internal topics. It runs once.
+func (p *pushQuery) release() {
+	p.releaseOnce.Do(func() {
+		defer close(p.released)
+		e := p.e
+		var errs []error
+		if p.q != nil && p.q.Plan != nil {
+			if err := p.q.Stop(); err != nil {
+				errs = append(errs, err)
+			}
+			// The transactions' markers are durable before the commit
+			// records that decide them go (I4).
+			ctx := context.Background()
+			if err := e.log.Sync(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			for _, st := range p.q.Plan.Stages {
+				if st.Repartition != nil {
+					if err := e.log.DeleteTopic(ctx, st.Repartition.Topic.Name); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
+						errs = append(errs, err)
+					}
+				}
+			}
+			if err := exec.DropTransientState(p.rt, p.id); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		e.pushMu.Lock()
+		delete(e.push, p.id)
+		e.pushMu.Unlock()
+		p.releaseErr = errors.Join(errs...)
+		if p.releaseErr != nil {
+			e.logf("push query %s: releasing: %v", p.id, p.releaseErr)
+		}
+	})
+}
+
+func (p *pushQuery) ID() string        { return p.id }
+func (p *pushQuery) Kind() QueryKind   { return PushQuery }
+func (p *pushQuery) Columns() []Column { return p.cols }
+
+func (p *pushQuery) Final() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.final
+}
+
+func (p *pushQuery) Next(ctx context.Context) (Row, error) {
+	select {
+	case r := <-p.rows:
+		return r, nil
+	default:
+	}
+	select {
+	case r := <-p.rows:
+		return r, nil
+	case <-p.done:
+		p.mu.Lock()
+		err := p.err
+		p.mu.Unlock()
+		if err == io.EOF {
+			// Rows queued before the end are still the client's.
+			select {
+			case r := <-p.rows:
+				return r, nil
+			default:
+			}
+		}
+		return Row{}, err
+	case <-ctx.Done():
+		return Row{}, ctx.Err()
+	}
+}
+
+// Close ends the query and waits until it is released.
+func (p *pushQuery) Close() error {
+	p.end(ErrQueryClosed, "")
+	<-p.released
+	return p.releaseErr
+}
+
+// toClientValues converts runtime values into the JSON-ready values of
+// Row.
+func toClientValues(row types.Row, ts []*types.Type) []any {
+	out := make([]any, len(ts))
+	for i := range ts {
+		if i < len(row) {
+			out[i] = clientValue(row[i], ts[i])
+		}
+	}
+	return out
+}
+
+func clientValue(v types.Value, t *types.Type) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case types.Timestamp:
+		return int64(x)
+	case types.Date:
+		return int64(x)
+	case types.TimeOfDay:
+		return int64(x)
+	}
+	return serde.ValueToJSON(v, t)
+}
+
+// dropTransientLeftovers deletes what push queries running at a crash
+// left behind: their state and their internal topics (a clean stop
+// releases them). Called at start, before any query runs.
+func (e *Engine) dropTransientLeftovers(ctx context.Context) error {
+	b := e.store.NewBatch()
+	for _, p := range []string{"s/", "m/", "p/"} {
+		b.DeleteRange([]byte(p+"transient_"), []byte(p+"transient`")) // '`' follows '_'
+	}
+	if err := b.Commit(false); err != nil {
+		return err
+	}
+	prefix := "_confluent-ksql-" + e.serviceID() + "query_transient_"
+	for _, t := range e.log.Topics() {
+		if strings.HasPrefix(t.Name, prefix) {
+			if err := e.log.DeleteTopic(ctx, t.Name); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
+				return err
+			}
+		}
+	}
+	return nil
+}

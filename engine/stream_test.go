@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+)
+
+// Client queries (push, pull, PRINT) against a real engine on temporary
+// directories.
+
+func openStreamEngine(t *testing.T, dir string, props map[string]string) *Engine {
+	t.Helper()
+	if props == nil {
+		props = map[string]string{}
+	}
+	eng, err := Open(context.Background(), Config{DataDir: dir, NoSync: true, CommitInterval: 5 * time.Millisecond, Properties: props})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func mustExec(t *testing.T, eng *Engine, sess *Session, text string) []*Result {
+	t.Helper()
+	res, err := eng.Execute(context.Background(), text, sess)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return res
+}
+
+// nextRow reads one row with a deadline (a bound on the test, not a
+// timing assertion).
+func nextRow(t *testing.T, q RunningQuery) (Row, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := q.Next(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("query %s: no row within the test's bound", q.ID())
+	}
+	return r, err
+}
+
+// rowText renders a row as JSON, for comparisons.
+func rowText(r Row) string {
+	b, _ := json.Marshal(r.Values)
+	if r.Tombstone {
+		return string(b) + " (tombstone)"
+	}
+	return string(b)
+}
+
+// readRows reads n rows.
+func readRows(t *testing.T, q RunningQuery, n int) []string {
+	t.Helper()
+	var out []string
+	for i := 0; i < n; i++ {
+		r, err := nextRow(t, q)
+		if err != nil {
+			t.Fatalf("row %d of %d: %v (got %v)", i+1, n, err, out)
+		}
+		out = append(out, rowText(r))
+	}
+	return out
+}
+
+// readAll reads until io.EOF (bounded).
+func readAll(t *testing.T, q RunningQuery) []string {
+	t.Helper()
+	var out []string
+	for i := 0; i < 100000; i++ {
+		r, err := nextRow(t, q)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("after %v: %v", out, err)
+		}
+		out = append(out, rowText(r))
+	}
+	t.Fatal("too many rows")
+	return nil
+}
+
+func header(q RunningQuery) string {
+	var parts []string
+	for _, c := range q.Columns() {
+		s := "`" + c.Name + "` " + c.Type
+		if c.Key {
+			s += " KEY"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func stream(t *testing.T, eng *Engine, sess *Session, text string) RunningQuery {
+	t.Helper()
+	q, err := eng.StreamQuery(context.Background(), text, sess)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return q
+}
+
+func equalRows(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s:\ngot  %v\nwant %v", what, got, want)
+	}
+}
+
+// waitNoGoroutinesAbove waits (bounded) until the goroutine count is back
+// to at most n.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < 3000; i++ {
+		if runtime.NumGoroutine() <= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<20)
+	t.Fatalf("goroutines: %d, want <= %d\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
+}
+
+func TestPushQueryStreamEarliestWhereLimit(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (k STRING KEY, id INT, name STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+INSERT INTO s (k, id, name) VALUES ('a', 1, 'one');
+INSERT INTO s (k, id, name) VALUES ('b', 2, 'two');
+INSERT INTO s (k, id, name) VALUES ('c', 3, 'three');`)
+	sess.Properties["auto.offset.reset"] = "earliest"
+	q := stream(t, eng, sess, "SELECT k, id * 10 AS x, UCASE(name) FROM s WHERE id <> 2 EMIT CHANGES LIMIT 2;")
+	if q.Kind() != PushQuery || !strings.HasPrefix(q.ID(), "transient_S_") {
+		t.Fatalf("kind %v id %s", q.Kind(), q.ID())
+	}
+	if h := header(q); h != "`K` STRING, `X` INTEGER, `KSQL_COL_0` STRING" {
+		t.Fatalf("header %s", h)
+	}
+	equalRows(t, "rows", readAll(t, q), []string{`["a",10,"ONE"]`, `["c",30,"THREE"]`})
+	if q.Final() != "Limit Reached" {
+		t.Fatalf("final %q", q.Final())
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPushQueryLatestSeesOnlyNewRows(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=2);
+INSERT INTO s (id) VALUES (1);`)
+	q := stream(t, eng, sess, "SELECT * FROM s EMIT CHANGES;")
+	defer q.Close()
+	// The query positioned itself at the end when it started: only rows
+	// inserted afterwards arrive.
+	mustExec(t, eng, sess, "INSERT INTO s (id) VALUES (2);")
+	equalRows(t, "rows", readRows(t, q, 1), []string{`[2]`})
+}
+
+func TestPushQueryTableAndAggregation(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	sess.Properties["auto.offset.reset"] = "earliest"
+	mustExec(t, eng, sess, `CREATE TABLE t (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='t', value_format='JSON', partitions=1);
+CREATE STREAM clicks (user STRING KEY, page STRING) WITH (kafka_topic='clicks', value_format='JSON', partitions=2);
+INSERT INTO t (id, v) VALUES ('a', 1);
+INSERT INTO t (id, v) VALUES ('b', 5);
+INSERT INTO t (id, v) VALUES ('a', 7);
+INSERT INTO clicks (user, page) VALUES ('u1', 'home');
+INSERT INTO clicks (user, page) VALUES ('u2', 'home');
+INSERT INTO clicks (user, page) VALUES ('u1', 'cart');`)
+	qt := stream(t, eng, sess, "SELECT id, v FROM t WHERE v > 2 EMIT CHANGES;")
+	defer qt.Close()
+	// Rows that fail a table's filter are deletes of their key.
+	equalRows(t, "table rows", readRows(t, qt, 3), []string{`["a",null] (tombstone)`, `["b",5]`, `["a",7]`})
+
+	qa := stream(t, eng, sess, "SELECT page, COUNT(*) AS n FROM clicks GROUP BY page EMIT CHANGES;")
+	defer qa.Close()
+	if h := header(qa); h != "`PAGE` STRING, `N` BIGINT" {
+		t.Fatalf("header %s", h)
+	}
+	got := readRows(t, qa, 3)
+	final := map[string]string{}
+	for _, r := range got {
+		var vals []any
+		json.Unmarshal([]byte(r), &vals)
+		final[vals[0].(string)] = r
+	}
+	if final["home"] != `["home",2]` || final["cart"] != `["cart",1]` {
+		t.Fatalf("aggregation rows %v", got)
+	}
+	// The repartition topic of the aggregation is the query's own.
+	repart := "_confluent-ksql-default_query_" + qa.ID() + "-Aggregate-GroupBy-repartition"
+	if _, err := eng.Log().Topic(repart); err != nil {
+		t.Fatalf("repartition topic %s: %v", repart, err)
+	}
+	if err := qa.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Log().Topic(repart); err == nil {
+		t.Fatalf("repartition topic %s left after Close", repart)
+	}
+}
+
+func TestPushQueryLimitAndClose(t *testing.T) {
+	dir := t.TempDir()
+	eng := openStreamEngine(t, dir, map[string]string{PropMaxPushQueries: "3"})
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=2);`)
+	before := runtime.NumGoroutine()
+	var qs []RunningQuery
+	for i := 0; i < 3; i++ {
+		qs = append(qs, stream(t, eng, sess, "SELECT id, COUNT(*) FROM s GROUP BY id EMIT CHANGES;"))
+	}
+	if _, err := eng.StreamQuery(context.Background(), "SELECT * FROM s EMIT CHANGES;", sess); !errors.Is(err, ErrQueryLimit) {
+		t.Fatalf("the 4th push query: %v, want ErrQueryLimit", err)
+	}
+	if !eng.CloseQuery(qs[0].ID()) {
+		t.Fatal("CloseQuery did not find the query")
+	}
+	if _, err := nextRow(t, qs[0]); !errors.Is(err, ErrQueryClosed) {
+		t.Fatalf("Next after CloseQuery: %v", err)
+	}
+	if eng.CloseQuery(qs[0].ID()) {
+		t.Fatal("CloseQuery found a closed query")
+	}
+	// Room for one more.
+	qs[0] = stream(t, eng, sess, "SELECT * FROM s EMIT CHANGES;")
+	for _, q := range qs {
+		if err := q.Close(); err != nil {
+			t.Fatal(err)
+		}
+		q.Close() // twice is fine
+	}
+	waitGoroutines(t, before)
+	for _, tp := range eng.Log().Topics() {
+		if strings.Contains(tp.Name, "transient") {
+			t.Fatalf("topic %s left behind", tp.Name)
+		}
+	}
+	it, err := eng.store.NewIter(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if strings.Contains(string(it.Key()), "transient") {
+			t.Fatalf("state %q left behind", it.Key())
+		}
+	}
+	it.Close()
+}
+
+func TestPushQuerySlowConsumerDoesNotSlowPersistentQuery(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), map[string]string{
+		PropPushBufferRows: "5", PropPushSlowConsumerMs: "50", "ksql.streams.auto.offset.reset": "earliest"})
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+CREATE STREAM copy AS SELECT * FROM s;`)
+	q := stream(t, eng, sess, "SELECT * FROM s EMIT CHANGES;")
+	defer q.Close()
+	const n = 200
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "INSERT INTO s (id) VALUES (%d);\n", i)
+	}
+	mustExec(t, eng, sess, b.String())
+	// The client reads nothing; the persistent query copies every row.
+	waitFor(t, "the persistent query to copy every row", func() bool {
+		recs, err := broker.ReadAll(context.Background(), eng.Log(), "COPY", 0, 0, broker.ReadCommitted, 0)
+		return err == nil && len(recs) == n
+	})
+	// Nor does it read while the push query fills its buffer and gives up.
+	p := q.(*pushQuery)
+	waitFor(t, "the push query to give up on its client", func() bool {
+		select {
+		case <-p.done:
+			return true
+		default:
+			return false
+		}
+	})
+	var err error
+	for i := 0; i < n+1 && err == nil; i++ {
+		_, err = nextRow(t, q)
+	}
+	if !errors.Is(err, ErrSlowConsumer) {
+		t.Fatalf("the slow client's query ended with %v, want ErrSlowConsumer", err)
+	}
+}
