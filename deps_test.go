@@ -104,6 +104,8 @@ func TestThirdPartyLibrariesHaveOneOwner(t *testing.T) {
 		"github.com/pingcap/tidb":       module + "/sql",
 		"github.com/cockroachdb/pebble": module + "/state",
 		"github.com/go-chi/chi":         module + "/rest",
+		"golang.org/x/net":              module + "/rest",
+		"github.com/coder/websocket":    module + "/rest",
 		"github.com/chzyer/readline":    module + "/cli",
 		"github.com/twmb/franz-go":      module + "/broker",
 	}

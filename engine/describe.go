@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/ast"
+	"github.com/ksqlgo/ksql/sql/types"
 )
 
 func sourceInfo(s *catalog.Source) SourceInfo {
@@ -65,12 +67,26 @@ func (e *Engine) show(s *ast.Show, sess *Session) (*Result, error) {
 	case ast.ShowFunctions:
 		res.Type = "function_names"
 		res.Names = e.funcs.Names()
+		// Properties gives each name's kind: SCALAR, AGGREGATE or TABLE.
+		res.Properties = map[string]string{}
+		for _, n := range res.Names {
+			switch e.funcs.Kind(n) {
+			case planner.AggregateFunc:
+				res.Properties[n] = "AGGREGATE"
+			case planner.TableFunc:
+				res.Properties[n] = "TABLE"
+			default:
+				res.Properties[n] = "SCALAR"
+			}
+		}
 	case ast.ShowTypes:
 		res.Type = "type_list"
 		res.Properties = map[string]string{}
+		res.TypeSchemas = map[string]*Schema{}
 		for _, n := range e.cat.TypeNames() {
 			t, _ := e.cat.Type(n)
 			res.Properties[n] = t.String()
+			res.TypeSchemas[n] = schemaOf(t)
 		}
 	case ast.ShowVariables:
 		res.Type = "variables"
@@ -115,10 +131,9 @@ func (e *Engine) describe(s *ast.Describe) (*Result, error) {
 		if s.AllTables {
 			kind = ast.Table
 		}
-		res := &Result{Type: "source_descriptions", Statement: s.Text()}
+		res := &Result{Type: "source_descriptions", Statement: s.Text(), Sources: []*SourceDescription{}}
 		for _, src := range e.cat.Sources(kind) {
-			d := e.sourceDescription(src, s.Extended)
-			res.Source = d
+			res.Sources = append(res.Sources, e.sourceDescription(src, s.Extended))
 		}
 		return res, nil
 	}
@@ -147,17 +162,17 @@ func (e *Engine) sourceDescription(src *catalog.Source, extended bool) *SourceDe
 	if src.IsWindowed() {
 		d.WindowType = src.Window.Type.String()
 	}
-	d.Fields = append(d.Fields,
-		FieldInfo{Name: "ROWTIME", Type: "BIGINT"})
-	for _, c := range src.Schema.Columns {
-		f := FieldInfo{Name: c.Name, Type: c.Type.String()}
-		if c.Kind == catalog.KeyColumn {
-			f.Key = "KEY"
-			if src.Kind == ast.Table {
-				f.Key = "PRIMARY"
-			}
-		}
-		d.Fields = append(d.Fields, f)
+	d.Fields = sourceFields(src)
+	infos := e.queryInfos()
+	byID := map[string]QueryInfo{}
+	for _, q := range infos {
+		byID[q.ID] = q
+	}
+	for _, id := range d.ReadQueries {
+		d.ReadQueryInfo = append(d.ReadQueryInfo, byID[id])
+	}
+	for _, id := range d.WriteQueries {
+		d.WriteQueryInfo = append(d.WriteQueryInfo, byID[id])
 	}
 	if extended {
 		d.Statistics = e.rt.Metrics.Snapshot()
@@ -172,10 +187,86 @@ func (e *Engine) describeFunction(s *ast.Describe) (*Result, error) {
 		return nil, fmt.Errorf("Can't find any functions with the name '%s'", name)
 	}
 	res := &Result{Type: "describe_function", Statement: s.Text(), Names: []string{name}}
+	fd := &FunctionDescription{Name: name}
+	switch e.funcs.Kind(name) {
+	case planner.AggregateFunc:
+		fd.Type = "AGGREGATE"
+	case planner.TableFunc:
+		fd.Type = "TABLE"
+	default:
+		fd.Type = "SCALAR"
+	}
 	if d, ok := e.funcs.Scalar(name); ok {
 		res.Message = d.Description
+		fd.Description = d.Description
+		for _, sig := range d.Sigs {
+			fd.Variants = append(fd.Variants, functionVariant(sig, d.Description))
+		}
 	}
+	res.Function = fd
 	return res, nil
+}
+
+// functionVariant renders one declared overload as ksqlDB's FunctionInfo.
+func functionVariant(sig functions.Sig, desc string) FunctionVariant {
+	v := FunctionVariant{Description: desc, Arguments: []FunctionArg{}, ReturnType: "ANY"}
+	if sig.Ret != nil {
+		v.ReturnType = sig.Ret.String()
+	}
+	for i, p := range sig.Params {
+		a := FunctionArg{Type: "ANY"}
+		switch {
+		case p.Type != nil:
+			a.Type = p.Type.String()
+		case p.Kind != types.KindNull:
+			a.Type = p.Kind.String()
+		}
+		if sig.Variadic && i == len(sig.Params)-1 {
+			a.Variadic = true
+			a.Type += "[]"
+		}
+		v.Arguments = append(v.Arguments, a)
+	}
+	return v
+}
+
+// sourceFields lists a source's columns for DESCRIBE, ROWTIME first as
+// ksqlDB does.
+func sourceFields(src *catalog.Source) []FieldInfo {
+	out := []FieldInfo{{Name: "ROWTIME", Type: "BIGINT", Schema: schemaOf(types.BigintType)}}
+	for _, c := range src.Schema.Columns {
+		f := FieldInfo{Name: c.Name, Type: c.Type.String(), Schema: schemaOf(c.Type)}
+		if c.Kind == catalog.KeyColumn {
+			f.Key = "KEY"
+			if src.Kind == ast.Table {
+				f.Key = "PRIMARY"
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// schemaOf describes a type as ksqlDB's SchemaInfo.
+func schemaOf(t *types.Type) *Schema {
+	if t == nil {
+		return nil
+	}
+	s := &Schema{Type: t.Kind.String()}
+	switch t.Kind {
+	case types.KindDecimal:
+		s.Parameters = map[string]any{"precision": t.Precision, "scale": t.Scale}
+	case types.KindArray:
+		s.Member = schemaOf(t.Elem)
+	case types.KindMap:
+		s.Member = schemaOf(t.Value)
+	case types.KindStruct:
+		s.Fields = []FieldInfo{}
+		for _, f := range t.Fields {
+			s.Fields = append(s.Fields, FieldInfo{Name: f.Name, Type: f.Type.String(), Schema: schemaOf(f.Type)})
+		}
+	}
+	return s
 }
 
 func (e *Engine) explain(ctx context.Context, s *ast.Explain, sess *Session) (*Result, error) {
@@ -189,9 +280,12 @@ func (e *Engine) explain(ctx context.Context, s *ast.Explain, sess *Session) (*R
 			return nil, fmt.Errorf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)
 		}
 		st, _ := q.State()
-		return &Result{Type: "queryDescription", Statement: s.Text(), Query: &QueryDescription{
+		qd := &QueryDescription{
 			ID: id, SQL: cq.SQL, Sinks: []string{cq.Sink}, Sources: cq.Sources, Plan: q.Plan.Explain.String(), State: string(st),
-		}}, nil
+			Properties: map[string]string{},
+		}
+		e.describeSink(qd, cq.Sink)
+		return &Result{Type: "queryDescription", Statement: s.Text(), Query: qd}, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -204,9 +298,35 @@ func (e *Engine) explain(ctx context.Context, s *ast.Explain, sess *Session) (*R
 		if cmd.plan == nil {
 			return nil, fmt.Errorf("nothing to explain: %s", cmd.noop)
 		}
-		return &Result{Type: "queryDescription", Statement: s.Text(), Query: &QueryDescription{
+		qd := &QueryDescription{
 			ID: cmd.plan.ID, SQL: st.Text(), Sinks: []string{cmd.query.Sink}, Sources: cmd.query.Sources, Plan: cmd.plan.Explain.String(),
-		}}, nil
+			Properties: map[string]string{},
+		}
+		for k, v := range sess.Properties {
+			qd.Properties[k] = v
+		}
+		if cmd.source != nil {
+			qd.Fields = sourceFields(cmd.source)
+			if cmd.source.IsWindowed() {
+				qd.WindowType = cmd.source.Window.Type.String()
+			}
+		} else {
+			e.describeSink(qd, cmd.query.Sink)
+		}
+		return &Result{Type: "queryDescription", Statement: s.Text(), Query: qd}, nil
 	}
 	return nil, fmt.Errorf("EXPLAIN supports CREATE ... AS SELECT, INSERT INTO ... SELECT and query ids.")
+}
+
+// describeSink fills a query description's fields and window type from
+// its sink in the catalog.
+func (e *Engine) describeSink(qd *QueryDescription, sink string) {
+	src, ok := e.cat.Source(sink)
+	if !ok {
+		return
+	}
+	qd.Fields = sourceFields(src)
+	if src.IsWindowed() {
+		qd.WindowType = src.Window.Type.String()
+	}
 }

@@ -145,9 +145,9 @@ func (e *Engine) ExecuteStatement(ctx context.Context, st ast.Statement, sess *S
 	case *ast.InsertValues:
 		return e.insertValues(ctx, s, sess)
 	case *ast.Query:
-		return nil, fmt.Errorf("SELECT queries are run through the REST API's /query endpoint or the ksql shell, not as statements. Use CREATE STREAM/TABLE ... AS SELECT for a persistent query.")
+		return nil, queryEndpointError("SELECT queries are run through the REST API's /query endpoint or the ksql shell, not as statements. Use CREATE STREAM/TABLE ... AS SELECT for a persistent query.")
 	case *ast.Print:
-		return nil, fmt.Errorf("PRINT is run through the REST API's /query endpoint or the ksql shell.")
+		return nil, queryEndpointError("PRINT is run through the REST API's /query endpoint or the ksql shell.")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -1,5 +1,17 @@
 package engine
 
+import "errors"
+
+// ErrQueryEndpoint matches (errors.Is) the error Execute returns for a
+// SELECT or PRINT: they stream to a client through StreamQuery (ksqlDB's
+// error 40002 on its /ksql endpoint).
+var ErrQueryEndpoint = errors.New("SELECT and PRINT are issued to the query endpoint")
+
+type queryEndpointError string
+
+func (e queryEndpointError) Error() string        { return string(e) }
+func (e queryEndpointError) Is(target error) bool { return target == ErrQueryEndpoint }
+
 // Result is the outcome of one statement, shaped after ksqlDB's REST
 // entities so that the REST layer and the shell can render it directly.
 type Result struct {
@@ -16,16 +28,23 @@ type Result struct {
 	QueryID    string
 	CommandSeq int64
 
-	Streams    []SourceInfo
-	Tables     []SourceInfo
-	Queries    []QueryInfo
-	Topics     []TopicInfo
-	Source     *SourceDescription
-	Query      *QueryDescription
-	Plan       string
-	Properties map[string]string
-	Names      []string
-	Warnings   []string
+	Streams []SourceInfo
+	Tables  []SourceInfo
+	Queries []QueryInfo
+	Topics  []TopicInfo
+	Source  *SourceDescription
+	// Sources is DESCRIBE STREAMS/TABLES [EXTENDED]'s answer
+	// ("source_descriptions").
+	Sources []*SourceDescription
+	Query   *QueryDescription
+	// Functions is DESCRIBE FUNCTION's answer ("describe_function").
+	Function *FunctionDescription
+	// TypeSchemas is SHOW TYPES' answer ("type_list"), by type name.
+	TypeSchemas map[string]*Schema
+	Plan        string
+	Properties  map[string]string
+	Names       []string
+	Warnings    []string
 }
 
 // SourceInfo is one row of SHOW STREAMS / SHOW TABLES.
@@ -61,6 +80,42 @@ type FieldInfo struct {
 	Name string
 	Type string
 	Key  string // "", "KEY" or "PRIMARY"
+	// Schema is the type's structure, ksqlDB's SchemaInfo.
+	Schema *Schema
+}
+
+// Schema is the structure of a SQL type as ksqlDB's REST API describes it
+// (SchemaInfo): the base type name, the fields of a STRUCT, the element
+// (ARRAY) or value (MAP) type, and DECIMAL's precision and scale.
+type Schema struct {
+	Type       string // INTEGER, BIGINT, STRING, DECIMAL, ARRAY, MAP, STRUCT, ...
+	Fields     []FieldInfo
+	Member     *Schema
+	Parameters map[string]any
+}
+
+// FunctionDescription is DESCRIBE FUNCTION's answer.
+type FunctionDescription struct {
+	Name        string
+	Description string
+	Type        string // SCALAR, AGGREGATE or TABLE
+	// Variants lists the overloads when the registry declares them
+	// (functions typed by a resolver have none).
+	Variants []FunctionVariant
+}
+
+// FunctionVariant is one overload of a function.
+type FunctionVariant struct {
+	Arguments   []FunctionArg
+	ReturnType  string
+	Description string
+}
+
+// FunctionArg is one parameter of an overload.
+type FunctionArg struct {
+	Name     string
+	Type     string
+	Variadic bool
 }
 
 // SourceDescription is DESCRIBE's answer.
@@ -78,8 +133,13 @@ type SourceDescription struct {
 	Fields       []FieldInfo
 	ReadQueries  []string
 	WriteQueries []string
-	Extended     bool
-	Statistics   map[string]int64
+	// ReadQueryInfo and WriteQueryInfo describe ReadQueries and
+	// WriteQueries (ksqlDB's RunningQuery objects).
+	ReadQueryInfo  []QueryInfo
+	WriteQueryInfo []QueryInfo
+	Extended       bool
+	// Statistics are the engine's processing counters (EXTENDED only).
+	Statistics map[string]int64
 }
 
 // QueryDescription is EXPLAIN <query id>'s answer.
@@ -90,4 +150,9 @@ type QueryDescription struct {
 	Sources []string
 	Plan    string
 	State   string
+	// Fields is the sink's schema.
+	Fields     []FieldInfo
+	WindowType string
+	// Properties are the properties the query runs with.
+	Properties map[string]string
 }

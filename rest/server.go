@@ -1,16 +1,22 @@
-// Package rest serves the engine over HTTP with ksqlDB-compatible wire
-// types: POST /ksql for statements, GET /info, GET /healthcheck, and
+// Package rest serves the engine over HTTP with ksqlDB's REST API: POST
+// /ksql for statements, POST /query, /query-stream and GET /ws/query for
+// push and pull queries and PRINT, POST /inserts-stream, /close-query,
+// /ksql/terminate, the status, info, health and metrics endpoints, and
 // GET /lag (this engine's own: per-query processing lag). It owns the chi
-// router, the wire types and the mapping of errors to HTTP statuses; it
-// imports engine only.
+// router, the wire types, the mapping of errors to ksqlDB's error codes,
+// the HTTP server (HTTP/1.1, h2c and TLS with ALPN) and basic
+// authentication; it imports engine only.
 package rest
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"log"
 	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -25,32 +31,104 @@ const Version = "0.1.0"
 type Options struct {
 	// Headless rejects statements: the server runs a queries file.
 	Headless bool
-	// MaxBodyBytes bounds request bodies (0: 1 MiB).
+	// MaxBodyBytes bounds request bodies of /ksql and the query endpoints
+	// (0: 1 MiB). /inserts-stream bounds each row instead.
 	MaxBodyBytes int64
+	// Auth, when set, requires HTTP basic authentication on every
+	// endpoint but the health checks.
+	Auth *Auth
+	// KeepAlive is the interval of the empty lines /query writes while a
+	// query has no rows (0: 1s).
+	KeepAlive time.Duration
+	// ServiceID is reported by /info (default "default_").
+	ServiceID string
+	// Logf logs server faults (recovered panics); nil: the log package.
+	Logf func(format string, args ...any)
 }
 
 // Server is the HTTP API of one engine.
 type Server struct {
-	eng  *engine.Engine
-	opts Options
+	eng     *engine.Engine
+	opts    Options
+	metrics *metrics
+	// stream starts a client query; the engine's StreamQuery (tests
+	// substitute fakes).
+	stream func(ctx context.Context, text string, sess *engine.Session) (engine.RunningQuery, error)
+	// closing is done when the server shuts down: streaming responses
+	// end cleanly then.
+	closing     context.Context
+	stopClosing context.CancelFunc
+
+	mu       sync.Mutex
+	running  map[string]engine.RunningQuery // client queries by id
+	commands map[string]commandStatus       // /status, by command id
+	cmdOrder []string
 }
+
+// maxRememberedCommands bounds the command statuses /status remembers.
+const maxRememberedCommands = 10000
 
 // NewHandler returns the API's router.
 func NewHandler(eng *engine.Engine, opts Options) http.Handler {
+	return newServer(eng, opts).Handler()
+}
+
+func newServer(eng *engine.Engine, opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{eng: eng, opts: opts}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = time.Second
+	}
+	if opts.ServiceID == "" {
+		opts.ServiceID = "default_"
+	}
+	if opts.Logf == nil {
+		opts.Logf = log.Printf
+	}
+	s := &Server{
+		eng: eng, opts: opts, metrics: newMetrics(),
+		running: map[string]engine.RunningQuery{}, commands: map[string]commandStatus{},
+	}
+	s.closing, s.stopClosing = context.WithCancel(context.Background())
+	if eng != nil {
+		s.stream = eng.StreamQuery
+	}
+	return s
+}
+
+// Close ends every streaming response (push queries end with their
+// stream properly terminated); the HTTP server's Shutdown calls it.
+func (s *Server) Close() { s.stopClosing() }
+
+// Handler returns the router.
+func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
+	r.Use(s.recoverer, s.measure, s.authenticate)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/info", http.StatusTemporaryRedirect)
 	})
 	r.Get("/info", s.info)
 	r.Get("/healthcheck", s.health)
-	r.Post("/ksql", s.ksql)
+	r.Get("/chc/ready", s.chc)
+	r.Get("/chc/live", s.chc)
+	r.Get("/clusterStatus", s.clusterStatus)
+	r.Get("/status", s.allStatuses)
+	r.Get("/status/*", s.status)
+	r.Get("/is_valid_property/{property}", s.isValidProperty)
+	r.Get("/v1/metadata", s.metadata)
+	r.Get("/v1/metadata/id", s.metadataID)
+	r.Get("/metrics", s.serveMetrics)
 	r.Get("/lag", s.lag)
+	r.Post("/ksql", s.ksql)
+	r.Post("/ksql/terminate", s.terminateCluster)
+	r.Post("/query", s.query)
+	r.Post("/query-stream", s.queryStream)
+	r.Post("/close-query", s.closeQuery)
+	r.Post("/inserts-stream", s.insertsStream)
+	r.Get("/ws/query", s.wsQuery)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, 40400, "Not Found")
+		writeError(w, http.StatusNotFound, codeNotFound, "Not Found")
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, 40500, "Method Not Allowed")
@@ -58,46 +136,155 @@ func NewHandler(eng *engine.Engine, opts Options) http.Handler {
 	return r
 }
 
+// recoverer turns a handler's panic into a 500 in ksqlDB's shape (when
+// nothing was written yet) and logs it with the stack.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &recordingWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.opts.Logf("rest: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+				if !rw.wrote {
+					writeError(rw, http.StatusInternalServerError, codeServerError, fmt.Sprintf("Internal server error: %v", v))
+				}
+			}
+		}()
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// recordingWriter remembers the status and whether anything was written;
+// it passes Flush and Unwrap through so streaming and
+// http.ResponseController work.
+type recordingWriter struct {
+	http.ResponseWriter
+	wrote  bool
+	status int
+}
+
+func (w *recordingWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote, w.status = true, code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.wrote, w.status = true, http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *recordingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		w.wrote = true
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		f.Flush()
+	}
+}
+
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// errorMessage is ksqlDB's KsqlErrorMessage.
-type errorMessage struct {
-	Type      string `json:"@type"`
-	ErrorCode int    `json:"error_code"`
-	Message   string `json:"message"`
-	Statement string `json:"statementText,omitempty"`
-	Entities  []any  `json:"entities,omitempty"`
-}
-
-func writeError(w http.ResponseWriter, status, code int, msg string) {
-	writeJSON(w, status, errorMessage{Type: "generic_error", ErrorCode: code, Message: msg})
-}
-
 func (s *Server) info(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"KsqlServerInfo": map[string]any{
 		"version":        Version,
 		"kafkaClusterId": "embedded",
-		"ksqlServiceId":  "default_",
-		"serverStatus":   "RUNNING",
+		"ksqlServiceId":  s.opts.ServiceID,
+		"serverStatus":   s.serverStatus(),
 	}})
 }
 
+func (s *Server) serverStatus() string {
+	if s.eng != nil && s.eng.Err() != nil {
+		return "ERROR"
+	}
+	return "RUNNING"
+}
+
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	healthy := s.serverStatus() == "RUNNING"
 	ok := func(b bool) map[string]bool { return map[string]bool{"isHealthy": b} }
-	writeJSON(w, http.StatusOK, map[string]any{
-		"isHealthy": true,
+	status := http.StatusOK
+	state := "READY"
+	if !healthy {
+		status, state = http.StatusServiceUnavailable, "ERROR"
+	}
+	writeJSON(w, status, map[string]any{
+		"isHealthy": healthy,
 		"details": map[string]any{
-			"metastore":     ok(true),
+			"metastore":     ok(healthy),
 			"kafka":         ok(true),
-			"commandRunner": ok(true),
+			"commandRunner": ok(healthy),
 		},
-		"serverState": "READY",
+		"serverState": state,
 	})
 }
+
+// chc answers the container health checks (/chc/ready, /chc/live) as
+// ksqlDB does: 200 with an empty object.
+func (s *Server) chc(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) clusterStatus(w http.ResponseWriter, r *http.Request) {
+	now := time.Now().UnixMilli()
+	host := r.Host
+	if host == "" {
+		host = serverHost
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clusterStatus": map[string]any{
+		host: map[string]any{
+			"hostAlive":             true,
+			"lastStatusUpdateMs":    now,
+			"activeStandbyPerQuery": map[string]any{},
+			"hostStoreLags":         map[string]any{"stateStoreLags": map[string]any{}, "updateTimeMs": now},
+		},
+	}})
+}
+
+func (s *Server) metadata(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version":   Version,
+		"clusterId": map[string]any{"scope": map[string]any{"path": []string{}, "clusters": map[string]string{"kafka-cluster": "embedded", "ksql-cluster": s.opts.ServiceID}}},
+	})
+}
+
+func (s *Server) metadataID(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"id": "", "scope": map[string]any{"path": []string{}, "clusters": map[string]string{"kafka-cluster": "embedded", "ksql-cluster": s.opts.ServiceID}}})
+}
+
+// isValidProperty answers the CLI's SET check: true, or 400 for a
+// property a client may not override.
+func (s *Server) isValidProperty(w http.ResponseWriter, r *http.Request) {
+	p := chi.URLParam(r, "property")
+	if p == "" || strings.ContainsAny(p, " \t\n") {
+		writeError(w, http.StatusBadRequest, codeBadStatement, fmt.Sprintf("Not recognizable as ksql, streams, consumer, or producer property: '%s'", p))
+		return
+	}
+	for _, denied := range deniedProperties {
+		if p == denied {
+			writeError(w, http.StatusBadRequest, codeBadStatement, fmt.Sprintf("A property override was set locally for a property that the server prohibits overrides for: '%s'", p))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, true)
+}
+
+// deniedProperties may not be overridden per request (as ksqlDB's
+// ksql.properties.overrides.denylist defaults plus the service id).
+var deniedProperties = []string{"ksql.service.id", "ksql.log.sync", "ksql.log.retention.ms", "ksql.log.retention.bytes", "ksql.log.segment.bytes"}
 
 func (s *Server) lag(w http.ResponseWriter, _ *http.Request) {
 	type task struct {
@@ -125,130 +312,4 @@ func (s *Server) lag(w http.ResponseWriter, _ *http.Request) {
 		out.Queries = append(out.Queries, q)
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// ksqlRequest is ksqlDB's KsqlRequest.
-type ksqlRequest struct {
-	KSQL              string         `json:"ksql"`
-	StreamsProperties map[string]any `json:"streamsProperties"`
-	SessionVariables  map[string]any `json:"sessionVariables"`
-	RequestProperties map[string]any `json:"requestProperties"`
-	CommandSequence   *int64         `json:"commandSequenceNumber"`
-}
-
-func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, 41300, "Request body too large or unreadable: "+err.Error())
-		return
-	}
-	var req ksqlRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, 40000, "Invalid JSON in request: "+err.Error())
-		return
-	}
-	if req.KSQL == "" {
-		writeError(w, http.StatusBadRequest, 40000, "\"ksql\" field of the request must be populated")
-		return
-	}
-	if s.opts.Headless {
-		writeError(w, http.StatusForbidden, 40300, "The server is running in headless mode: statements come from its queries file; the REST API does not accept them.")
-		return
-	}
-	sess := engine.NewSession()
-	for k, v := range req.StreamsProperties {
-		sess.Properties[k] = fmt.Sprint(v)
-	}
-	for k, v := range req.SessionVariables {
-		sess.Variables[k] = fmt.Sprint(v)
-	}
-	ctx := r.Context()
-	results, err := s.eng.Execute(ctx, req.KSQL, sess)
-	entities := make([]any, 0, len(results))
-	for _, res := range results {
-		entities = append(entities, toEntity(res))
-	}
-	if err != nil {
-		msg := errorMessage{Type: "statement_error", ErrorCode: 40001, Message: err.Error(), Entities: entities}
-		var se *engine.StatementError
-		if errors.As(err, &se) {
-			msg.Statement = se.Statement
-		}
-		writeJSON(w, http.StatusBadRequest, msg)
-		return
-	}
-	writeJSON(w, http.StatusOK, entities)
-}
-
-// toEntity renders a result as ksqlDB's KsqlEntity JSON.
-func toEntity(r *engine.Result) any {
-	base := map[string]any{"@type": r.Type, "statementText": r.Statement, "warnings": []any{}}
-	switch r.Type {
-	case "currentStatus":
-		status := map[string]any{"status": r.Status, "message": r.Message}
-		if r.QueryID != "" {
-			status["queryId"] = r.QueryID
-		}
-		base["commandId"] = r.CommandID
-		base["commandStatus"] = status
-		base["commandSequenceNumber"] = r.CommandSeq
-	case "streams":
-		base["streams"] = sourceList(r.Streams)
-	case "tables":
-		base["tables"] = sourceList(r.Tables)
-	case "queries":
-		qs := []any{}
-		for _, q := range r.Queries {
-			qs = append(qs, map[string]any{
-				"queryString": q.SQL, "sinks": q.Sinks, "sinkKafkaTopics": q.SinkTopics,
-				"id": q.ID, "queryType": q.QueryType, "state": q.State,
-				"statusCount": map[string]int{q.State: 1},
-			})
-		}
-		base["queries"] = qs
-	case "kafka_topics":
-		ts := []any{}
-		for _, t := range r.Topics {
-			reps := make([]int, t.Partitions)
-			for i := range reps {
-				reps[i] = 1
-			}
-			ts = append(ts, map[string]any{"name": t.Name, "replicaInfo": reps})
-		}
-		base["topics"] = ts
-	case "sourceDescription":
-		base["sourceDescription"] = r.Source
-	case "queryDescription":
-		base["queryDescription"] = r.Query
-	case "properties":
-		base["properties"] = r.Properties
-	default:
-		base["names"] = r.Names
-		base["properties"] = r.Properties
-		base["message"] = r.Message
-	}
-	return base
-}
-
-func sourceList(in []engine.SourceInfo) []any {
-	out := []any{}
-	for _, s := range in {
-		out = append(out, map[string]any{
-			"type": s.Type, "name": s.Name, "topic": s.Topic,
-			"keyFormat": s.KeyFormat, "valueFormat": s.ValueFormat, "isWindowed": s.IsWindowed,
-		})
-	}
-	return out
-}
-
-// Serve runs the API on addr until the server is closed; ready receives
-// the bound address.
-func Serve(eng *engine.Engine, addr string, opts Options) (*http.Server, string, error) {
-	srv := &http.Server{Handler: NewHandler(eng, opts), ReadHeaderTimeout: 10 * time.Second}
-	ln, err := listen(addr)
-	if err != nil {
-		return nil, "", err
-	}
-	go func() { _ = srv.Serve(ln) }()
-	return srv, ln.Addr().String(), nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/ksqlgo/ksql/engine"
 )
 
-func newServer(t testing.TB, opts Options) (*httptest.Server, *engine.Engine) {
+func newTestServer(t testing.TB, opts Options) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Config{DataDir: t.TempDir(), NoSync: true})
 	if err != nil {
@@ -39,7 +39,7 @@ func post(t *testing.T, url, body string) (int, string) {
 }
 
 func TestKsqlEndpoint(t *testing.T) {
-	srv, _ := newServer(t, Options{})
+	srv, _ := newTestServer(t, Options{})
 	code, body := post(t, srv.URL+"/ksql", `{"ksql": "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1); SHOW STREAMS;"}`)
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, body)
@@ -80,7 +80,7 @@ func TestKsqlEndpoint(t *testing.T) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
-	srv, _ := newServer(t, Options{MaxBodyBytes: 64})
+	srv, _ := newTestServer(t, Options{MaxBodyBytes: 64})
 	code, body := post(t, srv.URL+"/ksql", `{"ksql": "`+strings.Repeat("x", 200)+`"}`)
 	if code != 413 {
 		t.Errorf("large body: %d %s", code, body)
@@ -88,7 +88,7 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 func TestHeadlessRefusesStatements(t *testing.T) {
-	srv, _ := newServer(t, Options{Headless: true})
+	srv, _ := newTestServer(t, Options{Headless: true})
 	code, body := post(t, srv.URL+"/ksql", `{"ksql": "SHOW STREAMS;"}`)
 	if code != 403 || !strings.Contains(body, "headless") {
 		t.Errorf("headless: %d %s", code, body)
@@ -112,7 +112,7 @@ func FuzzKsqlBody(f *testing.F) {
 	f.Add([]byte(`{"ksql": "CREATE STREAM x (a INT) WITH (kafka_topic='x', value_format='JSON', partitions=1);"}`))
 	f.Add([]byte(`{"ksql": "SELECT * FROM", "streamsProperties": {"a": 1}}`))
 	f.Add([]byte("\x00\xff{"))
-	srv, _ := newServer(f, Options{})
+	srv, _ := newTestServer(f, Options{})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		resp, err := http.Post(srv.URL+"/ksql", "application/json", bytes.NewReader(body))
 		if err != nil {
