@@ -29,9 +29,8 @@ const usage = `usage:
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	if len(os.Args) < 2 || isShellArg(os.Args[1]) {
+		os.Exit(runShell(os.Args[1:])) // the ksql> shell: cmd/ksql/shell.go
 	}
 	var err error
 	switch os.Args[1] {
