@@ -306,3 +306,144 @@ CREATE STREAM copy AS SELECT * FROM s;`)
 		t.Fatalf("the slow client's query ended with %v, want ErrSlowConsumer", err)
 	}
 }
+
+// pullUntil runs a pull query until its rows are want (the persistent
+// query behind the table commits asynchronously), at most 30 s.
+func pullUntil(t *testing.T, eng *Engine, sess *Session, text string, want []string) RunningQuery {
+	t.Helper()
+	var got []string
+	for i := 0; i < 3000; i++ {
+		q := stream(t, eng, sess, text)
+		got = readAll(t, q)
+		if strings.Join(got, "\n") == strings.Join(want, "\n") {
+			return q
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s:\ngot  %v\nwant %v", text, got, want)
+	return nil
+}
+
+func TestPullQueriesOnMaterializedTable(t *testing.T) {
+	dir := t.TempDir()
+	eng := openStreamEngine(t, dir, map[string]string{"ksql.streams.auto.offset.reset": "earliest"})
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE TABLE users (id BIGINT PRIMARY KEY, name STRING, region STRING) WITH (kafka_topic='users', value_format='JSON', partitions=3);
+CREATE TABLE q_users AS SELECT * FROM users;
+INSERT INTO users (id, name, region) VALUES (1, 'alice', 'w');
+INSERT INTO users (id, name, region) VALUES (2, 'bob', 'e');
+INSERT INTO users (id, name, region) VALUES (3, 'carol', 'n');
+INSERT INTO users (id, name, region) VALUES (4, 'dave', 'e');
+INSERT INTO users (id, name, region) VALUES (2, 'bobby', 'e');`)
+	q := pullUntil(t, eng, sess, "SELECT * FROM q_users WHERE id = 2;", []string{`[2,"bobby","e"]`})
+	if h := header(q); h != "`ID` BIGINT KEY, `NAME` STRING, `REGION` STRING" {
+		t.Fatalf("header %s", h)
+	}
+	if q.Kind() != PullQuery || q.Final() != "" {
+		t.Fatalf("kind %v final %q", q.Kind(), q.Final())
+	}
+	sortedOK(t, eng, sess, "SELECT name FROM q_users WHERE id IN (1, 3, 7);", []string{`["alice"]`, `["carol"]`})
+	sortedOK(t, eng, sess, "SELECT id FROM q_users WHERE id >= 2 AND id < 4;", []string{`[2]`, `[3]`})
+	sortedOK(t, eng, sess, "SELECT id, UCASE(name) AS n FROM q_users WHERE region = 'e';", []string{`[2,"BOBBY"]`, `[4,"DAVE"]`})
+	sortedOK(t, eng, sess, "SELECT * FROM q_users;", []string{`[1,"alice","w"]`, `[2,"bobby","e"]`, `[3,"carol","n"]`, `[4,"dave","e"]`})
+	if rows := readAll(t, stream(t, eng, sess, "SELECT * FROM q_users LIMIT 2;")); len(rows) != 2 {
+		t.Fatalf("LIMIT 2: %v", rows)
+	}
+
+	// Errors, as ksqlDB words them.
+	for text, want := range map[string]string{
+		"SELECT * FROM users WHERE id = 1;":                      "The `USERS` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_USERS AS SELECT * FROM USERS'. See https://cnfl.io/queries for more info.",
+		"SELECT ROWPARTITION FROM q_users;":                      "Pull queries don't support the following columns in SELECT clauses: `ROWPARTITION`",
+		"SELECT * FROM q_users WINDOW TUMBLING (SIZE 1 SECOND);": "Pull queries don't support WINDOW clauses.",
+	} {
+		_, err := eng.StreamQuery(context.Background(), text, sess)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", text, err, want)
+		}
+	}
+	noScan := NewSession()
+	noScan.Properties[PropPullTableScan] = "false"
+	if _, err := eng.StreamQuery(context.Background(), "SELECT * FROM q_users WHERE region = 'e';", noScan); err == nil || !strings.Contains(err.Error(), "Query requires table scan to be enabled") {
+		t.Errorf("scan with table scans off: %v", err)
+	}
+	sortedOK(t, eng, noScan, "SELECT name FROM q_users WHERE id = 1;", []string{`["alice"]`})
+
+	// After a restart the view is read from the state store as it was.
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eng = openStreamEngine(t, dir, nil)
+	defer eng.Close()
+	sortedOK(t, eng, sess, "SELECT * FROM q_users;", []string{`[1,"alice","w"]`, `[2,"bobby","e"]`, `[3,"carol","n"]`, `[4,"dave","e"]`})
+}
+
+// sortedOK runs a pull query until its rows, sorted, are want.
+func sortedOK(t *testing.T, eng *Engine, sess *Session, text string, want []string) []string {
+	t.Helper()
+	var got []string
+	for i := 0; i < 3000; i++ {
+		got = readAll(t, stream(t, eng, sess, text))
+		sortStrings(got)
+		if strings.Join(got, "\n") == strings.Join(want, "\n") {
+			return want
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s:\ngot  %v\nwant %v", text, got, want)
+	return nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestPullQueriesOnAggregatesWindowsAndStreams(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), map[string]string{"ksql.streams.auto.offset.reset": "earliest"})
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM clicks (user STRING KEY, page STRING) WITH (kafka_topic='clicks', value_format='JSON', partitions=2);
+CREATE TABLE per_page AS SELECT page, COUNT(*) AS n FROM clicks GROUP BY page;
+CREATE TABLE per_user_win AS SELECT user, COUNT(*) AS n FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY user;
+INSERT INTO clicks (user, page, ROWTIME) VALUES ('u1', 'home', 1000);
+INSERT INTO clicks (user, page, ROWTIME) VALUES ('u2', 'home', 1500);
+INSERT INTO clicks (user, page, ROWTIME) VALUES ('u1', 'cart', 2500);
+INSERT INTO clicks (user, page, ROWTIME) VALUES ('u1', 'home', 2600);`)
+	sortedOK(t, eng, sess, "SELECT * FROM per_page;", []string{`["cart",1]`, `["home",3]`})
+	q := pullUntil(t, eng, sess, "SELECT * FROM per_user_win WHERE user = 'u1' AND WINDOWSTART >= 2000;", []string{`["u1",2000,3000,2]`})
+	if h := header(q); h != "`USER` STRING KEY, `WINDOWSTART` BIGINT KEY, `WINDOWEND` BIGINT KEY, `N` BIGINT" {
+		t.Fatalf("header %s", h)
+	}
+	sortedOK(t, eng, sess, "SELECT user, WINDOWSTART, n FROM per_user_win WHERE user = 'u1';", []string{`["u1",1000,1]`, `["u1",2000,2]`})
+
+	// A stream: its topic up to the end when the query starts.
+	qs := stream(t, eng, sess, "SELECT user, page FROM clicks WHERE page = 'home';")
+	rows := readAll(t, qs)
+	sortStrings(rows)
+	equalRows(t, "stream pull", rows, []string{`["u1","home"]`, `["u1","home"]`, `["u2","home"]`})
+	if qs.Final() != "Query Completed" {
+		t.Fatalf("final %q", qs.Final())
+	}
+	if h := header(qs); h != "`USER` STRING, `PAGE` STRING" {
+		t.Fatalf("header %s", h)
+	}
+	if rows := readAll(t, stream(t, eng, sess, "SELECT * FROM clicks LIMIT 1;")); len(rows) != 1 {
+		t.Fatalf("stream LIMIT 1: %v", rows)
+	}
+}
+
+func TestPullQueryOnSourceTable(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE TABLE base (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='base', value_format='JSON', partitions=1);
+INSERT INTO base (id, v) VALUES ('a', 1);
+INSERT INTO base (id, v) VALUES ('b', 2);
+INSERT INTO base (id, v) VALUES ('a', 3);
+CREATE SOURCE TABLE src (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='base', value_format='JSON');`)
+	sortedOK(t, eng, sess, "SELECT * FROM src;", []string{`["a",3]`, `["b",2]`})
+	sortedOK(t, eng, sess, "SELECT v FROM src WHERE id = 'a';", []string{`[3]`})
+}
