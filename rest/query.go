@@ -178,7 +178,11 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", mediaKsqlJSON)
 	w.Header().Set("Transfer-Encoding", "chunked")
 	w.WriteHeader(http.StatusOK)
-	header, _ := json.Marshal(map[string]any{"header": map[string]any{"queryId": rq.ID(), "schema": schemaText(rq.Columns())}})
+	type queryHeader struct {
+		QueryID string `json:"queryId"`
+		Schema  string `json:"schema"`
+	}
+	header, _ := json.Marshal(map[string]queryHeader{"header": {rq.ID(), schemaText(rq.Columns())}})
 	if _, err := w.Write(append([]byte("["), header...)); err != nil {
 		return
 	}
@@ -320,7 +324,11 @@ func (s *Server) serveQueryStream(w http.ResponseWriter, r *http.Request, text s
 	for i, c := range cols {
 		names[i], typs[i] = c.Name, c.Type
 	}
-	header, _ := json.Marshal(map[string]any{"queryId": rq.ID(), "columnNames": names, "columnTypes": typs})
+	header, _ := json.Marshal(struct {
+		QueryID     string   `json:"queryId"`
+		ColumnNames []string `json:"columnNames"`
+		ColumnTypes []string `json:"columnTypes"`
+	}{rq.ID(), names, typs})
 	rowLine := func(row engine.Row) []byte {
 		if row.Tombstone {
 			return nil // the new API drops tombstones, as ksqlDB's writers do
