@@ -447,3 +447,82 @@ CREATE SOURCE TABLE src (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='base',
 	sortedOK(t, eng, sess, "SELECT * FROM src;", []string{`["a",3]`, `["b",2]`})
 	sortedOK(t, eng, sess, "SELECT v FROM src WHERE id = 'a';", []string{`[3]`})
 }
+
+func TestPrintTopic(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='print_me', value_format='JSON', partitions=1);
+INSERT INTO s (k, v, ROWTIME) VALUES ('k1', 1, 1647618802989);
+INSERT INTO s (k, v, ROWTIME) VALUES ('k2', 2, 1647618802990);
+INSERT INTO s (k, v, ROWTIME) VALUES ('k3', 3, 1647618802991);`)
+	q := stream(t, eng, sess, "PRINT 'print_me' FROM BEGINNING LIMIT 2;")
+	if q.Kind() != PrintTopic {
+		t.Fatalf("kind %v", q.Kind())
+	}
+	var lines []string
+	for _, r := range readAll(t, q) {
+		var v []string
+		json.Unmarshal([]byte(r), &v)
+		lines = append(lines, v[0])
+	}
+	equalRows(t, "PRINT", lines, []string{
+		"Key format: KAFKA_STRING",
+		"Value format: JSON or KAFKA_STRING",
+		`rowtime: 2022/03/18 15:53:22.989 Z, key: k1, value: {"V":1}, partition: 0`,
+		`rowtime: 2022/03/18 15:53:22.990 Z, key: k2, value: {"V":2}, partition: 0`,
+	})
+	q.Close()
+
+	// INTERVAL 2 prints every other record; without FROM BEGINNING only
+	// new records; the name matches topics ignoring case.
+	q = stream(t, eng, sess, "PRINT PRINT_ME INTERVAL 2 LIMIT 2;")
+	defer q.Close()
+	var b strings.Builder
+	for i := 0; i < 4; i++ {
+		fmt.Fprintf(&b, "INSERT INTO s (k, v, ROWTIME) VALUES ('x', %d, 0);\n", 100+i)
+	}
+	mustExec(t, eng, sess, b.String())
+	lines = nil
+	for _, r := range readAll(t, q) {
+		var v []string
+		json.Unmarshal([]byte(r), &v)
+		lines = append(lines, v[0])
+	}
+	equalRows(t, "PRINT INTERVAL", lines, []string{
+		"Key format: KAFKA_STRING",
+		"Value format: JSON or KAFKA_STRING",
+		`rowtime: 1970/01/01 00:00:00.000 Z, key: x, value: {"V":100}, partition: 0`,
+		`rowtime: 1970/01/01 00:00:00.000 Z, key: x, value: {"V":102}, partition: 0`,
+	})
+	if _, err := eng.StreamQuery(context.Background(), "PRINT nope;", sess); err == nil || !strings.Contains(err.Error(), "Could not find topic 'nope'") {
+		t.Fatalf("PRINT of a missing topic: %v", err)
+	}
+}
+
+func TestDetectPrintFormats(t *testing.T) {
+	for _, c := range []struct {
+		key  bool
+		data [][]byte
+		want string
+		line string
+	}{
+		{false, [][]byte{{0, 0, 0, 18}}, "KAFKA_INT or KAFKA_STRING", "18"},
+		// Eight bytes are a BIGINT, a DOUBLE and (NULs are valid UTF-8) a STRING.
+		{false, [][]byte{{0, 0, 0, 0, 0, 0, 0, 7}}, "KAFKA_BIGINT or KAFKA_DOUBLE or KAFKA_STRING", "7"},
+		{false, [][]byte{[]byte("18")}, "JSON or KAFKA_STRING", "18"},
+		{false, [][]byte{[]byte("18"), []byte("abc")}, "KAFKA_STRING", "abc"},
+		// A key and a window start, or a string with NULs: ksqlDB prefers the window.
+		{true, [][]byte{append([]byte("key"), 0, 0, 0, 0, 0, 0, 0, 65)}, "HOPPING(KAFKA_STRING) or TUMBLING(KAFKA_STRING) or KAFKA_STRING", "[key@65/-]"},
+		{false, [][]byte{{0xff, 0xfe}}, " does not match any supported format. It may be a STRING with encoding other than UTF8, or some other format.", `\xFF\xFE`},
+	} {
+		g := newFormatGuess(c.key)
+		var line string
+		for _, d := range c.data {
+			line = g.format(d)
+		}
+		if got := g.possible(); got != c.want || line != c.line {
+			t.Errorf("%q: formats %q line %q, want %q %q", c.data, got, line, c.want, c.line)
+		}
+	}
+}
