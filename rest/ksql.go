@@ -196,7 +196,10 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "Command not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": st.Status, "message": st.Message})
+	writeJSON(w, http.StatusOK, struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}{st.Status, st.Message})
 }
 
 func (s *Server) allStatuses(w http.ResponseWriter, _ *http.Request) {
@@ -258,6 +261,9 @@ func (s *Server) terminateCluster(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
+// processingLogStream is built in and stays, as in ksqlDB.
+const processingLogStream = "KSQL_PROCESSING_LOG"
+
 // dropAll drops every source, dependents first: a round drops what it
 // can; a round that drops nothing ends with the first error.
 func (s *Server) dropAll(ctx context.Context, deleteTopic []*regexp.Regexp) error {
@@ -267,8 +273,11 @@ func (s *Server) dropAll(ctx context.Context, deleteTopic []*regexp.Regexp) erro
 			return err
 		}
 		var srcs []engine.SourceInfo
-		srcs = append(srcs, res[0].Streams...)
-		srcs = append(srcs, res[1].Tables...)
+		for _, src := range append(res[0].Streams, res[1].Tables...) {
+			if src.Name != processingLogStream {
+				srcs = append(srcs, src)
+			}
+		}
 		if len(srcs) == 0 {
 			return nil
 		}

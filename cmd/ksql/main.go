@@ -19,7 +19,6 @@ import (
 
 	"github.com/ksqlgo/ksql/engine"
 	"github.com/ksqlgo/ksql/engine/qtt"
-	"github.com/ksqlgo/ksql/rest"
 )
 
 const usage = `usage:
@@ -73,7 +72,7 @@ func runServer(args []string) error {
 	dataDir := fs.String("data-dir", "ksql-data", "directory for the embedded log and the state store")
 	queriesFile := fs.String("queries-file", "", "run headless: execute this file of statements and serve no API")
 	configFile := fs.String("config", "", "properties file (key=value lines, ksqlDB's server.properties style)")
-	listenAddr := fs.String("listen", "127.0.0.1:8088", "address of the HTTP API (\"\" to disable)")
+	api := addAPIFlags(fs)
 	props := propertyFlags{}
 	fs.Var(props, "set", "set a property, key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -93,18 +92,13 @@ func runServer(args []string) error {
 	if qf := cfg.Properties["ksql.queries.file"]; qf != "" && cfg.QueriesFile == "" {
 		cfg.QueriesFile = qf
 	}
-	if *listenAddr != "" {
-		headless := cfg.QueriesFile != ""
-		cfg.Ready = func(eng *engine.Engine) func() {
-			srv, addr, err := rest.Serve(eng, *listenAddr, rest.Options{Headless: headless})
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "ksql: HTTP API not started: %v\n", err)
-				return nil
-			}
-			fmt.Fprintf(os.Stderr, "HTTP API listening on http://%s\n", addr)
-			return func() { _ = srv.Close() }
-		}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	ready, err := api.startAPI(cfg.Properties, cfg.QueriesFile != "", set)
+	if err != nil {
+		return err
 	}
+	cfg.Ready = ready
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return engine.Serve(ctx, cfg, os.Stderr)
