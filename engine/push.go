@@ -313,11 +313,27 @@ func clientValue(v types.Value, t *types.Type) any {
 // releases them). Called at start, before any query runs.
 func (e *Engine) dropTransientLeftovers(ctx context.Context) error {
 	b := e.store.NewBatch()
+	defer b.Close()
+	found := false
 	for _, p := range []string{"s/", "m/", "p/"} {
-		b.DeleteRange([]byte(p+"transient_"), []byte(p+"transient`")) // '`' follows '_'
+		lo, hi := []byte(p+"transient_"), []byte(p+"transient`") // '`' follows '_'
+		it, err := e.store.NewIter(lo, hi)
+		if err != nil {
+			return err
+		}
+		any := it.First()
+		if err := it.Close(); err != nil {
+			return err
+		}
+		if any {
+			found = true
+			b.DeleteRange(lo, hi)
+		}
 	}
-	if err := b.Commit(false); err != nil {
-		return err
+	if found {
+		if err := b.Commit(false); err != nil {
+			return err
+		}
 	}
 	prefix := "_confluent-ksql-" + e.serviceID() + "query_transient_"
 	for _, t := range e.log.Topics() {
