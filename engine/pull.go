@@ -117,6 +117,14 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 		if err != nil {
 			return nil, err
 		}
+		complete, err := exec.ViewComplete(e.store, viewQuery.ID, last, info.Config.Partitions)
+		if err != nil {
+			return nil, err
+		}
+		if !complete {
+			return nil, fmt.Errorf("The `%s` table can't be queried: its query %s was started by an older version of ksql that kept no materialized view of it. Recreate the table (TERMINATE %s; DROP TABLE %s; CREATE TABLE %s AS SELECT ...) to query it.",
+				src.Name, viewQuery.ID, viewQuery.ID, src.Name, src.Name)
+		}
 		var rowTypes []*types.Type
 		for _, c := range append(src.Schema.Key(), src.Schema.Value()...) {
 			rowTypes = append(rowTypes, c.Type)

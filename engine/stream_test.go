@@ -526,3 +526,26 @@ func TestDetectPrintFormats(t *testing.T) {
 		}
 	}
 }
+
+// A table whose query was started by a version that kept no materialized
+// view (its tasks lack the view-since mark) is refused by pull queries
+// instead of answered from an incomplete view.
+func TestPullQueryRefusesTableWithoutCompleteView(t *testing.T) {
+	dir := t.TempDir()
+	eng := openStreamEngine(t, dir, map[string]string{"ksql.streams.auto.offset.reset": "earliest"})
+	sess := NewSession()
+	res := mustExec(t, eng, sess, `CREATE TABLE users (id BIGINT PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=2);
+CREATE TABLE q_users AS SELECT * FROM users;
+INSERT INTO users (id, name) VALUES (1, 'alice');`)
+	pullUntil(t, eng, sess, "SELECT * FROM q_users WHERE id = 1;", []string{`[1,"alice"]`})
+	// What an older version's directory looks like: no mark on partition 1.
+	b := eng.store.NewBatch()
+	b.Delete([]byte(fmt.Sprintf("s/%s/0/1/viewsince/", res[1].QueryID)))
+	if err := b.Commit(true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := eng.StreamQuery(context.Background(), "SELECT * FROM q_users WHERE id = 1;", sess)
+	if err == nil || !strings.Contains(err.Error(), "older version") {
+		t.Fatalf("pull query on a table without a complete view: %v, want a refusal", err)
+	}
+}

@@ -60,6 +60,24 @@ func (clientSinkOp) process(t *Task, ev *event) error {
 // view is exactly as of the task's last commit.
 const viewStore = "view"
 
+// viewSinceStore marks a task whose view was kept from the task's first
+// commit: its one key is written with the task's initial commit record.
+// Tables of queries started by a version that kept no views lack it, and
+// pull queries refuse them rather than answer from an incomplete view.
+const viewSinceStore = "viewsince"
+
+// ViewComplete reports whether every partition of stage of query queryID
+// has kept its materialized view since its first commit.
+func ViewComplete(st state.Store, queryID string, stage int, partitions int32) (bool, error) {
+	for p := int32(0); p < partitions; p++ {
+		_, ok, err := st.Get([]byte(statePrefix(queryID, stage, p) + viewSinceStore + "/"))
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // viewOp buffers the sink's changes to its view until the next commit.
 type viewOp struct {
 	k       int

@@ -125,6 +125,9 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 		// commit does not move it.
 		b := q.rt.State.NewBatch()
 		b.Set(metaKey(t.producer), t.meta.encode())
+		if st.Sink != nil && st.Sink.Table {
+			b.Set(t.stateKey(viewSinceStore, nil), []byte{})
+		}
 		if err := b.Commit(q.rt.Durable); err != nil {
 			return nil, err
 		}
