@@ -24,7 +24,7 @@ import (
 )
 
 // startEngine serves a real engine on a loopback port.
-func startEngine(t *testing.T, opts Options, tlsCfg *TLSConfig) (*HTTPServer, *engine.Engine) {
+func startEngine(t testing.TB, opts Options, tlsCfg *TLSConfig) (*HTTPServer, *engine.Engine) {
 	t.Helper()
 	eng, err := engine.Open(context.Background(), engine.Config{DataDir: t.TempDir(), NoSync: true})
 	if err != nil {
@@ -282,4 +282,40 @@ func TestRealPushQuery(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `{"row":{"columns":[1,"a"]}}`) || !strings.Contains(body, `{"finalMessage":"Limit Reached"}]`) {
 		t.Errorf("push query: %d %s", code, body)
 	}
+}
+
+// FuzzStreamingBodies: arbitrary bodies on the query and insert endpoints
+// get an answer below 500; the connection is never dropped.
+func FuzzStreamingBodies(f *testing.F) {
+	f.Add("/query-stream", []byte(`{"sql":"SHOW STREAMS;"}`))
+	f.Add("/query", []byte(`{"ksql":5}`))
+	f.Add("/inserts-stream", []byte("{\"target\":\"S\"}\n{\"ID\":1,\"V\":[1,{\"a\":null}]}\n"))
+	f.Add("/close-query", []byte(`{"queryId":7}`))
+	f.Add("/ksql/terminate", []byte(`{"deleteTopicList":["("]}`))
+	h, _ := startEngine(f, Options{}, nil)
+	base := "http://" + h.Addr()
+	resp, err := http.Post(base+"/ksql", "application/json", strings.NewReader(`{"ksql": "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);"}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	resp.Body.Close()
+	f.Fuzz(func(t *testing.T, path string, body []byte) {
+		switch path {
+		case "/query-stream", "/query", "/inserts-stream", "/close-query":
+		default:
+			return
+		}
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatalf("%s %q: %v", path, body, err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s %q: body: %v", path, body, err)
+		}
+		if resp.StatusCode >= 500 {
+			t.Fatalf("%s %q: %d %s", path, body, resp.StatusCode, b)
+		}
+	})
 }
