@@ -185,6 +185,12 @@ func (s *Shell) printError(err error) {
 
 func (s *Shell) printEntities(ents []client.Entity) {
 	if s.format == JSON {
+		if len(ents) == 0 {
+			// Jackson's pretty printer, as ksqlDB's CLI (INSERT VALUES
+			// answers with no entity).
+			fmt.Fprintln(s.out, "[ ]")
+			return
+		}
 		printJSON(s.out, ents)
 		return
 	}

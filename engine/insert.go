@@ -94,7 +94,7 @@ func (e *Engine) insertValues(ctx context.Context, s *ast.InsertValues, sess *Se
 	if _, err := e.log.Append(ctx, src.Topic, part, []broker.Record{rec}); err != nil {
 		return nil, fmt.Errorf("Failed to insert values into '%s'. %w", src.Name, err)
 	}
-	return &Result{Type: "currentStatus", Statement: s.Text(), Status: "SUCCESS", Message: "Inserted 1 row."}, nil
+	return &Result{Type: NoEntity, Statement: s.Text()}, nil
 }
 
 // SerializeRow serializes a row laid out as the source's schema (key

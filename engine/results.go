@@ -18,7 +18,8 @@ type Result struct {
 	// Type is the ksqlDB entity type: "currentStatus", "streams",
 	// "tables", "queries", "kafka_topics", "sourceDescription",
 	// "queryDescription", "executionPlan", "properties", "type_list",
-	// "function_names", "describe_function", "variables", "warning_entity".
+	// "function_names", "describe_function", "variables", "warning_entity";
+	// NoEntity for a statement ksqlDB answers with no entity at all.
 	Type      string
 	Statement string
 	// currentStatus
@@ -46,6 +47,11 @@ type Result struct {
 	Names       []string
 	Warnings    []string
 }
+
+// NoEntity is the Type of a result that ksqlDB's /ksql does not render:
+// INSERT INTO ... VALUES succeeds with no entity (its executor answers
+// handled(Optional.empty())), so a request of one INSERT answers [].
+const NoEntity = ""
 
 // SourceInfo is one row of SHOW STREAMS / SHOW TABLES.
 type SourceInfo struct {

@@ -143,6 +143,9 @@ func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
 	results, err := s.eng.Execute(r.Context(), req.KSQL, sess)
 	entities := make([]any, 0, len(results))
 	for _, res := range results {
+		if res.Type == engine.NoEntity {
+			continue // INSERT VALUES: ksqlDB answers with no entity
+		}
 		entities = append(entities, toEntity(res))
 		s.rememberCommand(res)
 	}

@@ -79,6 +79,34 @@ func TestKsqlEndpoint(t *testing.T) {
 	}
 }
 
+// INSERT INTO ... VALUES answers with no entity, as ksqlDB's /ksql does
+// (rqtt insert-values.json: only the CREATE has a response).
+func TestKsqlInsertValuesHasNoEntity(t *testing.T) {
+	srv, eng := newTestServer(t, Options{})
+	code, body := post(t, srv.URL+"/ksql", `{"ksql": "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1); INSERT INTO s (id, v) VALUES (1, 'a');"}`)
+	var ents []map[string]any
+	if err := json.Unmarshal([]byte(body), &ents); code != 200 || err != nil || len(ents) != 1 || ents[0]["@type"] != "currentStatus" {
+		t.Fatalf("CREATE + INSERT: %d %v %s", code, err, body)
+	}
+	code, body = post(t, srv.URL+"/ksql", `{"ksql": "INSERT INTO s (id, v) VALUES (2, 'b');"}`)
+	if code != 200 || strings.TrimSpace(body) != "[]" {
+		t.Errorf("INSERT alone: %d %s, want 200 []", code, body)
+	}
+	// A failing statement after an INSERT: the error's entities hold none for it.
+	code, body = post(t, srv.URL+"/ksql", `{"ksql": "INSERT INTO s (id, v) VALUES (3, 'c'); DESCRIBE nosuch;"}`)
+	if code != 400 || !strings.Contains(body, `"entities":[]`) {
+		t.Errorf("INSERT then error: %d %s", code, body)
+	}
+	// The rows were written all the same.
+	off, err := eng.Log().Offsets("s", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := off.End; n != 3 {
+		t.Errorf("records in s: %d, want 3", n)
+	}
+}
+
 func TestBodyTooLarge(t *testing.T) {
 	srv, _ := newTestServer(t, Options{MaxBodyBytes: 64})
 	code, body := post(t, srv.URL+"/ksql", `{"ksql": "`+strings.Repeat("x", 200)+`"}`)
