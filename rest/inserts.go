@@ -39,7 +39,8 @@ type insertError struct {
 // insertsStream is POST /inserts-stream: the first line names the target
 // stream, every later line is one row as a JSON object; each row is
 // acknowledged ({"status":"ok","seq":N}) or refused with an error that
-// carries its seq, in order, as it is processed. Rows go through the
+// carries its seq, in order, as it is processed (one per line, or one JSON
+// array with Accept: application/json, as ksqlDB). Rows go through the
 // engine's INSERT VALUES path. ksqlDB requires HTTP/2 here; this server
 // also accepts HTTP/1.1 (full duplex).
 func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
@@ -70,13 +71,12 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := session(args.Properties, nil)
-	w.Header().Set("Content-Type", mediaDelimited)
-	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
+	acks := newAckWriter(w, wantsDelimited(r.Header.Get("Accept"), true))
 	if flusher != nil {
 		flusher.Flush()
 	}
-	enc := json.NewEncoder(w)
+	defer acks.end()
 	for seq := int64(0); ; {
 		line, err := readLine(rd, s.opts.MaxBodyBytes)
 		if len(bytes.TrimSpace(line)) > 0 {
@@ -89,7 +89,7 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 				}
 				reply = insertError{Type: "generic_error", ErrorCode: code, Message: ierr.Error(), Status: "error", Seq: seq}
 			}
-			if enc.Encode(reply) != nil {
+			if acks.write(reply) != nil {
 				return
 			}
 			if flusher != nil {
@@ -99,13 +99,64 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				_ = enc.Encode(insertError{Type: "generic_error", ErrorCode: codeBadRequest, Message: err.Error(), Status: "error", Seq: seq})
+				_ = acks.write(insertError{Type: "generic_error", ErrorCode: codeBadRequest, Message: err.Error(), Status: "error", Seq: seq})
 			}
 			return
 		}
 		if ctx.Err() != nil {
 			return
 		}
+	}
+}
+
+// ackWriter writes the acks and errors of /inserts-stream in the form the
+// Accept header chose, as ksqlDB's two writers: delimited (one JSON object
+// per line; the default, also without Accept) or, for application/json,
+// one JSON array written element by element and closed at the end ("[]"
+// when nothing was written).
+type ackWriter struct {
+	w         http.ResponseWriter
+	delimited bool
+	written   bool
+}
+
+func newAckWriter(w http.ResponseWriter, delimited bool) *ackWriter {
+	if delimited {
+		w.Header().Set("Content-Type", mediaDelimited)
+	} else {
+		w.Header().Set("Content-Type", mediaJSON)
+	}
+	w.WriteHeader(http.StatusOK)
+	return &ackWriter{w: w, delimited: delimited}
+}
+
+func (a *ackWriter) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.delimited:
+		b = append(b, '\n')
+	case a.written:
+		b = append([]byte{','}, b...)
+	default:
+		b = append([]byte{'['}, b...)
+	}
+	a.written = true
+	_, err = a.w.Write(b)
+	return err
+}
+
+// end closes the JSON array; the delimited form needs nothing.
+func (a *ackWriter) end() {
+	if a.delimited {
+		return
+	}
+	if a.written {
+		_, _ = a.w.Write([]byte("]"))
+	} else {
+		_, _ = a.w.Write([]byte("[]"))
 	}
 }
 

@@ -251,6 +251,19 @@ func TestInsertsStream(t *testing.T) {
 			t.Errorf("%s: %d\n%s\nwant prefix\n%s", resp.Proto, resp.StatusCode, got, want)
 		}
 	}
+	// Accept: application/json: one JSON array (ksqlDB's
+	// JsonInsertsStreamResponseWriter); the last row needs no newline.
+	for _, c := range []*http.Client{http.DefaultClient, h2cClient()} {
+		resp, got := doPost(t, c, base+"/inserts-stream", "application/json", `{"target":"s"}`+"\n"+`{"id": 4, "v": "d"}`+"\n"+`{"id": 5, "nope": 1}`+"\n"+`{"id": 6}`)
+		want := `[{"status":"ok","seq":0},{"@type":"generic_error","error_code":40000,"message":"Key 'nope' does not match any column of S","status":"error","seq":1},{"status":"ok","seq":2}]`
+		if resp.StatusCode != 200 || got != want || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s JSON: %d %s\n%s\nwant\n%s", resp.Proto, resp.StatusCode, resp.Header.Get("Content-Type"), got, want)
+		}
+		resp, got = doPost(t, c, base+"/inserts-stream", "application/json", `{"target":"s"}`+"\n")
+		if resp.StatusCode != 200 || got != "[]" {
+			t.Errorf("%s JSON, no rows: %d %s", resp.Proto, resp.StatusCode, got)
+		}
+	}
 	topics := eng.Log().Topics()
 	found := false
 	for _, tp := range topics {
