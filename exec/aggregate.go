@@ -245,7 +245,7 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 		end := start + a.win.SizeMs
 		// A window closes once stream time passes its end plus grace.
 		if end+a.win.GraceMs <= streamTime {
-			t.rt.Metrics.lateRecords.Add(1)
+			t.unpublished.late++
 			continue
 		}
 		e, ck, err := a.load(t, key, start, end)

@@ -120,7 +120,7 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 	}
 	// A record whose session would already be closed is dropped.
 	if end+s.win.GraceMs <= t.streamTime {
-		t.rt.Metrics.lateRecords.Add(1)
+		t.unpublished.late++
 		return nil
 	}
 	ne := &aggEntry{key: key, wstart: start, wend: end, ts: ts}

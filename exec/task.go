@@ -38,26 +38,6 @@ type Runtime struct {
 	Metrics Metrics
 }
 
-// Metrics are engine-wide counters.
-type Metrics struct {
-	recordsIn       atomic.Int64
-	recordsOut      atomic.Int64
-	processingError atomic.Int64
-	lateRecords     atomic.Int64
-	commits         atomic.Int64
-}
-
-// Snapshot returns the counters.
-func (m *Metrics) Snapshot() map[string]int64 {
-	return map[string]int64{
-		"records-in":        m.recordsIn.Load(),
-		"records-out":       m.recordsOut.Load(),
-		"processing-errors": m.processingError.Load(),
-		"late-records":      m.lateRecords.Load(),
-		"commits":           m.commits.Load(),
-	}
-}
-
 func (rt *Runtime) now() time.Time {
 	if rt.Now != nil {
 		return rt.Now()
@@ -184,6 +164,11 @@ type Task struct {
 	committed atomic.Int64
 	// deliver receives the rows of a transient sink (push queries).
 	deliver DeliverFunc
+
+	// unpublished counts events since the last publish (metrics.go);
+	// stats are the published counters.
+	unpublished taskCounts
+	stats       taskStats
 }
 
 func (t *Task) String() string { return t.producer }
@@ -232,11 +217,15 @@ func (t *Task) emit(sink, topic string, partition int32, rec broker.Record) {
 	t.pending[tp] = append(t.pending[tp], rec)
 	t.npending++
 	t.dirty = true
-	t.rt.Metrics.recordsOut.Add(1)
+	t.unpublished.emitted++
+	if sink != "" {
+		t.unpublished.out++
+	}
 }
 
 // poll reads and processes one batch. It reports whether it made progress.
 func (t *Task) poll(ctx context.Context) (bool, error) {
+	defer t.publish()
 	max := t.rt.MaxBatch
 	if max <= 0 {
 		max = 500
@@ -263,7 +252,7 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	var ev event
 	for i := range recs {
 		rec := &recs[i]
-		t.rt.Metrics.recordsIn.Add(1)
+		t.unpublished.in++
 		ok, err := t.dec.decode(rec, &ev)
 		if err != nil {
 			t.inputError(rec, err)
@@ -320,6 +309,13 @@ func (t *Task) commit(ctx context.Context) error {
 	t.spent = txn.Seq
 	t.txn = &txn
 	t.decided = false
+	start := time.Now()
+	defer func() {
+		if t.decided && t.decision {
+			t.stats.commitLatency.observe(time.Since(start))
+		}
+		t.publish()
+	}()
 	appended := false
 	for _, tp := range t.order {
 		recs := t.pending[tp]
@@ -356,6 +352,7 @@ func (t *Task) commit(ctx context.Context) error {
 	t.dirty = false
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
+	t.stats.commits.Add(1)
 	t.decided, t.decision = true, true
 	if !appended {
 		t.txn = nil
@@ -456,7 +453,7 @@ func (t *Task) serializationError(target, topic string, err error, row types.Row
 }
 
 func (t *Task) processingLog(rec broker.Record) {
-	t.rt.Metrics.processingError.Add(1)
+	t.unpublished.errors++
 	if t.rt.ProcessingLogTopic == "" {
 		return
 	}
