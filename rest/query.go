@@ -75,6 +75,11 @@ func pump(ctx context.Context, rq engine.RunningQuery) <-chan queryEvent {
 		defer close(ch)
 		for {
 			row, err := rq.Next(ctx)
+			if errors.Is(err, engine.ErrQueryClosed) {
+				// Closed through /close-query: the stream just ends, as
+				// ksqlDB's, with no error line.
+				err = io.EOF
+			}
 			select {
 			case ch <- queryEvent{row: row, err: err}:
 			case <-ctx.Done():

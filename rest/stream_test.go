@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -66,7 +65,7 @@ func (q *fakeQuery) Next(ctx context.Context) (engine.Row, error) {
 		}
 		return r, nil
 	case <-q.closed:
-		return engine.Row{}, errors.New("query closed")
+		return engine.Row{}, engine.ErrQueryClosed
 	case <-ctx.Done():
 		return engine.Row{}, ctx.Err()
 	}
@@ -222,6 +221,34 @@ func TestQueryStreamFormats(t *testing.T) {
 	}
 }
 
+// A push query closed through /close-query ends its /query-stream
+// response with the rows sent so far and no error line, as ksqlDB's (the
+// ksqldb-client npm package parses every line of the delimited stream).
+func TestQueryStreamClosedEndsWithoutError(t *testing.T) {
+	q := newFakeQuery("C1", engine.PushQuery, "", engine.Row{Values: []any{"a", int64(1)}})
+	_, base := startFake(t, Options{}, q)
+	c := h2cClient()
+	req, _ := http.NewRequest("POST", base+"/query-stream", strings.NewReader(`{"sql":"SELECT * FROM s EMIT CHANGES;"}`))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	for i := 0; i < 2; i++ {
+		if _, err := rd.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, body := post(t, base+"/close-query", `{"queryId":"C1"}`); code != 200 {
+		t.Fatalf("close-query: %d %s", code, body)
+	}
+	rest, err := io.ReadAll(rd)
+	if err != nil || len(rest) != 0 {
+		t.Errorf("after close: %q %v, want the end of the stream", rest, err)
+	}
+}
+
 // TestPushQueryCloseAndShutdown: a push query idles with keep-alive
 // newlines, /close-query ends it, and a server shutdown ends another one
 // with its JSON array closed.
@@ -265,8 +292,8 @@ func TestPushQueryCloseAndShutdown(t *testing.T) {
 	}
 	rest, _ := io.ReadAll(rd)
 	resp.Body.Close()
-	if !strings.HasSuffix(string(rest), "]\n") {
-		t.Errorf("closed query's stream ends %q", rest)
+	if !strings.HasSuffix(string(rest), "]\n") || strings.Contains(string(rest), "errorMessage") {
+		t.Errorf("closed query's stream ends %q (want the array closed, no error)", rest)
 	}
 	if code, body := post(t, base+"/close-query", `{"queryId":"nope"}`); code != 400 || !strings.Contains(body, "40000") {
 		t.Errorf("unknown id: %d %s", code, body)
