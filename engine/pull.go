@@ -26,8 +26,10 @@ import (
 //   - a stream's topic is read up to the end offsets taken at the start.
 //
 // The rows go through the query's filter and projection (an
-// exec.Pipeline), then LIMIT. Lookups by key scan the view too: the
-// WHERE clause is applied to every row.
+// exec.Pipeline), then LIMIT, which ends the read of the view or the
+// topic as soon as it is reached. A WHERE clause that pins every key
+// column reads those keys from the view instead of scanning it
+// (pullkeys.go); the whole clause is still applied to the rows found.
 
 const pullSuffix = " See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
 
@@ -60,6 +62,9 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 	props := e.effectiveProps(sess.Properties)
 	var viewQuery *exec.Query
 	if src.Kind == ast.Table {
+		if err := checkKeyLiterals(sel.Where, src); err != nil {
+			return nil, err
+		}
 		e.mu.Lock()
 		viewQuery = e.queries[src.Query]
 		e.mu.Unlock()
@@ -130,10 +135,15 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 			rowTypes = append(rowTypes, c.Type)
 		}
 		var perr error
-		err = exec.ScanView(e.store, viewQuery.ID, last, info.Config.Partitions, rowTypes, func(vr exec.ViewRow) bool {
+		each := func(vr exec.ViewRow) bool {
 			perr = pipe.ProcessViewRow(vr)
 			return perr == nil && !full()
-		})
+		}
+		if keys, ok := lookupKeys(stage); ok {
+			err = exec.LookupView(e.store, viewQuery.ID, last, info.Config.Partitions, keys, rowTypes, each)
+		} else {
+			err = exec.ScanView(e.store, viewQuery.ID, last, info.Config.Partitions, rowTypes, each)
+		}
 		if err == nil {
 			err = perr
 		}

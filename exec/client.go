@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/catalog"
@@ -154,6 +155,53 @@ func ScanView(st state.Store, queryID string, stage int, partitions int32, colTy
 			vr.Partition = p
 			if !fn(vr) {
 				return it.Close()
+			}
+		}
+	}
+	return it.Close()
+}
+
+// LookupView calls fn for the rows of the materialized view kept by stage
+// of query queryID whose key columns equal one of keys, over all of its
+// partitions, through one store iterator (one point in time, as
+// ScanView). Each key is the table's key columns as runtime values of the
+// columns' own types (an INTEGER column's value is an int32): the view's
+// keys are their exec value encoding, so a key given with another Go type
+// finds nothing. For a windowed table every window of the key is read.
+// Rows come in ScanView's order (partition, then view key), each once,
+// whatever the order or repetitions of keys. fn returning false stops.
+func LookupView(st state.Store, queryID string, stage int, partitions int32, keys []types.Row, colTypes []*types.Type, fn func(ViewRow) bool) error {
+	// Encoded keys are self-delimiting (a column count, then tagged,
+	// length-prefixed values), so no encoded key is a prefix of another:
+	// the rows of a key are exactly the view keys it prefixes (one for a
+	// table without windows), and sorting the encodings sorts the rows.
+	enc := make([]string, 0, len(keys))
+	for _, k := range keys {
+		enc = append(enc, string(appendRow(nil, k)))
+	}
+	slices.Sort(enc)
+	enc = slices.Compact(enc)
+	lo := fmt.Sprintf("s/%s/%d/", queryID, stage)
+	hi := fmt.Sprintf("s/%s/%d0", queryID, stage) // '0' follows '/'
+	it, err := st.NewIter([]byte(lo), []byte(hi))
+	if err != nil {
+		return err
+	}
+	var seek []byte
+	for p := int32(0); p < partitions; p++ {
+		prefix := statePrefix(queryID, stage, p) + viewStore + "/"
+		for _, k := range enc {
+			seek = append(append(seek[:0], prefix...), k...)
+			for ok := it.SeekGE(seek); ok && hasPrefix(it.Key(), seek); ok = it.Next() {
+				vr, err := decodeViewValue(it.Value(), colTypes)
+				if err != nil {
+					it.Close()
+					return fmt.Errorf("materialized view of %s: %w", queryID, err)
+				}
+				vr.Partition = p
+				if !fn(vr) {
+					return it.Close()
+				}
 			}
 		}
 	}
