@@ -175,7 +175,7 @@ func (e *Engine) sourceDescription(src *catalog.Source, extended bool) *SourceDe
 		d.WriteQueryInfo = append(d.WriteQueryInfo, byID[id])
 	}
 	if extended {
-		d.Statistics = e.rt.Metrics.Snapshot()
+		d.Statistics = e.sourceStatistics(src)
 	}
 	return d
 }

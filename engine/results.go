@@ -144,8 +144,9 @@ type SourceDescription struct {
 	ReadQueryInfo  []QueryInfo
 	WriteQueryInfo []QueryInfo
 	Extended       bool
-	// Statistics are the engine's processing counters (EXTENDED only).
-	Statistics map[string]int64
+	// Statistics are the processing numbers of the queries that write
+	// and read the source (EXTENDED only).
+	Statistics *SourceStatistics
 }
 
 // QueryDescription is EXPLAIN <query id>'s answer.

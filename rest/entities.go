@@ -2,8 +2,10 @@ package rest
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ksqlgo/ksql/engine"
 )
@@ -351,25 +353,56 @@ func toSourceDescription(d *engine.SourceDescription) sourceDescription {
 	return out
 }
 
-// statisticsText renders the engine's counters as ksqlDB's statistics
-// strings ("name: value" pairs separated by spaces): the error counters
-// go to errorStats.
-func statisticsText(m map[string]int64) (stats, errs string) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// statisticsText renders a source's numbers as ksqlDB's statistics and
+// errorStats strings (MetricCollectors.format): each stat as
+// "%16s:%10.0f" (two decimals when fractional) followed by a space, then
+// the time of the last event, "%16s: %9s" (ISO-8601 in UTC, "n/a" when
+// none). Both are empty when no query writes or reads the source.
+func statisticsText(st *engine.SourceStatistics) (stats, errs string) {
+	if st == nil {
+		return "", ""
 	}
-	sort.Strings(keys)
-	var s, e []string
-	for _, k := range keys {
-		item := fmt.Sprintf("%s: %d", k, m[k])
-		if strings.Contains(k, "error") {
-			e = append(e, item)
-		} else {
-			s = append(s, item)
+	var b strings.Builder
+	var last time.Time
+	if st.Read {
+		formatStat(&b, "consumer-messages-per-sec", st.ConsumerMessagesPerSec)
+		formatStat(&b, "consumer-total-messages", float64(st.ConsumerTotalMessages))
+		last = st.LastConsumed
+	}
+	if st.Written {
+		formatStat(&b, "messages-per-sec", st.MessagesPerSec)
+		formatStat(&b, "total-messages", float64(st.TotalMessages))
+		if st.LastMessage.After(last) {
+			last = st.LastMessage
 		}
 	}
-	return strings.Join(s, " "), strings.Join(e, " ")
+	if b.Len() > 0 {
+		fmt.Fprintf(&b, "%16s: %9s", "last-message", statTime(last))
+	}
+	stats = b.String()
+	if st.Read {
+		var e strings.Builder
+		formatStat(&e, "consumer-failed-messages", float64(st.FailedMessages))
+		formatStat(&e, "consumer-failed-messages-per-sec", st.FailedMessagesPerSec)
+		fmt.Fprintf(&e, "%16s: %9s", "last-failed", statTime(st.LastFailed))
+		errs = e.String()
+	}
+	return stats, errs
+}
+
+func formatStat(b *strings.Builder, name string, v float64) {
+	if v == math.Round(v) {
+		fmt.Fprintf(b, "%16s:%10.0f ", name, v)
+	} else {
+		fmt.Fprintf(b, "%16s:%10.2f ", name, v)
+	}
+}
+
+func statTime(t time.Time) string {
+	if t.IsZero() {
+		return "n/a"
+	}
+	return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
 }
 
 func toQueryDescription(q *engine.QueryDescription) queryDescription {

@@ -69,7 +69,7 @@ func TestEntityShapes(t *testing.T) {
 
 	ents = mustEntities(t, srv.URL, "DESCRIBE s EXTENDED;")
 	sd = ents[0]["sourceDescription"].(map[string]any)
-	if sd["extended"] != true || !strings.Contains(sd["statistics"].(string), "records-in:") || sd["partitions"] != 1.0 {
+	if sd["extended"] != true || !strings.Contains(sd["statistics"].(string), "consumer-total-messages:") || sd["partitions"] != 1.0 {
 		t.Errorf("extended: %v", sd)
 	}
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/ksqlgo/ksql/engine"
 )
 
 // metrics counts requests and their latency per endpoint (the route
@@ -71,6 +73,44 @@ func (s *Server) measure(next http.Handler) http.Handler {
 	})
 }
 
+// writeQueryMetrics writes the per-query families (README, "Metrics",
+// lists them).
+func writeQueryMetrics(b *strings.Builder, qs []engine.QueryMetrics) {
+	counter := func(name, help string, v func(*engine.QueryMetrics) int64) {
+		fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name)
+		for i := range qs {
+			fmt.Fprintf(b, "%s{query_id=%q} %d\n", name, qs[i].QueryID, v(&qs[i]))
+		}
+	}
+	counter("ksql_query_records_in_total", "Records read from the query's sources (internal repartition topics excluded).",
+		func(m *engine.QueryMetrics) int64 { return m.RecordsIn })
+	counter("ksql_query_records_out_total", "Records written to the query's sink.",
+		func(m *engine.QueryMetrics) int64 { return m.RecordsOut })
+	counter("ksql_query_processing_errors_total", "Records the query could not process (processing log entries).",
+		func(m *engine.QueryMetrics) int64 { return m.ProcessingErrors })
+	counter("ksql_query_late_records_total", "Records dropped because their window had closed.",
+		func(m *engine.QueryMetrics) int64 { return m.LateRecords })
+	counter("ksql_query_commits_total", "Commits of the query's tasks.",
+		func(m *engine.QueryMetrics) int64 { return m.Commits })
+	b.WriteString("# HELP ksql_query_lag_records Input records not yet committed as processed, per persistent query.\n# TYPE ksql_query_lag_records gauge\n")
+	for _, q := range qs {
+		fmt.Fprintf(b, "ksql_query_lag_records{query_id=%q} %d\n", q.QueryID, q.LagRecords)
+	}
+	const lat = "ksql_query_commit_latency_seconds"
+	fmt.Fprintf(b, "# HELP %s Time from the start to the end of a task's commit, of commits that committed.\n# TYPE %s histogram\n", lat, lat)
+	for _, q := range qs {
+		h := q.CommitLatency
+		var cum int64
+		for j, le := range h.Bounds {
+			cum += h.Buckets[j]
+			fmt.Fprintf(b, "%s_bucket{query_id=%q,le=\"%g\"} %d\n", lat, q.QueryID, le, cum)
+		}
+		fmt.Fprintf(b, "%s_bucket{query_id=%q,le=\"+Inf\"} %d\n", lat, q.QueryID, h.Count)
+		fmt.Fprintf(b, "%s_sum{query_id=%q} %g\n", lat, q.QueryID, h.Sum.Seconds())
+		fmt.Fprintf(b, "%s_count{query_id=%q} %d\n", lat, q.QueryID, h.Count)
+	}
+}
+
 // serveMetrics writes the Prometheus text format: the engine's counters,
 // per query state and lag, open push queries, and per endpoint requests
 // and latency.
@@ -86,10 +126,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			name := "ksql_" + strings.ReplaceAll(k, "-", "_") + "_total"
 			fmt.Fprintf(&b, "# HELP %s %s of all persistent queries.\n# TYPE %s counter\n%s %d\n", name, k, name, name, counters[k])
 		}
-		b.WriteString("# HELP ksql_query_lag_records Input records not yet committed as processed, per persistent query.\n# TYPE ksql_query_lag_records gauge\n")
-		for _, ql := range s.eng.Lag() {
-			fmt.Fprintf(&b, "ksql_query_lag_records{query_id=%q} %d\n", ql.QueryID, ql.Records)
-		}
+		writeQueryMetrics(&b, s.eng.QueryMetrics())
 		if res, err := s.eng.Execute(r.Context(), "SHOW QUERIES;", nil); err == nil && len(res) == 1 {
 			b.WriteString("# HELP ksql_query_running 1 when the persistent query is running.\n# TYPE ksql_query_running gauge\n")
 			for _, q := range res[0].Queries {
