@@ -163,6 +163,18 @@ func fakeServer(t *testing.T) (*client.Client, *[]client.Request) {
 			if !strings.HasPrefix(req.KSQL, "SHOW") { // not the completion's refreshes
 				reqs = append(reqs, req)
 			}
+			if r.URL.Path == "/query" && strings.HasPrefix(req.KSQL, "PRINT nosuch") {
+				w.WriteHeader(400)
+				io.WriteString(w, `{"@type":"statement_error","error_code":40001,"message":"Could not find topic 'nosuch', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.","statementText":"PRINT nosuch;","entities":[]}`)
+				return
+			}
+			if r.URL.Path == "/query" && strings.HasPrefix(req.KSQL, "PRINT") {
+				// ksqlDB answers PRINT with text lines, empty ones while idle.
+				w.Header().Set("Content-Type", "text/plain")
+				io.WriteString(w, "Key format: KAFKA_INT or KAFKA_STRING\nValue format: JSON or KAFKA_STRING\n\n"+
+					`rowtime: 2026/12/06 21:19:52.686 Z, key: 1, value: {"NAME":"ann"}, partition: 0`+"\n")
+				return
+			}
 			if r.URL.Path == "/query" {
 				io.WriteString(w, "[{\"header\":{\"queryId\":\"q1\",\"schema\":\"`ID` INTEGER, `V` STRING\"}},\n{\"row\":{\"columns\":[1,\"a\"]}},\n{\"row\":{\"columns\":[2,null],\"tombstone\":true}},\n{\"finalMessage\":\"Limit Reached\"}]")
 				return
@@ -264,5 +276,32 @@ func TestParseArgs(t *testing.T) {
 	}
 	if _, err := ParseArgs([]string{"--output", "XML"}); err == nil {
 		t.Error("accepted --output XML")
+	}
+}
+
+// PRINT prints the server's text lines, as ksqlDB's CLI, then "Topic
+// printing ceased"; a refused PRINT prints the error's message.
+func TestPrintTopic(t *testing.T) {
+	cl, reqs := fakeServer(t)
+	var out bytes.Buffer
+	sh := New(Config{Client: cl, Out: &out, Width: func() int { return 20 }})
+	ctx := context.Background()
+	if err := sh.Execute(ctx, "PRINT riders FROM BEGINNING LIMIT 1;"); err != nil {
+		t.Fatal(err)
+	}
+	want := "Press CTRL-C to interrupt\nKey format: KAFKA_INT or KAFKA_STRING\nValue format: JSON or KAFKA_STRING\n" +
+		`rowtime: 2026/12/06 21:19:52.686 Z, key: 1, value: {"NAME":"ann"}, partition: 0` + "\nTopic printing ceased\n"
+	if out.String() != want {
+		t.Errorf("PRINT:\ngot  %q\nwant %q", out.String(), want)
+	}
+	if q := (*reqs)[0]; q.KSQL != "PRINT riders FROM BEGINNING LIMIT 1;" {
+		t.Errorf("sent %+v", q)
+	}
+	out.Reset()
+	if err := sh.Execute(ctx, "PRINT nosuch;"); err == nil {
+		t.Error("PRINT of a missing topic succeeded")
+	}
+	if want := "Could not find topic 'nosuch', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.\n"; out.String() != want {
+		t.Errorf("PRINT nosuch:\ngot  %q\nwant %q", out.String(), want)
 	}
 }

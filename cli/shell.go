@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ksqlgo/ksql/rest/client"
@@ -334,8 +335,10 @@ func (s *Shell) execute(ctx context.Context, stmt string) error {
 		return nil
 	case toks[0].is("RUN") && len(toks) >= 3 && toks[1].is("SCRIPT"):
 		return s.runScript(ctx, toks[2].text)
-	case toks[0].is("SELECT") || toks[0].is("PRINT"):
-		return s.query(ctx, stmt, toks[0].is("PRINT"))
+	case toks[0].is("PRINT"):
+		return s.printTopic(ctx, stmt)
+	case toks[0].is("SELECT"):
+		return s.query(ctx, stmt)
 	}
 	ents, err := s.client.Ksql(ctx, client.Request{KSQL: stmt, StreamsProperties: s.propsAny(), SessionVariables: s.varsAny()})
 	if err != nil {
@@ -402,9 +405,9 @@ func (s *Shell) runScript(ctx context.Context, path string) error {
 	return s.ExecuteScript(ctx, string(b))
 }
 
-// query runs a SELECT or PRINT through POST /query and prints its rows
-// until the stream ends or CTRL-C arrives; then "Query terminated".
-func (s *Shell) query(ctx context.Context, stmt string, print bool) error {
+// query runs a SELECT through POST /query and prints its rows until the
+// stream ends or CTRL-C arrives; then "Query terminated".
+func (s *Shell) query(ctx context.Context, stmt string) error {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Drop interrupts that arrived before the query.
@@ -456,7 +459,7 @@ func (s *Shell) query(ctx context.Context, stmt string, print bool) error {
 	queryID = rows.QueryID
 	imu.Unlock()
 	fmt.Fprintln(s.out, "Press CTRL-C to interrupt")
-	if len(rows.Columns) > 0 && !print {
+	if len(rows.Columns) > 0 {
 		if s.format == JSON {
 			printJSON(s.out, map[string]any{"header": map[string]any{"queryId": rows.QueryID, "schema": schemaString(rows.Columns)}})
 		} else {
@@ -482,8 +485,6 @@ func (s *Shell) query(ctx context.Context, stmt string, print bool) error {
 			break
 		}
 		switch {
-		case print && len(row.Values) == 1:
-			fmt.Fprintln(s.out, FormatValue(row.Values[0]))
 		case s.format == JSON:
 			r := map[string]any{"columns": row.Values}
 			if row.Tombstone {
@@ -500,13 +501,68 @@ func (s *Shell) query(ctx context.Context, stmt string, print bool) error {
 	if m := rows.FinalMessage(); m != "" {
 		fmt.Fprintln(s.out, m)
 	}
-	if print {
-		fmt.Fprintln(s.out, "Topic printing ceased")
-	} else {
-		fmt.Fprintln(s.out, "Query terminated")
-	}
+	fmt.Fprintln(s.out, "Query terminated")
 	if qerr != nil {
 		return errPrinted{qerr}
+	}
+	return nil
+}
+
+// printTopic runs PRINT through POST /query, whose answer is plain text,
+// and prints its lines (formats, then records) as they come, until the
+// LIMIT, the server's end or CTRL-C; then "Topic printing ceased", as
+// ksqlDB's CLI. A PRINT the server refuses prints the error's message.
+func (s *Shell) printTopic(ctx context.Context, stmt string) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for drained := false; !drained && s.cfg.Interrupts != nil; {
+		select {
+		case <-s.cfg.Interrupts:
+		default:
+			drained = true
+		}
+	}
+	var interrupted atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	if s.cfg.Interrupts != nil {
+		go func() {
+			select {
+			case <-s.cfg.Interrupts:
+				// Cancelling the request ends the PRINT on the server.
+				interrupted.Store(true)
+				cancel()
+			case <-done:
+			}
+		}()
+	}
+	lines, err := s.client.Print(pctx, client.QueryRequest{SQL: stmt, Properties: s.propsAny(), SessionVariables: s.varsAny()})
+	if err != nil {
+		if interrupted.Load() {
+			fmt.Fprintln(s.out, "Topic printing ceased")
+			return nil
+		}
+		return err
+	}
+	defer lines.Close()
+	fmt.Fprintln(s.out, "Press CTRL-C to interrupt")
+	var perr error
+	for {
+		l, err := lines.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !interrupted.Load() {
+				perr = err
+			}
+			break
+		}
+		fmt.Fprintln(s.out, l)
+	}
+	if perr != nil {
+		s.printError(perr)
+	}
+	fmt.Fprintln(s.out, "Topic printing ceased")
+	if perr != nil {
+		return errPrinted{perr}
 	}
 	return nil
 }

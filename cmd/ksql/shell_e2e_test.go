@@ -109,7 +109,8 @@ func (term *terminal) send(s string) {
 const notSupported = "not supported"
 
 // runSession is the scenario both tests run: CREATE, INSERT VALUES, a
-// push query interrupted with CTRL-C, a pull query, exit.
+// push query interrupted with CTRL-C, PRINT interrupted with CTRL-C, a
+// pull query, exit.
 func runSession(t *testing.T, term *terminal) {
 	term.expect("ksql> ")
 	term.send("CREATE STREAM riders (id INT KEY, name STRING)\r")
@@ -136,6 +137,17 @@ func runSession(t *testing.T, term *terminal) {
 		t.Log("push queries: the server answers \"not supported\"; that step is skipped until the engine serves them")
 		term.expect("ksql> ")
 	}
+
+	// PRINT: the server's text lines, until CTRL-C.
+	term.send("PRINT riders FROM BEGINNING;\r")
+	term.expect("Press CTRL-C to interrupt")
+	term.expect("Key format: ")
+	term.expect("Value format: ")
+	term.expect(`rowtime: `)
+	term.expect(`key: 1, value: {"NAME":"ann"}, partition: 0`)
+	term.send("\x03")
+	term.expect("Topic printing ceased")
+	term.expect("ksql> ")
 
 	term.send("CREATE TABLE ride_counts AS SELECT id, COUNT(*) AS n FROM riders GROUP BY id;\r")
 	term.expect("Created query with ID")

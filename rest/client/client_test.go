@@ -336,3 +336,68 @@ func TestNewRejectsBadURL(t *testing.T) {
 		}
 	}
 }
+
+// PRINT answers /query with plain text lines, not a JSON array: Print
+// returns them without the empty keep-alive lines, until the end.
+func TestPrint(t *testing.T) {
+	cl, c := newServer(t, func(w http.ResponseWriter, r *http.Request, body string) {
+		switch {
+		case strings.Contains(body, "nosuch"):
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"@type":"statement_error","error_code":40001,"message":"Could not find topic 'nosuch', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.","statementText":"PRINT nosuch;","entities":[]}`)
+		case strings.Contains(body, "broken"):
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "Key format: KAFKA_STRING\n"+`{"@type":"generic_error","error_code":50000,"message":"topic deleted"}`+"\n")
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "Key format: KAFKA_INT or KAFKA_STRING\nValue format: JSON or KAFKA_STRING\n\n"+
+				`rowtime: 2026/12/06 21:19:52.686 Z, key: 1, value: {"NAME":"ann"}, partition: 0`+"\n\n\n"+
+				`rowtime: 2026/12/06 21:19:52.690 Z, key: 2, value: {"NAME":"bob"}, partition: 0`+"\n")
+		}
+	})
+	ctx := context.Background()
+	p, err := cl.Print(ctx, QueryRequest{SQL: "PRINT riders FROM BEGINNING LIMIT 2;", Properties: map[string]any{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var got []string
+	for i := 0; i < 10; i++ {
+		l, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, l)
+	}
+	want := []string{"Key format: KAFKA_INT or KAFKA_STRING", "Value format: JSON or KAFKA_STRING",
+		`rowtime: 2026/12/06 21:19:52.686 Z, key: 1, value: {"NAME":"ann"}, partition: 0`,
+		`rowtime: 2026/12/06 21:19:52.690 Z, key: 2, value: {"NAME":"bob"}, partition: 0`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%q\nwant\n%q", got, want)
+	}
+	if _, err := p.Next(); !errors.Is(err, io.EOF) {
+		t.Errorf("after the end: %v", err)
+	}
+	if r := c.requests[0]; r.URL.Path != "/query" || !strings.Contains(c.bodies[0], `"ksql":"PRINT riders FROM BEGINNING LIMIT 2;"`) || !strings.Contains(c.bodies[0], `"auto.offset.reset":"earliest"`) {
+		t.Errorf("request %s %s", r.URL.Path, c.bodies[0])
+	}
+
+	_, err = cl.Print(ctx, QueryRequest{SQL: "PRINT nosuch;"})
+	var e *Error
+	if !errors.As(err, &e) || e.ErrorCode != 40001 || !strings.HasPrefix(e.Message, "Could not find topic 'nosuch'") {
+		t.Errorf("unknown topic: %#v", err)
+	}
+	p, err = cl.Print(ctx, QueryRequest{SQL: "PRINT broken;"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := p.Next(); err != nil || l != "Key format: KAFKA_STRING" {
+		t.Fatalf("first line %q %v", l, err)
+	}
+	if _, err := p.Next(); !errors.As(err, &e) || e.ErrorCode != 50000 || e.Message != "topic deleted" {
+		t.Errorf("mid-stream error: %#v", err)
+	}
+}
