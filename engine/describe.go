@@ -203,6 +203,20 @@ func (e *Engine) describeFunction(s *ast.Describe) (*Result, error) {
 			fd.Variants = append(fd.Variants, functionVariant(sig, d.Description))
 		}
 	}
+	if vs, ok := e.funcs.Variants(name); ok {
+		fd.Description = e.funcs.Description(name)
+		res.Message = fd.Description
+		for _, v := range vs {
+			if v.Description == "" {
+				v.Description = fd.Description
+			}
+			fv := FunctionVariant{Description: v.Description, ReturnType: v.Return, Arguments: []FunctionArg{}}
+			for _, a := range v.Args {
+				fv.Arguments = append(fv.Arguments, FunctionArg{Name: a.Name, Type: a.Type, Variadic: a.Variadic})
+			}
+			fd.Variants = append(fd.Variants, fv)
+		}
+	}
 	res.Function = fd
 	return res, nil
 }
