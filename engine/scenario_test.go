@@ -110,6 +110,8 @@ func TestScenarios(t *testing.T) {
 
 func resultLine(r *Result) string {
 	switch r.Type {
+	case NoEntity:
+		return "ok (no entity)" // INSERT VALUES
 	case "currentStatus":
 		return r.Message
 	case "streams", "tables":
