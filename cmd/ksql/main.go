@@ -2,6 +2,7 @@
 //
 //	ksql server [--data-dir DIR] [--queries-file FILE] [--config FILE]
 //	ksql test PATH...                      (ksqlDB query-validation test files)
+//	ksql test --rqtt PATH...               (ksqlDB REST query-validation test files)
 //	ksql test -s statements.sql -i input.json -o output.json
 //
 // It wires flags and signals to the engine; it holds no logic of its own.
@@ -19,11 +20,13 @@ import (
 
 	"github.com/ksqlgo/ksql/engine"
 	"github.com/ksqlgo/ksql/engine/qtt"
+	"github.com/ksqlgo/ksql/rest/rqtt"
 )
 
 const usage = `usage:
   ksql server [--data-dir DIR] [--queries-file FILE] [--config FILE] [--set key=value ...]
   ksql test [--run REGEXP] [-v] PATH...
+  ksql test --rqtt [--run REGEXP] [-v] PATH...   (REST query-validation tests)
   ksql test -s statements.sql -i input.json -o output.json
 `
 
@@ -111,6 +114,7 @@ func runTest(args []string) (bool, error) {
 	output := fs.String("o", "", "expected output records file (ksql-test-runner form)")
 	run := fs.String("run", "", "run only cases whose 'file :: name' matches this regular expression")
 	verbose := fs.Bool("v", false, "print the reason for passing cases too")
+	restTests := fs.Bool("rqtt", false, "the files are ksqlDB's REST query-validation tests: run them against a server over loopback HTTP")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -129,7 +133,11 @@ func runTest(args []string) (bool, error) {
 		qtt.Print(os.Stdout, r, *verbose)
 		sum.Add(r)
 	}
-	if *stmts != "" {
+	if *restTests {
+		if err := rqtt.RunPaths(ctx, fs.Args(), rqtt.Options{Filter: opts.Filter}, rqtt.NewEngineServer, report); err != nil {
+			return false, err
+		}
+	} else if *stmts != "" {
 		r, err := qtt.RunTestRunner(ctx, *stmts, *input, *output, opts)
 		if err != nil {
 			return false, err
