@@ -244,17 +244,21 @@ func functionVariant(sig functions.Sig, desc string) FunctionVariant {
 	return v
 }
 
-// sourceFields lists a source's columns for DESCRIBE, ROWTIME first as
-// ksqlDB does.
+// sourceFields lists a source's columns for DESCRIBE: key, value and
+// header columns, as ksqlDB's (since 0.9 without the pseudo columns such
+// as ROWTIME).
 func sourceFields(src *catalog.Source) []FieldInfo {
-	out := []FieldInfo{{Name: "ROWTIME", Type: "BIGINT", Schema: schemaOf(types.BigintType)}}
+	var out []FieldInfo
 	for _, c := range src.Schema.Columns {
 		f := FieldInfo{Name: c.Name, Type: c.Type.String(), Schema: schemaOf(c.Type)}
-		if c.Kind == catalog.KeyColumn {
+		switch c.Kind {
+		case catalog.KeyColumn:
 			f.Key = "KEY"
 			if src.Kind == ast.Table {
 				f.Key = "PRIMARY"
 			}
+		case catalog.HeadersColumn, catalog.HeaderColumn:
+			f.Header, f.HeaderKey = true, c.HeaderKey
 		}
 		out = append(out, f)
 	}

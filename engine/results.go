@@ -86,6 +86,10 @@ type FieldInfo struct {
 	Name string
 	Type string
 	Key  string // "", "KEY" or "PRIMARY"
+	// Header marks a header column; HeaderKey names the header of a
+	// HEADER('k') column ("" for HEADERS, all of them).
+	Header    bool
+	HeaderKey string
 	// Schema is the type's structure, ksqlDB's SchemaInfo.
 	Schema *Schema
 }

@@ -40,6 +40,7 @@ type fieldInfo struct {
 	Name      string      `json:"name"`
 	Schema    *schemaInfo `json:"schema"`
 	FieldType string      `json:"fieldType,omitempty"`
+	HeaderKey string      `json:"headerKey,omitempty"`
 }
 
 // runningQuery is ksqlDB's RunningQuery (SHOW QUERIES, DESCRIBE's
@@ -313,8 +314,11 @@ func toFields(in []engine.FieldInfo) []fieldInfo {
 		if fi.Schema == nil {
 			fi.Schema = &schemaInfo{Type: f.Type}
 		}
-		if f.Key != "" {
+		switch {
+		case f.Key != "":
 			fi.FieldType = "KEY"
+		case f.Header:
+			fi.FieldType, fi.HeaderKey = "HEADER", f.HeaderKey
 		}
 		out = append(out, fi)
 	}

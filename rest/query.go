@@ -187,8 +187,11 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 		QueryID string `json:"queryId"`
 		Schema  string `json:"schema"`
 	}
+	// ksqlDB's QueryStreamWriter: every element but the final message is
+	// followed by ",\n"; an error is preceded by "\n" and followed by
+	// ",\n", and ends the stream without the closing bracket.
 	header, _ := json.Marshal(map[string]queryHeader{"header": {rq.ID(), schemaText(rq.Columns())}})
-	if _, err := w.Write(append([]byte("["), header...)); err != nil {
+	if _, err := w.Write(append(append([]byte("["), header...), ",\n"...)); err != nil {
 		return
 	}
 	flush()
@@ -208,30 +211,29 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 				flush()
 				return
 			}
-			var elem []byte
+			var out []byte
 			switch {
 			case ev.err == nil:
-				elem = rowElement(ev.row)
+				out = append(rowElement(ev.row), ",\n"...)
 			case errors.Is(ev.err, io.EOF):
 				if final := rq.Final(); final != "" {
-					elem, _ = json.Marshal(map[string]string{"finalMessage": final})
+					out, _ = json.Marshal(map[string]string{"finalMessage": final})
 				}
+				out = append(out, "]\n"...)
 			case ctx.Err() != nil:
 				// Ended by the client or by shutdown: close the array.
+				out = []byte("]\n")
 			default:
-				elem, _ = json.Marshal(map[string]any{"errorMessage": errorMessage{Type: "generic_error", ErrorCode: codeServerError, Message: ev.err.Error()}})
+				e, _ := json.Marshal(map[string]any{"errorMessage": errorMessage{Type: "generic_error", ErrorCode: codeServerError, Message: ev.err.Error()}})
+				out = append(append([]byte("\n"), e...), ",\n"...)
 			}
-			if elem != nil {
-				if _, err := w.Write(append([]byte(",\n"), elem...)); err != nil {
-					return
-				}
-			}
-			if ev.err != nil {
-				_, _ = w.Write([]byte("]\n"))
-				flush()
+			if _, err := w.Write(out); err != nil {
 				return
 			}
 			flush()
+			if ev.err != nil {
+				return
+			}
 		}
 	}
 }

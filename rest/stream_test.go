@@ -286,6 +286,13 @@ func TestPushQueryCloseAndShutdown(t *testing.T) {
 	if !sawKeepAlive {
 		t.Error("no keep-alive line")
 	}
+	// Every element line ends with its own ",\n" (ksqlDB's writer), so a
+	// client that parses line by line never meets a stray comma.
+	for _, l := range lines {
+		if l != "\n" && !strings.HasSuffix(l, "},\n") {
+			t.Errorf("element line %q does not end with \"},\\n\"", l)
+		}
+	}
 	code, body := post(t, base+"/close-query", `{"queryId":"P1"}`)
 	if code != 200 {
 		t.Errorf("close-query: %d %s", code, body)
