@@ -271,6 +271,10 @@ func (p *pushQuery) Next(ctx context.Context) (Row, error) {
 	}
 }
 
+// Done is closed when the query has ended (a limit, an error such as
+// ErrSlowConsumer, Close); rows it queued before may still be read.
+func (p *pushQuery) Done() <-chan struct{} { return p.done }
+
 // Close ends the query and waits until it is released.
 func (p *pushQuery) Close() error {
 	p.end(ErrQueryClosed, "")
