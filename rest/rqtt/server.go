@@ -17,8 +17,10 @@ import (
 )
 
 // serverProperties are the properties ksqlDB's RestQueryTranslationTest
-// starts its server with (those that mean something here).
+// starts its server with (those that mean something here), with the base
+// configuration of its TestKsqlRestApp (auto.offset.reset earliest).
 var serverProperties = map[string]string{
+	"ksql.streams.auto.offset.reset":         "earliest",
 	"ksql.query.pull.table.scan.enabled":     "true",
 	"ksql.query.pull.interpreter.enabled":    "true",
 	"ksql.query.push.v2.registry.installed":  "true",
