@@ -64,6 +64,9 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 		return nil, err
 	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(sanitizeID(src)), rand.Int64())
+	if e.scalablePush(s.Select, src, sess) {
+		id = fmt.Sprintf("%s%016x%016x", scalablePushPrefix, rand.Uint64(), rand.Uint64())
+	}
 	plan, sink, err := planner.PlanQuery(planner.QueryRequest{
 		ID: id, Select: s.Select, Text: s.Text(), ServiceID: e.serviceID(), Transient: true,
 	}, e.cat, e.funcs, e.plannerConfig(sess.Properties))
@@ -136,6 +139,60 @@ func (e *Engine) querySource(sel *ast.Select) (string, error) {
 		return "", &planner.Error{Pos: sel.From.Position(), Msg: "JOIN is not supported yet."}
 	}
 	return ref.Name.Name, nil
+}
+
+// scalablePushPrefix starts the ids of the push queries ksqlDB would run
+// as scalable push queries.
+const scalablePushPrefix = "SCALABLE_PUSH_QUERY_"
+
+// scalablePush reports whether ksqlDB would run the push query sel as a
+// scalable push query (its ScalablePushUtil.isScalablePushQuery): push v2
+// enabled (ksql.query.push.v2.enabled, default false), one source written
+// by exactly one persistent query, no GROUP BY, WINDOW, HAVING or
+// PARTITION BY, EMIT CHANGES, reading from latest, and no ROWPARTITION or
+// ROWOFFSET. ksqlDB taps the persistent query's output for those; here
+// they read the source from its end like every push query, which gives
+// the same rows, and carry ksqlDB's id so that clients see its shape.
+func (e *Engine) scalablePush(sel *ast.Select, src string, sess *Session) bool {
+	enabled := e.cfg.Properties["ksql.query.push.v2.enabled"]
+	if v, ok := sess.Properties["ksql.query.push.v2.enabled"]; ok {
+		enabled = v
+	}
+	if !strings.EqualFold(strings.TrimSpace(enabled), "true") {
+		return false
+	}
+	if sel.GroupBy != nil || sel.Window != nil || sel.Having != nil || sel.PartitionBy != nil || sel.Emit != ast.EmitChanges {
+		return false
+	}
+	latest := true // ksqlDB's default for push queries
+	if v, ok := sess.Properties["auto.offset.reset"]; ok {
+		latest = v == "latest"
+	} else if v, ok := sess.Properties["ksql.streams.auto.offset.reset"]; ok {
+		latest = v == "latest"
+	} else if v, ok := e.cfg.Properties["ksql.streams.auto.offset.reset"]; ok {
+		latest = v == "latest"
+	}
+	if !latest || len(e.cat.QueriesWriting(src)) != 1 {
+		return false
+	}
+	disallowed := false
+	check := func(x ast.Expr) {
+		ast.WalkExpr(x, func(x ast.Expr) bool {
+			if c, ok := x.(*ast.ColumnRef); ok && (strings.EqualFold(c.Name, "ROWPARTITION") || strings.EqualFold(c.Name, "ROWOFFSET")) {
+				disallowed = true
+			}
+			return !disallowed
+		})
+	}
+	if sel.Where != nil {
+		check(sel.Where)
+	}
+	for _, it := range sel.Items {
+		if !it.Star && it.Expr != nil {
+			check(it.Expr)
+		}
+	}
+	return !disallowed
 }
 
 func intProp(props map[string]string, key string, def int) int {
@@ -319,8 +376,11 @@ func (e *Engine) dropTransientLeftovers(ctx context.Context) error {
 	b := e.store.NewBatch()
 	defer b.Close()
 	found := false
-	for _, p := range []string{"s/", "m/", "p/"} {
-		lo, hi := []byte(p+"transient_"), []byte(p+"transient`") // '`' follows '_'
+	for _, r := range [][2]string{
+		{"s/transient_", "s/transient`"}, {"m/transient_", "m/transient`"}, {"p/transient_", "p/transient`"}, // '`' follows '_'
+		{"s/" + scalablePushPrefix, "s/SCALABLE_PUSH_QUERY`"}, {"m/" + scalablePushPrefix, "m/SCALABLE_PUSH_QUERY`"}, {"p/" + scalablePushPrefix, "p/SCALABLE_PUSH_QUERY`"},
+	} {
+		lo, hi := []byte(r[0]), []byte(r[1])
 		it, err := e.store.NewIter(lo, hi)
 		if err != nil {
 			return err

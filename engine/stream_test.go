@@ -549,3 +549,36 @@ INSERT INTO users (id, name) VALUES (1, 'alice');`)
 		t.Fatalf("pull query on a table without a complete view: %v, want a refusal", err)
 	}
 }
+
+// With push v2 enabled, the push queries ksqlDB would run as scalable push
+// queries carry its SCALABLE_PUSH_QUERY_ ids; the others stay transient.
+func TestScalablePushQueryIDs(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), map[string]string{"ksql.query.push.v2.enabled": "true"})
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM i (k STRING KEY, id INT) WITH (kafka_topic='i', value_format='JSON', partitions=1);
+CREATE STREAM s AS SELECT * FROM i;`)
+	for _, c := range []struct {
+		sql, reset, prefix string
+	}{
+		{"SELECT id FROM s EMIT CHANGES;", "", scalablePushPrefix},
+		{"SELECT id FROM s WHERE id > 1 EMIT CHANGES;", "latest", scalablePushPrefix},
+		{"SELECT id FROM s EMIT CHANGES;", "earliest", "transient_S_"},
+		{"SELECT id FROM i EMIT CHANGES;", "latest", "transient_I_"},            // no query writes i
+		{"SELECT id, ROWOFFSET FROM s EMIT CHANGES;", "latest", "transient_S_"}, // disallowed column
+		{"SELECT k, COUNT(*) FROM s GROUP BY k EMIT CHANGES;", "latest", "transient_S_"},
+	} {
+		s := NewSession()
+		if c.reset != "" {
+			s.Properties["auto.offset.reset"] = c.reset
+		}
+		q, err := eng.StreamQuery(context.Background(), c.sql, s)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if !strings.HasPrefix(q.ID(), c.prefix) {
+			t.Errorf("%s (reset %q): id %s, want prefix %s", c.sql, c.reset, q.ID(), c.prefix)
+		}
+		q.Close()
+	}
+}
