@@ -40,7 +40,7 @@ type pushQuery struct {
 	rt    *exec.Runtime
 
 	rows        chan Row
-	limit       int64 // 0: none
+	limit       int64 // -1: none
 	slowTimeout time.Duration
 
 	mu       sync.Mutex
@@ -84,6 +84,7 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 		done:        make(chan struct{}),
 		released:    make(chan struct{}),
 	}
+	p.limit = -1
 	if s.Select.Limit != nil {
 		p.limit = *s.Select.Limit
 	}
@@ -128,6 +129,11 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 		return nil, err
 	}
 	p.q = q
+	if p.limit == 0 {
+		// LIMIT 0: the header, then "Limit Reached" (as ksqlDB).
+		p.end(io.EOF, "Limit Reached")
+		return p, nil
+	}
 	q.Start()
 	return p, nil
 }
@@ -207,7 +213,7 @@ func intProp(props map[string]string, key string, def int) int {
 // deliver runs on the query's task goroutines.
 func (p *pushQuery) deliver(d exec.Delivery) error {
 	p.mu.Lock()
-	if p.ended || (p.limit > 0 && p.admitted >= p.limit) {
+	if p.ended || (p.limit >= 0 && p.admitted >= p.limit) {
 		p.mu.Unlock()
 		return nil
 	}
@@ -231,7 +237,7 @@ func (p *pushQuery) deliver(d exec.Delivery) error {
 	}
 	p.mu.Lock()
 	p.sent++
-	atLimit := p.limit > 0 && p.sent >= p.limit
+	atLimit := p.limit >= 0 && p.sent >= p.limit
 	p.mu.Unlock()
 	if atLimit {
 		p.end(io.EOF, "Limit Reached")

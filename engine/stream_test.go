@@ -582,3 +582,21 @@ CREATE STREAM s AS SELECT * FROM i;`)
 		q.Close()
 	}
 }
+
+// LIMIT 0 ends a push query at once with "Limit Reached", as ksqlDB's.
+func TestPushQueryLimitZero(t *testing.T) {
+	eng := openStreamEngine(t, t.TempDir(), nil)
+	defer eng.Close()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM i (k STRING KEY, id INT) WITH (kafka_topic='i', value_format='JSON', partitions=1);
+INSERT INTO i (k, id) VALUES ('a', 1);`)
+	sess.Properties["auto.offset.reset"] = "earliest"
+	q, err := eng.StreamQuery(context.Background(), "SELECT * FROM i EMIT CHANGES LIMIT 0;", sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := nextRow(t, q); !errors.Is(err, io.EOF) || q.Final() != "Limit Reached" {
+		t.Fatalf("LIMIT 0: %v, final %q; want io.EOF and Limit Reached", err, q.Final())
+	}
+}

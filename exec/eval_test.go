@@ -27,7 +27,7 @@ func TestEvalConstant(t *testing.T) {
 		{expr: "10000000000 + 1", want: "10000000001"},
 		{expr: "1 / 0", err: true},
 		{expr: "1.0E0 / 0", want: "Infinity"},
-		{expr: "NULL + 1", want: "null"},
+		{expr: "CAST(NULL AS INT) + 1", want: "null"},
 		{expr: "'a' || 'b'", want: "ab"},
 		{expr: "'a' + 'b'", want: "ab"},
 		{expr: "NULL AND FALSE", want: "false"},

@@ -392,6 +392,18 @@ func (b *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		}
 		return &Concat{L: l, R: r}, nil
 	case x.Op.IsArithmetic():
+		if lt.Kind == types.KindNull || rt.Kind == types.KindNull {
+			// ksqlDB's Operator.resultType: a bare NULL has no type to
+			// compute with (CAST(NULL AS ...) has).
+			name := func(t *types.Type) string {
+				if t.Kind == types.KindNull {
+					return "null"
+				}
+				return t.String()
+			}
+			return nil, errorf(x.At, "Error processing expression: %s. Arithmetic on types %s and %s are not supported.",
+				ast.FormatExpr(x), name(lt), name(rt))
+		}
 		if x.Op == ast.OpAdd && (lt.Kind == types.KindString || rt.Kind == types.KindString) &&
 			(lt.Kind == types.KindString || lt.Kind == types.KindNull) &&
 			(rt.Kind == types.KindString || rt.Kind == types.KindNull) {
@@ -406,7 +418,8 @@ func (b *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		return &Arith{Op: x.Op, L: l, R: r, T: t}, nil
 	case x.Op.IsComparison():
 		if lt.Kind == types.KindNull && rt.Kind == types.KindNull && x.Op != ast.OpIsDistinctFrom && x.Op != ast.OpIsNotDistinctFrom {
-			return nil, errorf(x.At, "Comparison with NULL not supported: %s %s %s", ast.FormatExpr(x.L), x.Op, ast.FormatExpr(x.R))
+			// ksqlDB's ComparisonUtil names the operands' types.
+			return nil, errorf(x.At, "Comparison with NULL not supported: NULL %s NULL\nUse 'IS NULL' or 'IS NOT NULL' instead.", x.Op)
 		}
 		// ROWTIME, WINDOWSTART and WINDOWEND compared to a string literal
 		// read the literal as a timestamp ("magic timestamp conversion").

@@ -229,7 +229,7 @@ func formatList(b *strings.Builder, es []Expr) {
 func FormatLiteral(v types.Value, t *types.Type) string {
 	switch x := v.(type) {
 	case nil:
-		return "NULL"
+		return "null" // as ksqlDB's ExpressionFormatter
 	case string:
 		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
 	case bool:
