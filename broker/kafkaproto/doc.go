@@ -1,0 +1,32 @@
+// Package kafkaproto serves a broker.Log over the Kafka wire protocol, so
+// that any Kafka client can produce into and consume from the embedded log.
+//
+// Server accepts TCP connections and runs one goroutine per connection. It
+// reads one request frame at a time (a 4-byte big-endian size, then the
+// request header and body), answers it, and reads the next: pipelined
+// requests are answered in order, as Kafka does. Requests and responses
+// are decoded and encoded with franz-go's kmsg; the request header (v1, or
+// v2 with tagged fields for flexible versions) is parsed here (header.go).
+//
+// What is served, with the versions, is the table in apis.go; ApiVersions
+// advertises exactly that table. A request for an unknown API key, or for a
+// version outside the table, closes the connection, except ApiVersions,
+// which is answered with UNSUPPORTED_VERSION and the table (in the v0
+// response format) so that the client can retry with a version it shares.
+// A frame larger than Config.MaxFrameBytes, or with a negative size, closes
+// the connection before anything of it is allocated; frame bodies are read
+// in chunks as they arrive, so a short connection cannot make the server
+// allocate the size it announced.
+//
+// This broker is node Config.NodeID, the leader of every partition of
+// every topic of the log, with leader epoch -1 (unknown) everywhere.
+// Topics are never created automatically.
+//
+// Records cross in record batch format v2 (magic 2) only: produce batches
+// are checked (size, CRC-32C, record count, structure), decompressed
+// (gzip, snappy, lz4, zstd) and appended with broker.Log.Append; fetch
+// responses are built uncompressed from broker.Log.Read (batch.go).
+//
+// It imports broker and franz-go (kmsg, kerr, and kgo for its
+// decompressor); nothing of the project imports it except cmd wiring.
+package kafkaproto

@@ -1,0 +1,307 @@
+package kafkaproto
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/ksqlgo/ksql/broker"
+)
+
+// DefaultMaxFrameBytes is Kafka's default socket.request.max.bytes.
+const DefaultMaxFrameBytes = 100 << 20
+
+// Config configures a Server. The zero value serves on the listener's own
+// address as node 0.
+type Config struct {
+	// Advertise is the host:port clients are told to connect to (in
+	// Metadata and FindCoordinator). Empty: the listener's address.
+	Advertise string
+	// NodeID is this broker's node id.
+	NodeID int32
+	// ClusterID is reported in Metadata. Empty: "ksql-embedded".
+	ClusterID string
+	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes).
+	MaxFrameBytes int32
+	// Logf reports connection errors and recovered panics (nil: silent).
+	Logf func(format string, args ...any)
+}
+
+// Server answers the Kafka wire protocol over a broker.Log.
+//
+// Listen binds the address, Serve accepts connections until Close (or
+// until its context is done), Close stops accepting, closes every
+// connection and waits for their goroutines. A Server serves once.
+type Server struct {
+	log broker.Log
+	cfg Config
+
+	mu       sync.Mutex
+	ln       net.Listener
+	conns    map[net.Conn]struct{}
+	closed   bool
+	host     string
+	port     int32
+	wg       sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	closeErr error
+}
+
+// NewServer returns a server of l. It does not listen yet.
+func NewServer(l broker.Log, cfg Config) *Server {
+	if cfg.MaxFrameBytes <= 0 {
+		cfg.MaxFrameBytes = DefaultMaxFrameBytes
+	}
+	if cfg.ClusterID == "" {
+		cfg.ClusterID = "ksql-embedded"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{log: l, cfg: cfg, conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+}
+
+// Listen binds addr (host:port; port 0 picks a free one). The advertised
+// address is Config.Advertise, or else the bound address.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("kafkaproto: listen on %s: %w", addr, err)
+	}
+	adv := s.cfg.Advertise
+	if adv == "" {
+		adv = ln.Addr().String()
+	}
+	host, portStr, err := net.SplitHostPort(adv)
+	if err == nil {
+		var port int
+		if port, err = strconv.Atoi(portStr); err == nil && (port <= 0 || port > 65535) {
+			err = fmt.Errorf("port %d out of range", port)
+		}
+		s.port = int32(port)
+	}
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("kafkaproto: advertised address %q: %w", adv, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.ln != nil {
+		ln.Close()
+		return errors.New("kafkaproto: server closed or already listening")
+	}
+	s.ln, s.host = ln, host
+	return nil
+}
+
+// Addr is the bound address (nil before Listen).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Serve accepts connections until Close is called or ctx is done, then
+// closes everything and returns nil; it returns an accept error otherwise.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return errors.New("kafkaproto: Serve before Listen")
+	}
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	defer stop()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.Close()
+			return fmt.Errorf("kafkaproto: accept: %w", err)
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(c)
+	}
+}
+
+// Close stops the listener, closes every connection and waits for their
+// goroutines to end. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.wg.Wait()
+		return s.closeErr
+	}
+	s.closed = true
+	s.cancel()
+	if s.ln != nil {
+		s.closeErr = s.ln.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.closeErr
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// conn is one client connection.
+type conn struct {
+	s  *Server
+	c  net.Conn
+	r  *bufio.Reader
+	w  *bufio.Writer
+	in bytes.Buffer // the current frame
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.Close()
+	}()
+	cn := &conn{s: s, c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}
+	for {
+		frame, err := cn.readFrame()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				s.logf("kafkaproto: %s: %v", c.RemoteAddr(), err)
+			}
+			return
+		}
+		out, err := cn.handle(frame)
+		if err != nil {
+			s.logf("kafkaproto: %s: closing connection: %v", c.RemoteAddr(), err)
+			return
+		}
+		if out == nil {
+			continue // acks=0
+		}
+		if _, err := cn.w.Write(out); err != nil {
+			return
+		}
+		// Flush unless another request is already buffered: pipelined
+		// requests get their responses in one write, in order.
+		if cn.r.Buffered() == 0 {
+			if err := cn.w.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// readFrame reads one size-prefixed frame. The body is read in chunks as
+// it arrives, so an announced size costs memory only once sent.
+func (cn *conn) readFrame() ([]byte, error) {
+	var sz [4]byte
+	if _, err := io.ReadFull(cn.r, sz[:]); err != nil {
+		return nil, err
+	}
+	n := int32(binary.BigEndian.Uint32(sz[:]))
+	if n < 10 || n > cn.s.cfg.MaxFrameBytes {
+		return nil, fmt.Errorf("request frame of %d bytes (allowed 10..%d)", n, cn.s.cfg.MaxFrameBytes)
+	}
+	cn.in.Reset()
+	if got, err := io.CopyN(&cn.in, cn.r, int64(n)); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("connection closed after %d of %d frame bytes: %w", got, n, io.ErrUnexpectedEOF)
+		}
+		return nil, err
+	}
+	return cn.in.Bytes(), nil
+}
+
+// handle decodes one request frame, serves it and returns the encoded
+// response frame (nil when no response is due). An error closes the
+// connection.
+func (cn *conn) handle(frame []byte) (out []byte, err error) {
+	h, rest, err := parseHeaderPrefix(frame)
+	if err != nil {
+		return nil, err
+	}
+	api, known := apis[h.key]
+	req := kmsg.RequestForKey(h.key)
+	if !known || req == nil {
+		return nil, fmt.Errorf("unsupported API key %d (%s) version %d", h.key, kmsg.NameForKey(h.key), h.version)
+	}
+	if h.version < api.min || h.version > api.max {
+		if h.key == kmsg.ApiVersions.Int16() {
+			// Answer in v0 so that any client can read it, as Kafka does.
+			resp := apiVersionsResponse(0)
+			resp.ErrorCode = kerr.UnsupportedVersion.Code
+			return encodeResponse(h, resp, false), nil
+		}
+		return nil, fmt.Errorf("unsupported %s version %d (supported %d..%d)", kmsg.NameForKey(h.key), h.version, api.min, api.max)
+	}
+	req.SetVersion(h.version)
+	if req.IsFlexible() {
+		if rest, err = skipTaggedFields(rest); err != nil {
+			return nil, err
+		}
+	}
+	if err := req.ReadFrom(rest); err != nil {
+		return nil, fmt.Errorf("decoding %s v%d: %w", kmsg.NameForKey(h.key), h.version, err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("panic serving %s v%d: %v", kmsg.NameForKey(h.key), h.version, r)
+		}
+	}()
+	resp, err := api.serve(cn.s.ctx, cn.s, req)
+	if err != nil || resp == nil {
+		return nil, err
+	}
+	resp.SetVersion(h.version)
+	return encodeResponse(h, resp, resp.IsFlexible() && h.key != kmsg.ApiVersions.Int16()), nil
+}
+
+// encodeResponse frames resp: size, correlation id, the header's tagged
+// fields for flexible versions (never for ApiVersions), the body.
+func encodeResponse(h requestHeader, resp kmsg.Response, flexibleHeader bool) []byte {
+	out := make([]byte, 8, 64)
+	binary.BigEndian.PutUint32(out[4:], uint32(h.correlationID))
+	if flexibleHeader {
+		out = append(out, 0)
+	}
+	out = resp.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out
+}
