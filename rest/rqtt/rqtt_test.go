@@ -134,10 +134,14 @@ func (f *fakeKsqlDB) query(w http.ResponseWriter, r *http.Request) {
 		if i == len(lines)-1 {
 			sep = "]\n"
 		}
+		header := i == 0 && strings.Contains(sql, "EMIT CHANGES")
+		if header {
+			// Logged before the client can see it (and produce).
+			f.event("header sent")
+		}
 		io.WriteString(w, l+sep)
 		fl.Flush()
-		if i == 0 && strings.Contains(sql, "EMIT CHANGES") {
-			f.event("header sent")
+		if header {
 			select {
 			case <-f.produced:
 			case <-time.After(5 * time.Second):
