@@ -25,11 +25,29 @@ func decodeB64(s string) ([]byte, error) {
 // RunPaths runs every QTT file named, or found (*.json) under the folders
 // named, in lexical order.
 func RunPaths(ctx context.Context, paths []string, opts Options, report func(Result)) error {
+	files, err := TestFiles(paths)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := RunFile(ctx, f, opts, report); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestFiles lists the files named, and the files (*.json) found under the
+// folders named, in lexical order.
+func TestFiles(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !info.IsDir() {
 			files = append(files, p)
@@ -45,19 +63,11 @@ func RunPaths(ctx context.Context, paths []string, opts Options, report func(Res
 			return nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	sort.Strings(files)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := RunFile(ctx, f, opts, report); err != nil {
-			return err
-		}
-	}
-	return nil
+	return files, nil
 }
 
 // RunTestRunner runs ksqlDB's ksql-test-runner form: a statements file, an

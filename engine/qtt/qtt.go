@@ -26,10 +26,8 @@ import (
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/engine"
 	"github.com/ksqlgo/ksql/exec"
-	"github.com/ksqlgo/ksql/exec/serde"
 	"github.com/ksqlgo/ksql/sql"
 	"github.com/ksqlgo/ksql/sql/ast"
-	"github.com/ksqlgo/ksql/sql/types"
 )
 
 // File is a QTT file.
@@ -159,10 +157,6 @@ type Options struct {
 	Filter *regexp.Regexp
 }
 
-// schemaRegistryFormats need a schema registry, which this engine does not
-// provide; cases using them are skipped.
-var schemaRegistryFormats = []string{"AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR"}
-
 // RunFile runs every case of a QTT file.
 func RunFile(ctx context.Context, path string, opts Options, report func(Result)) error {
 	data, err := os.ReadFile(path)
@@ -195,7 +189,9 @@ type expandedRun struct {
 	c     Case
 }
 
-// expand substitutes each format and config value into its own run.
+// expand substitutes each format and config value into its own run, in
+// the statements and the topic formats (rest/rqtt's expand differs on
+// purpose: formats only, statements only).
 func expand(c Case) []expandedRun {
 	formats := c.Format
 	if len(formats) == 0 {
@@ -212,7 +208,7 @@ func expand(c Case) []expandedRun {
 			label := c.Name
 			if f != "" {
 				label += " - " + f
-				r.Statements = replaceAll(c.Statements, "{FORMAT}", f)
+				r.Statements = ReplaceAll(c.Statements, "{FORMAT}", f)
 				r.Topics = append([]TopicNode(nil), c.Topics...)
 				for i := range r.Topics {
 					r.Topics[i].Format = strings.ReplaceAll(r.Topics[i].Format, "{FORMAT}", f)
@@ -238,14 +234,6 @@ func expand(c Case) []expandedRun {
 	return out
 }
 
-func replaceAll(ss []string, old, new string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ReplaceAll(s, old, new)
-	}
-	return out
-}
-
 // skipReason says why a case cannot run here, or "".
 func skipReason(c Case) string {
 	if c.Enabled != nil && !*c.Enabled {
@@ -258,21 +246,7 @@ func skipReason(c Case) string {
 			return "needs a schema registry (topic schemas)"
 		}
 	}
-	for _, f := range schemaRegistryFormats {
-		if regexp.MustCompile(`\b` + f + `\b`).MatchString(text) {
-			return "needs a schema registry (" + f + ")"
-		}
-	}
-	for k, v := range c.Properties {
-		if s, ok := v.(string); ok {
-			for _, f := range schemaRegistryFormats {
-				if strings.EqualFold(s, f) && strings.Contains(k, "format") {
-					return "needs a schema registry (" + f + ")"
-				}
-			}
-		}
-	}
-	return ""
+	return SchemaRegistryReason(text, c.Properties)
 }
 
 func runCase(ctx context.Context, c Case, opts Options) (res Result) {
@@ -352,7 +326,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	for i, in := range r.c.Inputs {
-		if err := r.produce(ctx, in); err != nil {
+		if err := Produce(ctx, r.eng.Log(), SourceFor(r.eng.Catalog(), in.Topic), in); err != nil {
 			return fmt.Errorf("input %d: %w", i, err)
 		}
 		if err := r.eng.Drain(ctx); err != nil {
@@ -423,135 +397,6 @@ func (r *runner) createTopics(ctx context.Context) error {
 	return nil
 }
 
-// sourceFor finds the catalog source reading or writing a topic.
-func (r *runner) sourceFor(topic string) *catalog.Source {
-	var found *catalog.Source
-	for _, kind := range []ast.SourceKind{ast.Stream, ast.Table} {
-		for _, s := range r.eng.Catalog().Sources(kind) {
-			if s.Topic == topic && (found == nil || found.Name == engine.ProcessingLogStream) {
-				found = s
-			}
-		}
-	}
-	return found
-}
-
-func isNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null"
-}
-
-// encodeKey serializes a test record's key per the topic's source.
-func encodeKey(src *catalog.Source, raw json.RawMessage) ([]byte, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	keyCols := src.Schema.Key()
-	if len(keyCols) == 0 {
-		return nil, nil
-	}
-	return encodeWith(src.KeyFormat, keyCols, raw, true)
-}
-
-// encodeWith converts a JSON test value into bytes of a format.
-func encodeWith(f catalog.Format, cols []catalog.Column, raw json.RawMessage, isKey bool) ([]byte, error) {
-	switch f.Name {
-	case "JSON":
-		return []byte(raw), nil
-	case "DELIMITED":
-		var s string
-		if err := json.Unmarshal(raw, &s); err == nil {
-			return []byte(s), nil
-		}
-		return []byte(raw), nil
-	case "NONE":
-		return nil, nil
-	}
-	// KAFKA: a single typed column.
-	codec, err := exec.NewCodec(f, cols, isKey)
-	if err != nil {
-		return nil, err
-	}
-	if len(cols) != 1 {
-		return nil, fmt.Errorf("KAFKA format with %d columns", len(cols))
-	}
-	v, err := jsonToValue(raw, cols[0].Type)
-	if err != nil {
-		return nil, err
-	}
-	b, err := codec.Encode(nil, []types.Value{v})
-	if errors.Is(err, serde.ErrNullRecord) {
-		return nil, nil
-	}
-	return b, err
-}
-
-func jsonToValue(raw json.RawMessage, t *types.Type) (types.Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return serde.ValueFromJSON(v, t)
-}
-
-func (r *runner) produce(ctx context.Context, in RecordNode) error {
-	info, err := r.eng.Log().Topic(in.Topic)
-	if err != nil {
-		return err
-	}
-	rec := broker.Record{}
-	if in.Timestamp != nil {
-		rec.Timestamp = *in.Timestamp
-	}
-	src := r.sourceFor(in.Topic)
-	if src == nil {
-		// No source reads the topic: write the JSON as is.
-		if !isNull(in.Key) {
-			rec.Key = []byte(in.Key)
-		}
-		if !isNull(in.Value) {
-			rec.Value = []byte(in.Value)
-		}
-	} else {
-		if rec.Key, err = encodeKey(src, in.Key); err != nil {
-			return fmt.Errorf("serializing key %s: %w", in.Key, err)
-		}
-		if src.IsWindowed() && rec.Key != nil && in.Window != nil {
-			rec.Key = exec.AppendWindow(rec.Key, src.Window.Type, in.Window.Start, in.Window.End)
-		}
-		if !isNull(in.Value) {
-			if rec.Value, err = encodeWith(src.ValueFormat, src.Schema.Value(), in.Value, false); err != nil {
-				return fmt.Errorf("serializing value %s: %w", in.Value, err)
-			}
-			if rec.Value == nil {
-				rec.Value = []byte{}
-			}
-		}
-	}
-	for _, h := range in.Headers {
-		hd := broker.Header{Key: h.Key}
-		if h.Value != nil {
-			b, err := decodeB64(*h.Value)
-			if err != nil {
-				return err
-			}
-			hd.Value = b
-		}
-		rec.Headers = append(rec.Headers, hd)
-	}
-	var p int32
-	if rec.Key != nil && info.Config.Partitions > 1 {
-		k := rec.Key
-		if src != nil && src.IsWindowed() {
-			k, _, _, _ = exec.SplitWindow(k, src.Window)
-		}
-		p = broker.PartitionForKey(k, info.Config.Partitions)
-	}
-	_, err = r.eng.Log().Append(ctx, in.Topic, p, []broker.Record{rec})
-	return err
-}
-
 func (r *runner) readTopic(ctx context.Context, topic string) ([][]broker.Record, error) {
 	info, err := r.eng.Log().Topic(topic)
 	if err != nil {
@@ -581,7 +426,7 @@ func (r *runner) checkOutputs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		src := r.sourceFor(topic)
+		src := SourceFor(r.eng.Catalog(), topic)
 		if len(parts) <= 1 {
 			var actual []broker.Record
 			if len(parts) == 1 {
@@ -598,7 +443,7 @@ func (r *runner) checkOutputs(ctx context.Context) error {
 		for _, e := range expected {
 			p := int32(0)
 			if src != nil {
-				k, err := encodeKey(src, e.Key)
+				k, err := EncodeKey(src, e.Key)
 				if err == nil && k != nil {
 					p = broker.PartitionForKey(k, int32(len(parts)))
 				}
@@ -650,64 +495,17 @@ func decodeKeyJSON(src *catalog.Source, key []byte) (string, error) {
 		}
 		key = k
 	}
-	vals, err := decodeWith(src.KeyFormat, src.Schema.Key(), key, true)
+	vals, err := DecodeWith(src.KeyFormat, src.Schema.Key(), key, true)
 	if err != nil {
 		return "", err
 	}
-	return renderJSON(src.Schema.Key(), vals, true), nil
+	return RenderJSON(src.Schema.Key(), vals, true), nil
 }
 
-func renderJSON(cols []catalog.Column, vals []types.Value, unwrapSingle bool) string {
-	if vals == nil {
-		return "null"
-	}
-	if unwrapSingle && len(cols) == 1 {
-		b, _ := json.Marshal(serde.ValueToJSON(vals[0], cols[0].Type))
-		return string(b)
-	}
-	m := map[string]any{}
-	for i, c := range cols {
-		m[c.Name] = serde.ValueToJSON(vals[i], c.Type)
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-// decodeWith decodes bytes of a format into values (nil for a null record).
-func decodeWith(f catalog.Format, cols []catalog.Column, data []byte, isKey bool) ([]types.Value, error) {
-	if data == nil {
-		return nil, nil
-	}
-	codec, err := exec.NewCodec(f, cols, isKey)
-	if err != nil {
-		return nil, err
-	}
-	var serialized []catalog.Column
-	for _, c := range cols {
-		if c.Kind != catalog.HeadersColumn && c.Kind != catalog.HeaderColumn {
-			serialized = append(serialized, c)
-		}
-	}
-	vals := make([]types.Value, len(serialized))
-	if err := codec.Decode(data, vals); err != nil {
-		if errors.Is(err, serde.ErrNullRecord) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	return vals, nil
-}
-
-func valueCols(src *catalog.Source) []catalog.Column {
-	var out []catalog.Column
-	for _, c := range src.Schema.Value() {
-		if c.Kind == catalog.ValueColumn {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
+// compareRecord checks the timestamp first (describing the actual record),
+// then the window bounds, then the key and value (CompareKeyValue, shared
+// with rest/rqtt, whose compareRecord differs on purpose: timestamp last,
+// no window check, exact JSON numbers).
 func compareRecord(src *catalog.Source, exp RecordNode, act broker.Record) error {
 	if exp.Timestamp != nil && *exp.Timestamp != act.Timestamp {
 		return fmt.Errorf("timestamp: expected %d, got %d (%s)", *exp.Timestamp, act.Timestamp, describeActual(src, act))
@@ -729,76 +527,13 @@ func compareRecord(src *catalog.Source, exp RecordNode, act broker.Record) error
 			return fmt.Errorf("window: expected [%d, %d), got [%d, %d)", exp.Window.Start, exp.Window.End, start, end)
 		}
 	}
-	// Keys.
-	keyCols := src.Schema.Key()
-	actKey, err := decodeWith(src.KeyFormat, keyCols, key, true)
-	if err != nil {
-		return fmt.Errorf("key: cannot decode %q: %v", key, err)
-	}
-	var expKey []types.Value
-	if !isNull(exp.Key) && len(keyCols) > 0 {
-		kb, err := encodeWith(src.KeyFormat, keyCols, exp.Key, true)
-		if err != nil {
-			return fmt.Errorf("key: expected %s does not fit the key schema: %v", exp.Key, err)
-		}
-		if expKey, err = decodeWith(src.KeyFormat, keyCols, kb, true); err != nil {
-			return fmt.Errorf("key: expected %s does not fit the key schema: %v", exp.Key, err)
-		}
-	}
-	if !rowsEqual(expKey, actKey) {
-		return fmt.Errorf("key: expected %s, got %s", exp.Key, renderJSON(keyCols, actKey, true))
-	}
-	// Values.
-	vcols := valueCols(src)
-	actVal, err := decodeWith(src.ValueFormat, vcols, act.Value, false)
-	if err != nil {
-		return fmt.Errorf("value: cannot decode %q: %v", act.Value, err)
-	}
-	var expVal []types.Value
-	if !isNull(exp.Value) {
-		vb, err := encodeWith(src.ValueFormat, vcols, exp.Value, false)
-		if err != nil {
-			return fmt.Errorf("value: expected %s does not fit the value schema: %v", exp.Value, err)
-		}
-		if vb == nil {
-			vb = []byte{}
-		}
-		if expVal, err = decodeWith(src.ValueFormat, vcols, vb, false); err != nil {
-			return fmt.Errorf("value: expected %s does not fit the value schema: %v", exp.Value, err)
-		}
-	}
-	if !rowsEqual(expVal, actVal) {
-		return fmt.Errorf("value: expected %s, got %s (key %s)", exp.Value, renderJSON(vcols, actVal, false), exp.Key)
-	}
-	return nil
+	return CompareKeyValue(src, exp, key, act.Value)
 }
 
-func rowsEqual(a, b []types.Value) bool {
-	if (a == nil) != (b == nil) || len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !valuesEqual(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func valuesEqual(a, b types.Value) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if fa, ok := a.(float64); ok {
-		if fb, ok := b.(float64); ok {
-			return fa == fb || (fa != fa && fb != fb)
-		}
-	}
-	return types.Compare(a, b) == 0
-}
-
+// jsonEqual compares JSON after a float64 round trip (1 equals 1.0);
+// rest/rqtt's jsonEqual compares exact numbers, a different rule.
 func jsonEqual(a json.RawMessage, b []byte) bool {
-	if isNull(a) {
+	if IsNull(a) {
 		return b == nil
 	}
 	var x, y any

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -101,37 +99,13 @@ type Server interface {
 // NewServer starts the server for one case; properties are the case's.
 type NewServer func(ctx context.Context, opts Options) (Server, error)
 
-// schemaRegistryFormats need a schema registry, which this engine does not
-// have.
-var schemaRegistryFormats = []string{"AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR"}
-
 // RunPaths runs every RQTT file named, or found (*.json) under the folders
 // named, in lexical order, each case on a fresh server from newServer.
 func RunPaths(ctx context.Context, paths []string, opts Options, newServer NewServer, report func(qtt.Result)) error {
-	var files []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && strings.HasSuffix(path, ".json") {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	files, err := qtt.TestFiles(paths)
+	if err != nil {
+		return err
 	}
-	sort.Strings(files)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -143,7 +117,9 @@ func RunPaths(ctx context.Context, paths []string, opts Options, newServer NewSe
 	return nil
 }
 
-// RunFile runs every case of one RQTT file.
+// RunFile runs every case of one RQTT file. It stays apart from qtt.RunFile:
+// the file and case shapes differ, each case runs on a server from
+// newServer, and the context is checked before every run.
 func RunFile(ctx context.Context, path string, opts Options, newServer NewServer, report func(qtt.Result)) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -179,31 +155,27 @@ type expandedRun struct {
 }
 
 // expand makes one run per format (RestTestCaseBuilder): "{FORMAT}" is
-// substituted in the statements only.
+// substituted in the statements only. It is not qtt's expand on purpose:
+// RQTT has no config matrix, leaves topic formats alone, and with no
+// format puts ksqlDB's hint in place of "{FORMAT}".
 func expand(c Case) []expandedRun {
 	if len(c.Format) == 0 {
 		r := c
-		r.Statements = replaceAll(c.Statements, "{FORMAT}", "To use {FORMAT} in your statements please set the 'format' test case element")
+		r.Statements = qtt.ReplaceAll(c.Statements, "{FORMAT}", "To use {FORMAT} in your statements please set the 'format' test case element")
 		return []expandedRun{{label: c.Name, c: r}}
 	}
 	var out []expandedRun
 	for _, f := range c.Format {
 		r := c
-		r.Statements = replaceAll(c.Statements, "{FORMAT}", f)
+		r.Statements = qtt.ReplaceAll(c.Statements, "{FORMAT}", f)
 		out = append(out, expandedRun{label: c.Name + " - " + f, c: r})
 	}
 	return out
 }
 
-func replaceAll(ss []string, old, new string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ReplaceAll(s, old, new)
-	}
-	return out
-}
-
-// skipReason says why a case cannot run here, or "".
+// skipReason says why a case cannot run here, or "". Unlike qtt's, it
+// also skips PROTOBUF pull query cases and topics with schema ids; the
+// schema registry formats rule is shared (qtt.SchemaRegistryReason).
 func skipReason(c Case) string {
 	if c.Enabled != nil && !*c.Enabled {
 		return "disabled in ksqlDB's suite"
@@ -218,21 +190,7 @@ func skipReason(c Case) string {
 			return "needs a schema registry (topic schemas)"
 		}
 	}
-	for _, f := range schemaRegistryFormats {
-		if regexp.MustCompile(`\b` + f + `\b`).MatchString(text) {
-			return "needs a schema registry (" + f + ")"
-		}
-	}
-	for k, v := range c.Properties {
-		if s, ok := v.(string); ok && strings.Contains(k, "format") {
-			for _, f := range schemaRegistryFormats {
-				if strings.EqualFold(s, f) {
-					return "needs a schema registry (" + f + ")"
-				}
-			}
-		}
-	}
-	return ""
+	return qtt.SchemaRegistryReason(text, c.Properties)
 }
 
 // validate is RestTestCaseNode.validate and the executor's own checks of

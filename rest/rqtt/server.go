@@ -113,17 +113,11 @@ func (s *engineServer) WaitForPersistentQueries(ctx context.Context) error {
 
 // sourceFor finds the source reading or writing a topic.
 func (s *engineServer) sourceFor(topic string) *catalog.Source {
-	var found *catalog.Source
-	for _, src := range allSources(s.eng.Catalog()) {
-		if src.Topic == topic && (found == nil || found.Name == engine.ProcessingLogStream) {
-			found = src
-		}
-	}
-	return found
+	return qtt.SourceFor(s.eng.Catalog(), topic)
 }
 
 func (s *engineServer) Produce(ctx context.Context, rec qtt.RecordNode) error {
-	return produce(ctx, s.eng.Log(), s.sourceFor(rec.Topic), rec)
+	return qtt.Produce(ctx, s.eng.Log(), s.sourceFor(rec.Topic), rec)
 }
 
 // VerifyOutput waits (up to 30s) for at least len(expected) committed
