@@ -116,26 +116,25 @@ func (e *Engine) ExecuteStatement(ctx context.Context, st ast.Statement, sess *S
 		sess = NewSession()
 	}
 	switch s := st.(type) {
+	// SET, UNSET, DEFINE and UNDEFINE change the session; ksqlDB's /ksql
+	// answers them with no entity (PropertyExecutor, VariableExecutor),
+	// except a warning for undefining a variable never defined.
 	case *ast.SetProperty:
 		sess.Properties[s.Name] = s.Value
-		return &Result{Type: "currentStatus", Statement: s.Text(), Status: "SUCCESS",
-			Message: fmt.Sprintf("Successfully changed local property '%s' to '%s'.", s.Name, s.Value)}, nil
+		return &Result{Type: NoEntity, Statement: s.Text()}, nil
 	case *ast.UnsetProperty:
-		old, ok := sess.Properties[s.Name]
 		delete(sess.Properties, s.Name)
-		msg := fmt.Sprintf("Successfully unset local property '%s'.", s.Name)
-		if ok {
-			msg = fmt.Sprintf("Successfully unset local property '%s' (value was '%s').", s.Name, old)
-		}
-		return &Result{Type: "currentStatus", Statement: s.Text(), Status: "SUCCESS", Message: msg}, nil
+		return &Result{Type: NoEntity, Statement: s.Text()}, nil
 	case *ast.Define:
 		sess.Variables[s.Name] = s.Value
-		return &Result{Type: "currentStatus", Statement: s.Text(), Status: "SUCCESS",
-			Message: fmt.Sprintf("Defined variable '%s'.", s.Name)}, nil
+		return &Result{Type: NoEntity, Statement: s.Text()}, nil
 	case *ast.Undefine:
+		if _, ok := sess.Variables[s.Name]; !ok {
+			return &Result{Type: "warning_entity", Statement: s.Text(),
+				Message: fmt.Sprintf("Cannot undefine variable '%s' which was never defined", s.Name)}, nil
+		}
 		delete(sess.Variables, s.Name)
-		return &Result{Type: "currentStatus", Statement: s.Text(), Status: "SUCCESS",
-			Message: fmt.Sprintf("Undefined variable '%s'.", s.Name)}, nil
+		return &Result{Type: NoEntity, Statement: s.Text()}, nil
 	case *ast.Show:
 		return e.show(s, sess)
 	case *ast.Describe:

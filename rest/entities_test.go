@@ -166,3 +166,18 @@ func TestStatementErrors(t *testing.T) {
 		t.Errorf("wrong type: %d %s", code, body)
 	}
 }
+
+// SET, UNSET, DEFINE and UNDEFINE change only the request's session: ksqlDB
+// answers them with no entity, and undefining a variable never defined
+// with a warning.
+func TestSessionStatementsAnswerNoEntity(t *testing.T) {
+	srv, _ := newTestServer(t, Options{})
+	ents := mustEntities(t, srv.URL, `SET 'auto.offset.reset'='earliest'; UNSET 'auto.offset.reset'; DEFINE x = 'y'; UNDEFINE x;`)
+	if len(ents) != 0 {
+		t.Errorf("session statements answered %v, want no entity", ents)
+	}
+	ents = mustEntities(t, srv.URL, `UNDEFINE nope;`)
+	if len(ents) != 1 || ents[0]["@type"] != "warning_entity" || ents[0]["message"] != "Cannot undefine variable 'NOPE' which was never defined" && ents[0]["message"] != "Cannot undefine variable 'nope' which was never defined" {
+		t.Errorf("UNDEFINE of an unknown variable: %v", ents)
+	}
+}
