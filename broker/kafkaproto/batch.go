@@ -2,11 +2,11 @@ package kafkaproto
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/ksqlgo/ksql/broker"
@@ -31,8 +31,6 @@ const (
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 
-var decompressor = kgo.DefaultDecompressor()
-
 // batchError is a produce batch refused with a Kafka error code.
 type batchError struct {
 	code int16
@@ -56,9 +54,11 @@ type batchInfo struct {
 // decodeProduceBatch checks and decodes the records of one produce
 // request partition: exactly one record batch v2 (as Kafka requires of
 // Produce v3+), with a valid length, CRC-32C and record count, records
-// that decode exactly, compressed with a codec Kafka knows. Timestamps
+// that decode exactly, compressed with a codec Kafka knows. Records that
+// are (or decompress to) more than dec's limit are refused with
+// MESSAGE_TOO_LARGE before more than the limit is allocated. Timestamps
 // are the batch's base timestamp plus each record's delta (CreateTime).
-func decodeProduceBatch(b []byte) ([]broker.Record, batchInfo, error) {
+func decodeProduceBatch(b []byte, dec *decompressor) ([]broker.Record, batchInfo, error) {
 	var info batchInfo
 	if len(b) < batchHeaderLen {
 		return nil, info, refuse(kerr.CorruptMessage.Code, "record batch of %d bytes is shorter than its %d-byte header", len(b), batchHeaderLen)
@@ -88,15 +88,16 @@ func decodeProduceBatch(b []byte) ([]broker.Record, batchInfo, error) {
 	if n <= 0 || batch.LastOffsetDelta != n-1 {
 		return nil, info, refuse(kerr.InvalidRecord.Code, "record batch of %d records with last offset delta %d", n, batch.LastOffsetDelta)
 	}
-	raw := batch.Records
-	if codec := kgo.CompressionCodecType(batch.Attributes & attrCompression); codec != kgo.CodecNone {
-		if codec > kgo.CodecZstd {
-			return nil, info, refuse(kerr.CorruptMessage.Code, "unknown compression codec %d", codec)
+	codec := int(batch.Attributes & attrCompression)
+	if codec > codecZstd {
+		return nil, info, refuse(kerr.CorruptMessage.Code, "unknown compression codec %d", codec)
+	}
+	raw, err := dec.decompress(batch.Records, codec)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, info, refuse(kerr.MessageTooLarge.Code, "record batch: %v", err)
 		}
-		var err error
-		if raw, err = decompressor.Decompress(raw, codec); err != nil {
-			return nil, info, refuse(kerr.CorruptMessage.Code, "decompressing record batch: %v", err)
-		}
+		return nil, info, refuse(kerr.CorruptMessage.Code, "decompressing record batch: %v", err)
 	}
 	// Every record takes at least 7 bytes; a count beyond that is a lie
 	// that must not size an allocation.

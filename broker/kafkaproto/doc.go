@@ -24,9 +24,13 @@
 //
 // Records cross in record batch format v2 (magic 2) only: produce batches
 // are checked (size, CRC-32C, record count, structure), decompressed
-// (gzip, snappy, lz4, zstd) and appended with broker.Log.Append; fetch
-// responses are built uncompressed from broker.Log.Read (batch.go).
+// (gzip, snappy raw or xerial-framed, lz4, zstd) no further than
+// Config.MaxBatchBytes (decompress.go: a compression bomb is refused with
+// MESSAGE_TOO_LARGE before it is inflated) and appended with
+// broker.Log.Append; fetch responses are built uncompressed from
+// broker.Log.Read (batch.go).
 //
-// It imports broker and franz-go (kmsg, kerr, and kgo for its
-// decompressor); nothing of the project imports it except cmd wiring.
+// It imports broker, franz-go (kmsg, kerr) and the codecs franz-go uses
+// (klauspost/compress, pierrec/lz4); nothing of the project imports it
+// except cmd wiring.
 package kafkaproto

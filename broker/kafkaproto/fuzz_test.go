@@ -42,8 +42,13 @@ func FuzzProduceBatch(f *testing.F) {
 	f.Add(good[:61])
 	f.Add(append(append([]byte(nil), good...), good...))
 	f.Add([]byte{})
+	raw := validRecords(f)
+	for codec := range codecNames {
+		f.Add(compressedBatch(f, codec, raw, 0))
+		f.Add(compressedBatch(f, codec, nil, 1<<16)) // zeros: not records
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		recs, _, err := kafkaproto.DecodeProduceBatch(b)
+		recs, err := kafkaproto.DecodeProduceBatch(b)
 		if err != nil {
 			return
 		}

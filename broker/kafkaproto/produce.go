@@ -47,7 +47,7 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 	if req.TransactionID != nil {
 		return kerr.TransactionalIDAuthorizationFailed.Code, "transactional producers are not supported by this broker yet"
 	}
-	recs, info, err := decodeProduceBatch(rp.Records)
+	recs, info, err := decodeProduceBatch(rp.Records, s.dec)
 	if err != nil {
 		var be *batchError
 		if errors.As(err, &be) {

@@ -33,6 +33,11 @@ type Config struct {
 	ClusterID string
 	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes).
 	MaxFrameBytes int32
+	// MaxBatchBytes bounds the records of one produce batch after
+	// decompression (0: DefaultMaxBatchBytes). A batch over it is refused
+	// with MESSAGE_TOO_LARGE, which clients do not retry as is (Java's
+	// producer splits the batch), and nothing of it is appended.
+	MaxBatchBytes int32
 	// Logf reports connection errors and recovered panics (nil: silent).
 	Logf func(format string, args ...any)
 }
@@ -45,6 +50,7 @@ type Config struct {
 type Server struct {
 	log broker.Log
 	cfg Config
+	dec *decompressor
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -63,11 +69,14 @@ func NewServer(l broker.Log, cfg Config) *Server {
 	if cfg.MaxFrameBytes <= 0 {
 		cfg.MaxFrameBytes = DefaultMaxFrameBytes
 	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = DefaultMaxBatchBytes
+	}
 	if cfg.ClusterID == "" {
 		cfg.ClusterID = "ksql-embedded"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{log: l, cfg: cfg, conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+	return &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
 }
 
 // Listen binds addr (host:port; port 0 picks a free one). The advertised
