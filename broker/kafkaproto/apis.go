@@ -37,6 +37,11 @@ func init() {
 		kmsg.ApiVersions.Int16():  {0, 3, serveApiVersions},
 		kmsg.CreateTopics.Int16(): {0, 5, serveCreateTopics},
 		kmsg.DeleteTopics.Int16(): {0, 5, serveDeleteTopics},
+		// Group offsets without group membership (groups.go).
+		kmsg.FindCoordinator.Int16(): {0, 4, serveFindCoordinator},
+		kmsg.OffsetCommit.Int16():    {0, 8, serveOffsetCommit},
+		kmsg.OffsetFetch.Int16():     {0, 8, serveOffsetFetch},
+		kmsg.ListGroups.Int16():      {0, 4, serveListGroups},
 	}
 }
 

@@ -22,6 +22,12 @@
 // every topic of the log, with leader epoch -1 (unknown) everywhere.
 // Topics are never created automatically.
 //
+// It is also the coordinator of every consumer group (groups.go):
+// OffsetCommit and OffsetFetch keep positions in the log, so they survive
+// a restart; ListGroups lists the groups with commits. Group membership
+// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is not served yet, so
+// commits come from standalone consumers (generation -1, no member id).
+//
 // Records cross in record batch format v2 (magic 2) only: produce batches
 // are checked (size, CRC-32C, record count, structure), decompressed
 // (gzip, snappy raw or xerial-framed, lz4, zstd) no further than
