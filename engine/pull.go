@@ -113,6 +113,9 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 		return nil, err
 	}
 	if limit == 0 {
+		if src.Kind == ast.Stream {
+			rq.final = "Limit Reached"
+		}
 		return rq, nil
 	}
 	switch {
@@ -160,6 +163,9 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 		})
 		if err != nil {
 			return nil, err
+		}
+		if src.Kind == ast.Stream && full() {
+			rq.final = "Limit Reached" // as ksqlDB's stream pull queries
 		}
 	}
 	return rq, nil

@@ -74,7 +74,15 @@ func (qp *queryPlanner) plan() (*QueryPlan, *catalog.Source, error) {
 		return nil, nil, errorf(sel.At, "EMIT FINAL is only supported for windowed aggregations.")
 	}
 	if sel.Limit != nil && !qp.req.Transient {
-		return nil, nil, errorf(sel.At, "CREATE ... AS SELECT and INSERT INTO statements do not support LIMIT.")
+		if qp.req.Insert {
+			return nil, nil, errorf(sel.At, "INSERT INTO statements do not support LIMIT.")
+		}
+		kind := "STREAM"
+		if qp.req.SinkKind == ast.Table {
+			kind = "TABLE"
+		}
+		// ksqlDB's AstBuilder.disallowLimitClause.
+		return nil, nil, errorf(sel.At, "CREATE %s AS SELECT statements don't support LIMIT clause.", kind)
 	}
 	aggregating := sel.GroupBy != nil || qp.hasAggregates(sel)
 	if sel.Window != nil && !aggregating {
