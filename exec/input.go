@@ -107,6 +107,12 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 		// A null row has no pseudo columns either: ksqlDB reads them
 		// from the value.
 		d.fillPseudo(rec, row, ev)
+	} else if d.in.Table && d.in.Windowed {
+		// A windowed table's delete keeps its window: the bounds are part
+		// of the key (ksqlDB's push queries show them on tombstones).
+		base := d.nKey + d.nValue
+		row[base+planner.PseudoWindowstart] = ev.wstart
+		row[base+planner.PseudoWindowend] = ev.wend
 	}
 	if err := d.extractTimestamp(row, ev); err != nil {
 		return false, err

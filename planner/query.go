@@ -409,10 +409,12 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 		proj.Names = append(proj.Names, it.name)
 		nullOnNull := true
 		if qp.req.Transient {
-			// A client sees a table's delete with its key columns set.
+			// A client sees a table's delete with its key columns set, and
+			// the record's pseudo columns (ROWTIME, WINDOWSTART, ...).
 			nullOnNull = false
+			nk, nv := len(qp.in.Key), len(qp.in.Value)
 			for _, c := range ColumnsUsed(it.expr) {
-				if c >= len(qp.in.Key) {
+				if c >= nk && (c < nk+nv || c >= qp.in.RowWidth()) {
 					nullOnNull = true
 				}
 			}
