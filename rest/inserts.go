@@ -71,11 +71,9 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := session(args.Properties, nil)
-	flusher, _ := w.(http.Flusher)
 	acks := newAckWriter(w, wantsDelimited(r.Header.Get("Accept"), true))
-	if flusher != nil {
-		flusher.Flush()
-	}
+	flush := flusherOf(w)
+	flush()
 	defer acks.end()
 	for seq := int64(0); ; {
 		line, err := readLine(rd, s.opts.MaxBodyBytes)
@@ -92,9 +90,7 @@ func (s *Server) insertsStream(w http.ResponseWriter, r *http.Request) {
 			if acks.write(reply) != nil {
 				return
 			}
-			if flusher != nil {
-				flusher.Flush()
-			}
+			flush()
 			seq++
 		}
 		if err != nil {

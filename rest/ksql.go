@@ -123,16 +123,8 @@ func propertyText(v any) string {
 }
 
 func (s *Server) ksql(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
+	req, ok := s.readKsqlRequest(w, r)
 	if !ok {
-		return
-	}
-	var req ksqlRequest
-	if !decodeJSON(w, body, &req) {
-		return
-	}
-	if strings.TrimSpace(req.KSQL) == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "\"ksql\" field of the request must be populated")
 		return
 	}
 	if s.opts.Headless {

@@ -137,16 +137,8 @@ func wantsDelimited(accept string, dflt bool) bool {
 // array streamed element by element (",\n" between elements), empty
 // lines while idle, and a final message.
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
+	req, ok := s.readKsqlRequest(w, r)
 	if !ok {
-		return
-	}
-	var req ksqlRequest
-	if !decodeJSON(w, body, &req) {
-		return
-	}
-	if strings.TrimSpace(req.KSQL) == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "\"ksql\" field of the request must be populated")
 		return
 	}
 	if accept := r.Header.Get("Accept"); accept != "" && wantsDelimited(accept, false) && !strings.Contains(accept, mediaJSON) && !strings.Contains(accept, mediaKsqlJSON) {
@@ -162,12 +154,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	events := pump(ctx, rq)
 
-	flusher, _ := w.(http.Flusher)
-	flush := func() {
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
+	flush := flusherOf(w)
 	if rq.Kind() == engine.PrintTopic {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
@@ -307,12 +294,7 @@ func (s *Server) serveQueryStream(w http.ResponseWriter, r *http.Request, text s
 	ctx, cancel := s.streamContext(r)
 	defer cancel()
 	events := pump(ctx, rq)
-	flusher, _ := w.(http.Flusher)
-	flush := func() {
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
+	flush := flusherOf(w)
 	if rq.Kind() == engine.PrintTopic {
 		w.Header().Set("Content-Type", mediaDelimited)
 		w.WriteHeader(http.StatusOK)
@@ -421,4 +403,34 @@ func (s *Server) closeQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// readKsqlRequest reads and checks the KsqlRequest body of /ksql and
+// /query; it answers the error itself when it reports false.
+func (s *Server) readKsqlRequest(w http.ResponseWriter, r *http.Request) (ksqlRequest, bool) {
+	var req ksqlRequest
+	body, ok := s.readBody(w, r)
+	if !ok || !decodeJSON(w, body, &req) || !requireKsql(w, req) {
+		return req, false
+	}
+	return req, true
+}
+
+// requireKsql answers 400 for a request without statements.
+func requireKsql(w http.ResponseWriter, req ksqlRequest) bool {
+	if strings.TrimSpace(req.KSQL) == "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "\"ksql\" field of the request must be populated")
+		return false
+	}
+	return true
+}
+
+// flusherOf returns a function that flushes w when it can.
+func flusherOf(w http.ResponseWriter) func() {
+	f, _ := w.(http.Flusher)
+	return func() {
+		if f != nil {
+			f.Flush()
+		}
+	}
 }

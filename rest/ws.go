@@ -23,11 +23,7 @@ func (s *Server) wsQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "missing request parameter: the KsqlRequest as JSON")
 		return
 	}
-	if !decodeJSON(w, []byte(raw), &req) {
-		return
-	}
-	if strings.TrimSpace(req.KSQL) == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "\"ksql\" field of the request must be populated")
+	if !decodeJSON(w, []byte(raw), &req) || !requireKsql(w, req) {
 		return
 	}
 	rq, ok := s.startQuery(w, r, req.KSQL, session(req.StreamsProperties, req.SessionVariables))
