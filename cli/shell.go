@@ -351,23 +351,18 @@ func (s *Shell) execute(ctx context.Context, stmt string) error {
 	return nil
 }
 
-func (s *Shell) propsAny() map[string]any {
-	if len(s.props) == 0 {
-		return nil
-	}
-	m := make(map[string]any, len(s.props))
-	for k, v := range s.props {
-		m[k] = v
-	}
-	return m
-}
+func (s *Shell) propsAny() map[string]any { return asAny(s.props) }
 
-func (s *Shell) varsAny() map[string]any {
-	if len(s.vars) == 0 {
+func (s *Shell) varsAny() map[string]any { return asAny(s.vars) }
+
+// asAny copies a string map into the map type the client's requests take
+// (nil when empty).
+func asAny(in map[string]string) map[string]any {
+	if len(in) == 0 {
 		return nil
 	}
-	m := make(map[string]any, len(s.vars))
-	for k, v := range s.vars {
+	m := make(map[string]any, len(in))
+	for k, v := range in {
 		m[k] = v
 	}
 	return m
