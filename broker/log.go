@@ -148,9 +148,9 @@ type Log interface {
 	// DeleteTopic removes a topic and its data; ErrUnknownTopic if absent.
 	DeleteTopic(ctx context.Context, name string) error
 	// Topics lists all topics, sorted by name.
-	Topics() []TopicInfo
+	Topics(ctx context.Context) ([]TopicInfo, error)
 	// Topic describes one topic; ErrUnknownTopic if absent.
-	Topic(name string) (TopicInfo, error)
+	Topic(ctx context.Context, name string) (TopicInfo, error)
 
 	// Append appends records to one partition as one atomic batch and
 	// returns the offset given to the first record. Offsets are
@@ -180,7 +180,7 @@ type Log interface {
 	// but not ended when the log was last closed or crashed. The owner of
 	// each producer must resolve them with EndTxn; until then they hold
 	// back the stable offsets of the partitions they touched.
-	InDoubt() []Txn
+	InDoubt(ctx context.Context) ([]Txn, error)
 
 	// Read returns records of one partition starting at offset, and the
 	// offset to read next. With ReadCommitted it returns nothing at or past
@@ -189,7 +189,7 @@ type Log interface {
 	// next == offset. Reading below Start returns ErrOffsetOutOfRange.
 	Read(ctx context.Context, topic string, partition int32, offset int64, opts ReadOptions) (recs []Record, next int64, err error)
 	// Offsets returns the bounds of a partition.
-	Offsets(topic string, partition int32) (Offsets, error)
+	Offsets(ctx context.Context, topic string, partition int32) (Offsets, error)
 	// Wait blocks until the partition has a record at or after offset
 	// visible under iso, or ctx is done.
 	Wait(ctx context.Context, topic string, partition int32, offset int64, iso Isolation) error
@@ -197,9 +197,9 @@ type Log interface {
 	// CommitOffsets durably records consumer group positions.
 	CommitOffsets(ctx context.Context, group string, offsets map[TopicPartition]int64) error
 	// FetchOffsets returns a group's committed positions (empty if none).
-	FetchOffsets(group string) (map[TopicPartition]int64, error)
+	FetchOffsets(ctx context.Context, group string) (map[TopicPartition]int64, error)
 	// Groups lists the consumer groups that have committed positions.
-	Groups() []string
+	Groups(ctx context.Context) ([]string, error)
 
 	// Close flushes and releases everything. Further calls return ErrClosed.
 	Close() error

@@ -41,14 +41,14 @@ CREATE STREAM loud AS SELECT user, UCASE(page) AS page FROM clicks;`, sess); err
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		total := int64(0)
-		for _, q := range eng.Lag() {
+		for _, q := range eng.Lag(context.Background()) {
 			total += q.Records
 		}
 		if total == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("lag did not drain: %+v", eng.Lag())
+			t.Fatalf("lag did not drain: %+v", eng.Lag(context.Background()))
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval
 	}

@@ -215,12 +215,17 @@ func sanitizeID(s string) string {
 	return b.String()
 }
 
-func (e *Engine) topicInfo(topic string) planner.SourceDefaults {
-	info, err := e.log.Topic(topic)
-	if err != nil {
-		return planner.SourceDefaults{}
+// topicInfo says whether topic exists and with how many partitions; an
+// error other than "unknown topic" (a log that cannot answer) is returned.
+func (e *Engine) topicInfo(ctx context.Context, topic string) (planner.SourceDefaults, error) {
+	info, err := e.log.Topic(ctx, topic)
+	switch {
+	case errors.Is(err, broker.ErrUnknownTopic):
+		return planner.SourceDefaults{}, nil
+	case err != nil:
+		return planner.SourceDefaults{}, fmt.Errorf("looking up topic %s: %w", topic, err)
 	}
-	return planner.SourceDefaults{TopicExists: true, TopicPartitions: info.Config.Partitions}
+	return planner.SourceDefaults{TopicExists: true, TopicPartitions: info.Config.Partitions}, nil
 }
 
 // prepare validates a statement and works out its effects, without
@@ -237,7 +242,9 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 			cmd.noop = fmt.Sprintf("Cannot add %s %s: A %s with the same name already exists.", kind, s.Name.Name, strings.ToLower(existing.Kind.String()))
 			return cmd, nil
 		}
-		src, err := planner.PlanCreateSource(s, e.cat, pcfg, e.topicInfo)
+		src, err := planner.PlanCreateSource(s, e.cat, pcfg, func(topic string) (planner.SourceDefaults, error) {
+			return e.topicInfo(ctx, topic)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +256,11 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 			src.Query = existing.Query
 		}
 		cmd.source = src
-		cmd.createTopic = !e.topicInfo(src.Topic).TopicExists
+		info, err := e.topicInfo(ctx, src.Topic)
+		if err != nil {
+			return nil, err
+		}
+		cmd.createTopic = !info.TopicExists
 		return cmd, nil
 	case *ast.CreateAsSelect:
 		kind := strings.ToLower(s.Kind.String())
@@ -280,7 +291,7 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		if err != nil {
 			return nil, err
 		}
-		if err := e.checkSinkTopic(sink); err != nil {
+		if err := e.checkSinkTopic(ctx, sink); err != nil {
 			return nil, err
 		}
 		if err := validateFormats(sink); err != nil {
@@ -290,7 +301,11 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 			return nil, err
 		}
 		cmd.source, cmd.plan = sink, plan
-		cmd.createTopic = !e.topicInfo(sink.Topic).TopicExists
+		info, err := e.topicInfo(ctx, sink.Topic)
+		if err != nil {
+			return nil, err
+		}
+		cmd.createTopic = !info.TopicExists
 		cmd.query = &catalog.Query{ID: id, Kind: catalog.CreateAsQuery, SQL: s.Text(), Sink: sink.Name, Sources: sourcesOf(s.Query)}
 		return cmd, nil
 	case *ast.InsertInto:
@@ -441,10 +456,13 @@ func validateFormats(src *catalog.Source) error {
 }
 
 // checkSinkTopic rejects a sink whose existing topic disagrees.
-func (e *Engine) checkSinkTopic(sink *catalog.Source) error {
-	info, err := e.log.Topic(sink.Topic)
-	if err != nil {
+func (e *Engine) checkSinkTopic(ctx context.Context, sink *catalog.Source) error {
+	info, err := e.log.Topic(ctx, sink.Topic)
+	switch {
+	case errors.Is(err, broker.ErrUnknownTopic):
 		return nil
+	case err != nil:
+		return fmt.Errorf("looking up topic %s: %w", sink.Topic, err)
 	}
 	if info.Config.Partitions != sink.Partitions {
 		return fmt.Errorf("A Kafka topic with the name '%s' already exists, with different partition/replica configuration than required. KSQL expects %d partitions (topic has %d).",

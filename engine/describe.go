@@ -24,7 +24,7 @@ func sourceInfo(s *catalog.Source) SourceInfo {
 	}
 }
 
-func (e *Engine) show(s *ast.Show, sess *Session) (*Result, error) {
+func (e *Engine) show(ctx context.Context, s *ast.Show, sess *Session) (*Result, error) {
 	res := &Result{Statement: s.Text()}
 	switch s.What {
 	case ast.ShowStreams:
@@ -45,7 +45,11 @@ func (e *Engine) show(s *ast.Show, sess *Session) (*Result, error) {
 	case ast.ShowTopics, ast.ShowAllTopics:
 		res.Type = "kafka_topics"
 		res.Topics = []TopicInfo{}
-		for _, t := range e.log.Topics() {
+		topics, err := e.log.Topics(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing topics: %w", err)
+		}
+		for _, t := range topics {
 			internal := strings.HasPrefix(t.Name, "_") || t.Name == e.processingLogTopic()
 			if internal && s.What != ast.ShowAllTopics {
 				continue

@@ -98,7 +98,7 @@ func TestDiskFaultsUnderLoad(t *testing.T) {
 				}
 			}
 			waitFor(t, "the queries to drain", func() bool {
-				for _, q := range eng.Lag() {
+				for _, q := range eng.Lag(context.Background()) {
 					if q.Records != 0 {
 						return false
 					}
@@ -106,7 +106,7 @@ func TestDiskFaultsUnderLoad(t *testing.T) {
 				return true
 			})
 			count := func(topic string) int {
-				info, err := eng.Log().Topic(topic)
+				info, err := eng.Log().Topic(ctx, topic)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -394,13 +394,13 @@ type QueryLag struct {
 }
 
 // Lag reports every persistent query's lag.
-func (e *Engine) Lag() []QueryLag {
+func (e *Engine) Lag(ctx context.Context) []QueryLag {
 	e.mu.Lock()
 	qs := e.sortedQueries()
 	e.mu.Unlock()
 	out := make([]QueryLag, 0, len(qs))
 	for _, q := range qs {
-		ql := QueryLag{QueryID: q.ID, Tasks: q.Lag()}
+		ql := QueryLag{QueryID: q.ID, Tasks: q.Lag(ctx)}
 		for _, t := range ql.Tasks {
 			if t.End > t.Committed {
 				ql.Records += t.End - t.Committed

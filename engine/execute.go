@@ -136,7 +136,7 @@ func (e *Engine) ExecuteStatement(ctx context.Context, st ast.Statement, sess *S
 		delete(sess.Variables, s.Name)
 		return &Result{Type: NoEntity, Statement: s.Text()}, nil
 	case *ast.Show:
-		return e.show(s, sess)
+		return e.show(ctx, s, sess)
 	case *ast.Describe:
 		return e.describe(s)
 	case *ast.Explain:

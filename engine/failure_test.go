@@ -94,7 +94,7 @@ CREATE TABLE counts AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`, s
 				}
 			}
 			pollUntil(t, "the first rows committed", func() bool {
-				lag := eng.Lag()
+				lag := eng.Lag(context.Background())
 				return len(lag) == 1 && lag[0].Records == 0
 			})
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/ksqlgo/ksql/catalog"
@@ -21,14 +22,14 @@ type QueryMetrics struct {
 // QueryMetrics lists the metrics of every running persistent query, in
 // query id order. Safe to call at any time; the counters of a task are as
 // of its last processed batch.
-func (e *Engine) QueryMetrics() []QueryMetrics {
+func (e *Engine) QueryMetrics(ctx context.Context) []QueryMetrics {
 	e.mu.Lock()
 	qs := e.sortedQueries()
 	e.mu.Unlock()
 	out := make([]QueryMetrics, 0, len(qs))
 	for _, q := range qs {
 		m := QueryMetrics{QueryID: q.ID, QueryMetrics: q.Metrics()}
-		for _, t := range q.Lag() {
+		for _, t := range q.Lag(ctx) {
 			if t.End > t.Committed {
 				m.LagRecords += t.End - t.Committed
 			}

@@ -258,7 +258,7 @@ func checkPowerLoss(t *testing.T, name, dir string, logMem *logfs.Mem, stMem *st
 		return
 	}
 	waitFor(t, "the queries to drain", func() bool {
-		for _, q := range eng.Lag() {
+		for _, q := range eng.Lag(context.Background()) {
 			if q.Records != 0 {
 				return false
 			}
@@ -266,7 +266,7 @@ func checkPowerLoss(t *testing.T, name, dir string, logMem *logfs.Mem, stMem *st
 		return true
 	})
 	read := func(topic string) []broker.Record {
-		info, err := eng.Log().Topic(topic)
+		info, err := eng.Log().Topic(ctx, topic)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

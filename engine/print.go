@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,11 +30,11 @@ import (
 // PROTOBUF and JSON_SR are never candidates.
 
 func (e *Engine) startPrint(ctx context.Context, s *ast.Print, sess *Session) (RunningQuery, error) {
-	topic, err := e.printTopic(s.Topic)
+	topic, err := e.printTopic(ctx, s.Topic)
 	if err != nil {
 		return nil, err
 	}
-	info, err := e.log.Topic(topic)
+	info, err := e.log.Topic(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func (e *Engine) startPrint(ctx context.Context, s *ast.Print, sess *Session) (R
 		shownKeys: "-", shownValues: "-",
 	}
 	for i := range p.pos {
-		off, err := e.log.Offsets(topic, int32(i))
+		off, err := e.log.Offsets(ctx, topic, int32(i))
 		if err != nil {
 			cancel()
 			return nil, err
@@ -69,12 +70,20 @@ func (e *Engine) startPrint(ctx context.Context, s *ast.Print, sess *Session) (R
 
 // printTopic resolves a PRINT's topic name: exact, or the only topic that
 // matches it ignoring case.
-func (e *Engine) printTopic(name string) (string, error) {
-	if _, err := e.log.Topic(name); err == nil {
+func (e *Engine) printTopic(ctx context.Context, name string) (string, error) {
+	_, err := e.log.Topic(ctx, name)
+	switch {
+	case err == nil:
 		return name, nil
+	case !errors.Is(err, broker.ErrUnknownTopic):
+		return "", fmt.Errorf("looking up topic %s: %w", name, err)
+	}
+	topics, err := e.log.Topics(ctx)
+	if err != nil {
+		return "", fmt.Errorf("listing topics: %w", err)
 	}
 	var match []string
-	for _, t := range e.log.Topics() {
+	for _, t := range topics {
 		if strings.EqualFold(t.Name, name) {
 			match = append(match, t.Name)
 		}

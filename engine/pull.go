@@ -121,7 +121,7 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 	switch {
 	case viewQuery != nil:
 		last := len(viewQuery.Plan.Stages) - 1
-		info, err := e.log.Topic(viewQuery.Plan.Stages[last].Input.Name)
+		info, err := e.log.Topic(ctx, viewQuery.Plan.Stages[last].Input.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -175,13 +175,13 @@ func (e *Engine) startPull(ctx context.Context, s *ast.Query, sess *Session) (Ru
 // the stable end offsets taken when it starts. latestPerKey keeps only
 // the last record of each key (a table's changelog).
 func (e *Engine) scanTopic(ctx context.Context, topic string, latestPerKey bool, fn func(*broker.Record) bool) error {
-	info, err := e.log.Topic(topic)
+	info, err := e.log.Topic(ctx, topic)
 	if err != nil {
 		return err
 	}
 	ends := make([]int64, info.Config.Partitions)
 	for p := range ends {
-		off, err := e.log.Offsets(topic, int32(p))
+		off, err := e.log.Offsets(ctx, topic, int32(p))
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (e *Engine) scanTopic(ctx context.Context, topic string, latestPerKey bool,
 		var recs []broker.Record
 		last := map[string]int{}
 		pos := int64(0)
-		if off, err := e.log.Offsets(topic, int32(p)); err == nil {
+		if off, err := e.log.Offsets(ctx, topic, int32(p)); err == nil {
 			pos = off.Start
 		}
 		for pos < end {

@@ -406,7 +406,11 @@ func (e *Engine) dropTransientLeftovers(ctx context.Context) error {
 		}
 	}
 	prefix := "_confluent-ksql-" + e.serviceID() + "query_transient_"
-	for _, t := range e.log.Topics() {
+	topics, err := e.log.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
 		if strings.HasPrefix(t.Name, prefix) {
 			if err := e.log.DeleteTopic(ctx, t.Name); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
 				return err

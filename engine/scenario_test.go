@@ -147,7 +147,7 @@ func resultLine(r *Result) string {
 func readOutputs(t *testing.T, eng *Engine, topic string, seen map[string]int64) string {
 	t.Helper()
 	ctx := context.Background()
-	info, err := eng.Log().Topic(topic)
+	info, err := eng.Log().Topic(ctx, topic)
 	if err != nil {
 		return "error: " + err.Error() + "\n"
 	}

@@ -30,7 +30,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // per key.
 func tableValues(t *testing.T, l broker.Log, topic string) map[string]string {
 	t.Helper()
-	info, err := l.Topic(topic)
+	info, err := l.Topic(context.Background(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ INSERT INTO lp (id, v) VALUES ('a', 0);`, sess)
 		if _, err := eng.Execute(ctx, "TERMINATE "+insertID+";", sess); err != nil {
 			t.Fatal(err)
 		}
-		off, err := eng.Log().Offsets("lp", 0)
+		off, err := eng.Log().Offsets(ctx, "lp", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ CREATE TABLE per_user AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`,
 	}
 	defer eng.Close()
 	waitFor(t, "the queries to drain", func() bool {
-		for _, q := range eng.Lag() {
+		for _, q := range eng.Lag(context.Background()) {
 			if q.Records != 0 {
 				return false
 			}
@@ -178,7 +178,7 @@ CREATE TABLE per_user AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`,
 		t.Errorf("BIG has %d records, want %d (one per input)", big, inserted)
 	}
 	// Every COUNT changelog per key is exactly 1..n.
-	info, _ := eng.Log().Topic("PER_PAGE")
+	info, _ := eng.Log().Topic(ctx, "PER_PAGE")
 	seen := map[string]int{}
 	for p := int32(0); p < info.Config.Partitions; p++ {
 		recs, err := broker.ReadAll(ctx, eng.Log(), "PER_PAGE", p, 0, broker.ReadCommitted, 0)

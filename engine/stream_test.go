@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"io"
 	"runtime"
 	"strings"
@@ -208,13 +209,13 @@ INSERT INTO clicks (user, page) VALUES ('u1', 'cart');`)
 	}
 	// The repartition topic of the aggregation is the query's own.
 	repart := "_confluent-ksql-default_query_" + qa.ID() + "-Aggregate-GroupBy-repartition"
-	if _, err := eng.Log().Topic(repart); err != nil {
+	if _, err := eng.Log().Topic(context.Background(), repart); err != nil {
 		t.Fatalf("repartition topic %s: %v", repart, err)
 	}
 	if err := qa.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.Log().Topic(repart); err == nil {
+	if _, err := eng.Log().Topic(context.Background(), repart); err == nil {
 		t.Fatalf("repartition topic %s left after Close", repart)
 	}
 }
@@ -251,7 +252,7 @@ func TestPushQueryLimitAndClose(t *testing.T) {
 		q.Close() // twice is fine
 	}
 	waitGoroutines(t, before)
-	for _, tp := range eng.Log().Topics() {
+	for _, tp := range brokertest.Topics(t, eng.Log()) {
 		if strings.Contains(tp.Name, "transient") {
 			t.Fatalf("topic %s left behind", tp.Name)
 		}

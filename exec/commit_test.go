@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -122,8 +123,8 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exists := func(string) planner.SourceDefaults {
-		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}
+	exists := func(string) (planner.SourceDefaults, error) {
+		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}, nil
 	}
 	src, err := planner.PlanCreateSource(stmts[0].(*ast.CreateSource), cat, planner.Config{}, exists)
 	if err != nil {
@@ -261,7 +262,7 @@ func TestCrashAfterPrepareBeforeStateCommit(t *testing.T) {
 		t.Fatalf("drain: %v", err)
 	}
 	h.crash()
-	if got := h.rt.Log.InDoubt(); len(got) != 0 {
+	if got := brokertest.InDoubt(t, h.rt.Log); len(got) != 0 {
 		t.Fatalf("still in doubt after resolution: %v", got)
 	}
 	if got, want := h.output(), "a=1 b=1"; got != want {
@@ -287,7 +288,7 @@ func TestCrashAfterStateCommitBeforeLogCommit(t *testing.T) {
 		t.Fatalf("drain: %v", err)
 	}
 	h.crash()
-	if got := h.rt.Log.InDoubt(); len(got) != 0 {
+	if got := brokertest.InDoubt(t, h.rt.Log); len(got) != 0 {
 		t.Fatalf("still in doubt after resolution: %v", got)
 	}
 	// The decided transaction (the repartitioned records) was committed;
@@ -340,7 +341,7 @@ func TestSeqNeverReusedAfterRecoveryAbort(t *testing.T) {
 	h.log.failEnd = false
 	h.reopen()
 	var seqs []int64
-	for _, txn := range h.rt.Log.InDoubt() {
+	for _, txn := range brokertest.InDoubt(t, h.rt.Log) {
 		seqs = append(seqs, txn.Seq)
 	}
 	if len(seqs) != 1 || seqs[0] != 3 {
@@ -417,7 +418,7 @@ func TestFailedLogCommitIsFinishedNotRepeated(t *testing.T) {
 	if err := h.lg.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	off, err := h.lg.Offsets("COUNTS", 0)
+	off, err := h.lg.Offsets(context.Background(), "COUNTS", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,8 +507,8 @@ func TestStopDuringCommit(t *testing.T) {
 			if err := h.lg.Sync(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			for _, ti := range h.lg.Topics() {
-				off, err := h.lg.Offsets(ti.Name, 0)
+			for _, ti := range brokertest.Topics(t, h.lg) {
+				off, err := h.lg.Offsets(context.Background(), ti.Name, 0)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -73,12 +73,12 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 		}
 	}
 	for si, st := range plan.Stages {
-		info, err := rt.Log.Topic(st.Input.Name)
+		info, err := rt.Log.Topic(ctx, st.Input.Name)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: input topic %s: %w", plan.ID, st.Input.Name, err)
 		}
 		for p := int32(0); p < info.Config.Partitions; p++ {
-			t, err := q.newTask(si, st, p, opts.StartAtEnd && si == 0, opts.Properties)
+			t, err := q.newTask(ctx, si, st, p, opts.StartAtEnd && si == 0, opts.Properties)
 			if err != nil {
 				return nil, err
 			}
@@ -88,7 +88,7 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 	return q, nil
 }
 
-func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd bool, props map[string]string) (*Task, error) {
+func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partition int32, startAtEnd bool, props map[string]string) (*Task, error) {
 	t := &Task{
 		rt:        q.rt,
 		queryID:   q.ID,
@@ -113,7 +113,7 @@ func (q *Query) newTask(si int, st *planner.Stage, partition int32, startAtEnd b
 			return nil, fmt.Errorf("task %s: corrupt commit record: %w", t, err)
 		}
 	} else {
-		off, err := q.rt.Log.Offsets(st.Input.Name, partition)
+		off, err := q.rt.Log.Offsets(ctx, st.Input.Name, partition)
 		if err != nil {
 			return nil, err
 		}
@@ -423,7 +423,11 @@ func DropState(rt *Runtime, queryID string) error {
 // records the spent number first (I1). Call once at start-up, before any
 // query runs.
 func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
-	for _, txn := range rt.Log.InDoubt() {
+	txns, err := rt.Log.InDoubt(ctx)
+	if err != nil {
+		return err
+	}
+	for _, txn := range txns {
 		var committed int64
 		raw, ok, err := rt.State.Get(metaKey(txn.Producer))
 		if err != nil {
@@ -566,13 +570,14 @@ type TaskLag struct {
 	End       int64
 }
 
-// Lag reports, per task, the committed position against the input's end.
-// Safe to call while the query runs.
-func (q *Query) Lag() []TaskLag {
+// Lag reports, per task, the committed position against the input's end
+// (End is 0 where the log could not say). Safe to call while the query
+// runs.
+func (q *Query) Lag(ctx context.Context) []TaskLag {
 	out := make([]TaskLag, 0, len(q.tasks))
 	for _, t := range q.tasks {
 		l := TaskLag{Stage: t.stage, Topic: t.input.Name, Partition: t.partition, Committed: t.committed.Load()}
-		if off, err := q.rt.Log.Offsets(t.input.Name, t.partition); err == nil {
+		if off, err := q.rt.Log.Offsets(ctx, t.input.Name, t.partition); err == nil {
 			l.End = off.Stable
 		}
 		out = append(out, l)

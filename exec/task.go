@@ -234,7 +234,7 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	if err != nil {
 		if errors.Is(err, broker.ErrOffsetOutOfRange) {
 			// Retention removed what we had not read: continue from the start.
-			off, oerr := t.rt.Log.Offsets(t.input.Name, t.partition)
+			off, oerr := t.rt.Log.Offsets(ctx, t.input.Name, t.partition)
 			if oerr != nil {
 				return false, oerr
 			}

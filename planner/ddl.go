@@ -348,7 +348,7 @@ type SourceDefaults struct {
 }
 
 // PlanCreateSource validates CREATE STREAM/TABLE and builds the source.
-func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, topicInfo func(topic string) SourceDefaults) (*catalog.Source, error) {
+func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, topicInfo func(topic string) (SourceDefaults, error)) (*catalog.Source, error) {
 	name := stmt.Name.Name
 	if err := checkPropNames(stmt.Props, nil); err != nil {
 		return nil, err
@@ -467,7 +467,10 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 	if err != nil {
 		return nil, err
 	}
-	info := topicInfo(topic)
+	info, err := topicInfo(topic)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case info.TopicExists:
 		src.Partitions = info.TopicPartitions

@@ -54,8 +54,8 @@ func TestPlanner(t *testing.T) {
 
 func planStatement(cat *catalog.Catalog, funcs *functions.Registry, st ast.Statement, n *int) (string, error) {
 	cfg := planner.Config{DefaultKeyFormat: "KAFKA"}
-	existing := func(string) planner.SourceDefaults {
-		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}
+	existing := func(string) (planner.SourceDefaults, error) {
+		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}, nil
 	}
 	switch s := st.(type) {
 	case *ast.CreateSource:

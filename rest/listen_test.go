@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"io"
 	"math/big"
 	"net"
@@ -264,7 +265,7 @@ func TestInsertsStream(t *testing.T) {
 			t.Errorf("%s JSON, no rows: %d %s", resp.Proto, resp.StatusCode, got)
 		}
 	}
-	topics := eng.Log().Topics()
+	topics := brokertest.Topics(t, eng.Log())
 	found := false
 	for _, tp := range topics {
 		found = found || tp.Name == "s"

@@ -126,7 +126,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			name := "ksql_" + strings.ReplaceAll(k, "-", "_") + "_total"
 			fmt.Fprintf(&b, "# HELP %s %s of all persistent queries.\n# TYPE %s counter\n%s %d\n", name, k, name, name, counters[k])
 		}
-		writeQueryMetrics(&b, s.eng.QueryMetrics())
+		writeQueryMetrics(&b, s.eng.QueryMetrics(r.Context()))
 		if res, err := s.eng.Execute(r.Context(), "SHOW QUERIES;", nil); err == nil && len(res) == 1 {
 			b.WriteString("# HELP ksql_query_running 1 when the persistent query is running.\n# TYPE ksql_query_running gauge\n")
 			for _, q := range res[0].Queries {

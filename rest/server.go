@@ -286,7 +286,7 @@ func (s *Server) isValidProperty(w http.ResponseWriter, r *http.Request) {
 // ksql.properties.overrides.denylist defaults plus the service id).
 var deniedProperties = []string{"ksql.service.id", "ksql.log.sync", "ksql.log.retention.ms", "ksql.log.retention.bytes", "ksql.log.segment.bytes"}
 
-func (s *Server) lag(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) lag(w http.ResponseWriter, r *http.Request) {
 	type task struct {
 		Stage     int    `json:"stage"`
 		Topic     string `json:"topic"`
@@ -303,7 +303,7 @@ func (s *Server) lag(w http.ResponseWriter, _ *http.Request) {
 		Total   int64   `json:"totalLag"`
 		Queries []query `json:"queries"`
 	}{Queries: []query{}}
-	for _, ql := range s.eng.Lag() {
+	for _, ql := range s.eng.Lag(r.Context()) {
 		q := query{ID: ql.QueryID, Lag: ql.Records, Tasks: []task{}}
 		for _, t := range ql.Tasks {
 			q.Tasks = append(q.Tasks, task{Stage: t.Stage, Topic: t.Topic, Partition: t.Partition, Committed: t.Committed, End: t.End})

@@ -98,7 +98,7 @@ func TestKsqlInsertValuesHasNoEntity(t *testing.T) {
 		t.Errorf("INSERT then error: %d %s", code, body)
 	}
 	// The rows were written all the same.
-	off, err := eng.Log().Offsets("s", 0)
+	off, err := eng.Log().Offsets(context.Background(), "s", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func endTxn(t *testing.T, l broker.Log, txn broker.Txn, commit bool) {
 
 func offsets(t *testing.T, l broker.Log, topic string, p int32) broker.Offsets {
 	t.Helper()
-	o, err := l.Offsets(topic, p)
+	o, err := l.Offsets(ctxOf(t), topic, p)
 	if err != nil {
 		t.Fatalf("Offsets(%s-%d): %v", topic, p, err)
 	}
@@ -287,7 +287,7 @@ func result(t *testing.T, what string, errc <-chan error) error {
 
 func testTopics(t *testing.T, l broker.Log) {
 	ctx := ctxOf(t)
-	if got := l.Topics(); len(got) != 0 {
+	if got := Topics(t, l); len(got) != 0 {
 		t.Fatalf("fresh log has topics %v", got)
 	}
 	cfg := broker.TopicConfig{Partitions: 3, RetentionMs: 3600_000, RetentionBytes: 1 << 30, CleanupPolicy: "compact"}
@@ -296,7 +296,7 @@ func testTopics(t *testing.T, l broker.Log) {
 	}
 	create(t, l, "b", 1)
 	create(t, l, "a", 2)
-	info, err := l.Topic("orders")
+	info, err := l.Topic(ctx, "orders")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func testTopics(t *testing.T, l broker.Log) {
 		t.Fatalf("Topic(orders) = %+v, want config %+v", info, cfg)
 	}
 	var names []string
-	for _, ti := range l.Topics() {
+	for _, ti := range Topics(t, l) {
 		names = append(names, ti.Name)
 	}
 	if strings.Join(names, ",") != "a,b,orders" {
@@ -314,18 +314,18 @@ func testTopics(t *testing.T, l broker.Log) {
 	for _, n := range []int32{0, -1} {
 		wantErr(t, fmt.Sprintf("create with %d partitions", n), l.CreateTopic(ctx, "bad", broker.TopicConfig{Partitions: n}), broker.ErrInvalidTopic)
 	}
-	if _, err := l.Topic("bad"); !errors.Is(err, broker.ErrUnknownTopic) {
+	if _, err := l.Topic(ctx, "bad"); !errors.Is(err, broker.ErrUnknownTopic) {
 		t.Fatalf("invalid topic was created: %v", err)
 	}
 
 	if err := l.DeleteTopic(ctx, "orders"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = l.Topic("orders")
+	_, err = l.Topic(ctx, "orders")
 	wantErr(t, "Topic after delete", err, broker.ErrUnknownTopic)
 	wantErr(t, "delete twice", l.DeleteTopic(ctx, "orders"), broker.ErrUnknownTopic)
 	wantErr(t, "delete unknown", l.DeleteTopic(ctx, "nope"), broker.ErrUnknownTopic)
-	_, err = l.Offsets("orders", 0)
+	_, err = l.Offsets(ctx, "orders", 0)
 	wantErr(t, "Offsets after delete", err, broker.ErrUnknownTopic)
 	_, _, err = l.Read(ctx, "orders", 0, 0, broker.ReadOptions{})
 	wantErr(t, "Read after delete", err, broker.ErrUnknownTopic)
@@ -356,7 +356,7 @@ func testTopicNames(t *testing.T, l broker.Log) {
 	for _, n := range bad {
 		wantErr(t, fmt.Sprintf("CreateTopic(%q)", n), l.CreateTopic(ctx, n, broker.TopicConfig{Partitions: 1}), broker.ErrInvalidTopic)
 	}
-	if got := len(l.Topics()); got != len(good) {
+	if got := len(Topics(t, l)); got != len(good) {
 		t.Fatalf("%d topics, want %d", got, len(good))
 	}
 	// The longest name works for data and deletion too.
@@ -385,7 +385,7 @@ func testUnknown(t *testing.T, l broker.Log) {
 		wantErr(t, "AppendTxn "+what, err, tc.want)
 		_, _, err = l.Read(ctx, tc.topic, tc.p, 0, broker.ReadOptions{})
 		wantErr(t, "Read "+what, err, tc.want)
-		_, err = l.Offsets(tc.topic, tc.p)
+		_, err = l.Offsets(ctx, tc.topic, tc.p)
 		wantErr(t, "Offsets "+what, err, tc.want)
 		err = l.Wait(ctx, tc.topic, tc.p, 0, broker.ReadUncommitted)
 		wantErr(t, "Wait "+what, err, tc.want)
@@ -793,7 +793,7 @@ func testTxnInterleaved(t *testing.T, l broker.Log) {
 func testTxnMisc(t *testing.T, l broker.Log) {
 	ctx := ctxOf(t)
 	create(t, l, "t", 1)
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("fresh log has in-doubt txns %v", d)
 	}
 	unknown := broker.Txn{Producer: "nobody", Seq: 3}
@@ -816,7 +816,7 @@ func testTxnMisc(t *testing.T, l broker.Log) {
 		// Nothing pending and everything durable, so every record is stable.
 		t.Fatalf("Offsets %+v: Stable != End with no open transaction after Sync", o)
 	}
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("InDoubt %v after commit", d)
 	}
 }
@@ -840,11 +840,11 @@ func testTxnNewSeq(t *testing.T, l broker.Log) {
 
 func testGroups(t *testing.T, l broker.Log) {
 	ctx := ctxOf(t)
-	got, err := l.FetchOffsets("g1")
+	got, err := l.FetchOffsets(ctx, "g1")
 	if err != nil || len(got) != 0 {
 		t.Fatalf("FetchOffsets(unknown) = %v, %v; want empty", got, err)
 	}
-	if gs := l.Groups(); len(gs) != 0 {
+	if gs := Groups(t, l); len(gs) != 0 {
 		t.Fatalf("fresh log has groups %v", gs)
 	}
 	tp0 := broker.TopicPartition{Topic: "t", Partition: 0}
@@ -859,7 +859,7 @@ func testGroups(t *testing.T, l broker.Log) {
 	if err := l.CommitOffsets(ctx, "g2", map[broker.TopicPartition]int64{tp0: 9}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = l.FetchOffsets("g2")
+	got, err = l.FetchOffsets(ctx, "g2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -867,10 +867,10 @@ func testGroups(t *testing.T, l broker.Log) {
 		t.Fatalf("FetchOffsets(g2) = %v, want %v:9 %v:7", got, tp0, tp1)
 	}
 	got[tp0] = 100 // the caller's copy
-	if again, _ := l.FetchOffsets("g2"); again[tp0] != 9 {
+	if again, _ := l.FetchOffsets(ctx, "g2"); again[tp0] != 9 {
 		t.Fatal("FetchOffsets returned the log's own map")
 	}
-	if gs := l.Groups(); strings.Join(gs, ",") != "g1,g2" {
+	if gs := Groups(t, l); strings.Join(gs, ",") != "g1,g2" {
 		t.Fatalf("Groups() = %v, want [g1 g2]", gs)
 	}
 }
@@ -986,7 +986,7 @@ func testClosed(t *testing.T, l broker.Log) {
 	_, _, err = l.Read(ctx, "t", 0, 0, broker.ReadOptions{})
 	wantErr(t, "Read after Close", err, broker.ErrClosed)
 	wantErr(t, "CreateTopic after Close", l.CreateTopic(ctx, "u", broker.TopicConfig{Partitions: 1}), broker.ErrClosed)
-	_, err = l.Offsets("t", 0)
+	_, err = l.Offsets(ctx, "t", 0)
 	wantErr(t, "Offsets after Close", err, broker.ErrClosed)
 	wantErr(t, "Wait after Close", l.Wait(ctx, "t", 0, 100, broker.ReadUncommitted), broker.ErrClosed)
 	wantErr(t, "CommitOffsets after Close", l.CommitOffsets(ctx, "g", map[broker.TopicPartition]int64{{Topic: "t"}: 1}), broker.ErrClosed)
@@ -1070,14 +1070,14 @@ func testReopen(t *testing.T, reopen func() broker.Log) {
 	before := offsets(t, l, "t", 1)
 
 	l = reopen()
-	info, err := l.Topic("t")
+	info, err := l.Topic(ctx, "t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := (broker.TopicConfig{Partitions: 2, RetentionMs: -1, CleanupPolicy: "compact"}); info.Config != want {
 		t.Fatalf("config after reopen %+v, want %+v", info.Config, want)
 	}
-	if n := len(l.Topics()); n != 2 {
+	if n := len(Topics(t, l)); n != 2 {
 		t.Fatalf("%d topics after reopen", n)
 	}
 	if o := offsets(t, l, "t", 1); o != before {
@@ -1090,11 +1090,11 @@ func testReopen(t *testing.T, reopen func() broker.Log) {
 	sameRecord(t, "tombstone", got[0], in[0])
 	sameRecord(t, "empty value", got[1], in[1])
 	wantValues(t, "after reopen", got[2:], vals("a", 3)...)
-	offs, err := l.FetchOffsets("g")
+	offs, err := l.FetchOffsets(ctx, "g")
 	if err != nil || offs[tp] != 4 || len(offs) != 1 {
 		t.Fatalf("FetchOffsets after reopen = %v, %v", offs, err)
 	}
-	if gs := l.Groups(); len(gs) != 1 || gs[0] != "g" {
+	if gs := Groups(t, l); len(gs) != 1 || gs[0] != "g" {
 		t.Fatalf("Groups after reopen = %v", gs)
 	}
 	// Appends continue after the old end.
@@ -1120,7 +1120,7 @@ func testInDoubt(t *testing.T, reopen func() broker.Log, commit bool) {
 	}
 
 	l = reopen() // closed without EndTxn
-	d := l.InDoubt()
+	d := InDoubt(t, l)
 	if len(d) != 1 || d[0] != txn {
 		t.Fatalf("InDoubt after reopen = %v, want [%v]", d, txn)
 	}
@@ -1136,7 +1136,7 @@ func testInDoubt(t *testing.T, reopen func() broker.Log, commit bool) {
 	}
 
 	endTxn(t, l, txn, commit)
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("InDoubt after EndTxn = %v", d)
 	}
 	check := func(when string, p1extra ...string) {
@@ -1155,7 +1155,7 @@ func testInDoubt(t *testing.T, reopen func() broker.Log, commit bool) {
 	appendRecs(t, l, "t", 1, mk("z", 1))
 	check("after EndTxn and append", "vz0")
 	l = reopen()
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("InDoubt after EndTxn and reopen = %v", d)
 	}
 	check("after reopen", "vz0")
@@ -1170,10 +1170,40 @@ func testDeleteDurable(t *testing.T, reopen func() broker.Log) {
 		t.Fatal(err)
 	}
 	l = reopen()
-	if _, err := l.Topic("gone"); !errors.Is(err, broker.ErrUnknownTopic) {
+	if _, err := l.Topic(ctxOf(t), "gone"); !errors.Is(err, broker.ErrUnknownTopic) {
 		t.Fatalf("deleted topic back after reopen: %v", err)
 	}
-	if _, err := l.Topic("kept"); err != nil {
+	if _, err := l.Topic(ctxOf(t), "kept"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Topics lists l's topics, failing tb on error.
+func Topics(tb testing.TB, l broker.Log) []broker.TopicInfo {
+	tb.Helper()
+	ts, err := l.Topics(context.Background())
+	if err != nil {
+		tb.Fatalf("Topics: %v", err)
+	}
+	return ts
+}
+
+// InDoubt lists l's in-doubt transactions, failing tb on error.
+func InDoubt(tb testing.TB, l broker.Log) []broker.Txn {
+	tb.Helper()
+	d, err := l.InDoubt(context.Background())
+	if err != nil {
+		tb.Fatalf("InDoubt: %v", err)
+	}
+	return d
+}
+
+// Groups lists l's groups, failing tb on error.
+func Groups(tb testing.TB, l broker.Log) []string {
+	tb.Helper()
+	gs, err := l.Groups(context.Background())
+	if err != nil {
+		tb.Fatalf("Groups: %v", err)
+	}
+	return gs
 }

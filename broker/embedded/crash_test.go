@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"errors"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -99,7 +100,7 @@ func TestTornTail(t *testing.T) {
 			if got := fileSize(t, path); got != sizes[3] {
 				t.Fatalf("segment is %d bytes after Open, want %d (cut after the 4th batch)", got, sizes[3])
 			}
-			if o, _ := l.Offsets("t", 0); o.End != 12 || o.Stable != 12 {
+			if o, _ := l.Offsets(context.Background(), "t", 0); o.End != 12 || o.Stable != 12 {
 				t.Fatalf("Offsets after recovery %+v, want End 12", o)
 			}
 			got := readAllT(t, l, "t", 0, 0, broker.ReadCommitted)
@@ -314,13 +315,13 @@ func TestWriteFailure(t *testing.T) {
 	if off := mustAppend(t, l, "t", 0, mkRecs("b", 2)); off != 3 {
 		t.Fatalf("append after failure at %d, want 3", off)
 	}
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := brokertest.InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("failed AppendTxn left in-doubt txn %v", d)
 	}
 	if err := l.EndTxn(t.Context(), broker.Txn{Producer: "p", Seq: 1}, true); err != nil {
 		t.Fatalf("EndTxn of a txn whose only append failed: %v", err)
 	}
-	if o, _ := l.Offsets("t", 0); o.Stable != 5 || o.End != 5 {
+	if o, _ := l.Offsets(context.Background(), "t", 0); o.Stable != 5 || o.End != 5 {
 		t.Fatalf("Offsets %+v", o)
 	}
 	l.Close()
@@ -417,7 +418,7 @@ func TestGroupCommit(t *testing.T) {
 	}
 	// Wait (bounded) until all n appends are written and waiting for a sync.
 	for i := 0; ; i++ {
-		if o, _ := l.Offsets("t", 0); o.End == n+1 {
+		if o, _ := l.Offsets(context.Background(), "t", 0); o.End == n+1 {
 			break
 		}
 		if i > 100_000_000 {

@@ -119,7 +119,7 @@ var diskFaults = []diskFault{
 			return l.CommitOffsets(t.Context(), "g", map[broker.TopicPartition]int64{{Topic: "t"}: 2})
 		},
 		after: func(t *testing.T, l *Log) {
-			if got, _ := l.FetchOffsets("g"); got[broker.TopicPartition{Topic: "t"}] != 1 {
+			if got, _ := l.FetchOffsets(context.Background(), "g"); got[broker.TopicPartition{Topic: "t"}] != 1 {
 				t.Fatalf("offsets after a failed commit: %v, want the previous ones", got)
 			}
 			if err := l.CommitOffsets(t.Context(), "g", map[broker.TopicPartition]int64{{Topic: "t"}: 3}); err != nil {

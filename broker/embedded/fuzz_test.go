@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -50,7 +51,7 @@ func seedLog(tb testing.TB, opts Options) string {
 // appends to it: after a successful Open nothing may fail.
 func checkReadable(t *testing.T, l *Log) {
 	t.Helper()
-	o, err := l.Offsets("f", 0)
+	o, err := l.Offsets(context.Background(), "f", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

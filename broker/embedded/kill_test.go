@@ -3,6 +3,7 @@ package embedded
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -199,7 +200,7 @@ func runKill(t *testing.T, policy string) {
 	l := openT(t, dir, Options{})
 	ends := map[int32]int64{}
 	for p := int32(0); p < 2; p++ {
-		o, err := l.Offsets("k", p)
+		o, err := l.Offsets(context.Background(), "k", p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -217,21 +217,21 @@ func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	return l.dropTopicOffsets(name)
 }
 
-// Topics implements broker.Log (nil once closed).
-func (l *Log) Topics() []broker.TopicInfo {
-	if l.enter() != nil {
-		return nil
+// Topics implements broker.Log.
+func (l *Log) Topics(ctx context.Context) ([]broker.TopicInfo, error) {
+	if err := l.enter(); err != nil {
+		return nil, err
 	}
 	defer l.leave()
 	var out []broker.TopicInfo
 	for _, t := range l.topicList() {
 		out = append(out, broker.TopicInfo{Name: t.name, Config: t.cfg})
 	}
-	return out
+	return out, nil
 }
 
 // Topic implements broker.Log.
-func (l *Log) Topic(name string) (broker.TopicInfo, error) {
+func (l *Log) Topic(_ context.Context, name string) (broker.TopicInfo, error) {
 	if err := l.enter(); err != nil {
 		return broker.TopicInfo{}, err
 	}
@@ -298,7 +298,7 @@ func (l *Log) Read(ctx context.Context, topic string, partition int32, offset in
 }
 
 // Offsets implements broker.Log.
-func (l *Log) Offsets(topic string, partition int32) (broker.Offsets, error) {
+func (l *Log) Offsets(_ context.Context, topic string, partition int32) (broker.Offsets, error) {
 	if err := l.enter(); err != nil {
 		return broker.Offsets{}, err
 	}
@@ -341,7 +341,7 @@ func (l *Log) CommitOffsets(ctx context.Context, group string, offsets map[broke
 }
 
 // FetchOffsets implements broker.Log.
-func (l *Log) FetchOffsets(group string) (map[broker.TopicPartition]int64, error) {
+func (l *Log) FetchOffsets(_ context.Context, group string) (map[broker.TopicPartition]int64, error) {
 	if err := l.enter(); err != nil {
 		return nil, err
 	}
@@ -349,13 +349,13 @@ func (l *Log) FetchOffsets(group string) (map[broker.TopicPartition]int64, error
 	return l.fetchOffsets(group), nil
 }
 
-// Groups implements broker.Log (nil once closed).
-func (l *Log) Groups() []string {
-	if l.enter() != nil {
-		return nil
+// Groups implements broker.Log.
+func (l *Log) Groups(context.Context) ([]string, error) {
+	if err := l.enter(); err != nil {
+		return nil, err
 	}
 	defer l.leave()
-	return l.groupNames()
+	return l.groupNames(), nil
 }
 
 // Sync fsyncs every partition with unsynced data (appends under

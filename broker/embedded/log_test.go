@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"errors"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"math"
 	"os"
 	"path/filepath"
@@ -83,7 +84,7 @@ func TestLeftoversAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	l = openT(t, dir, Options{})
-	if n := len(l.Topics()); n != 1 {
+	if n := len(brokertest.Topics(t, l)); n != 1 {
 		t.Fatalf("%d topics", n)
 	}
 	for _, d := range []string{"half~", "trash~", "t/0/x.index.tmp"} {
@@ -145,13 +146,13 @@ func TestDeleteTopicDropsGroupOffsetsAndTxns(t *testing.T) {
 	}
 	l.crash()
 	l = openT(t, dir, Options{})
-	if len(l.InDoubt()) != 1 {
+	if len(brokertest.InDoubt(t, l)) != 1 {
 		t.Fatal("txn not in doubt")
 	}
 	if err := l.DeleteTopic(t.Context(), "t"); err != nil {
 		t.Fatal(err)
 	}
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := brokertest.InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("txn of a deleted topic still in doubt: %v", d)
 	}
 	if err := l.EndTxn(t.Context(), txn, true); err != nil {
@@ -159,10 +160,10 @@ func TestDeleteTopicDropsGroupOffsetsAndTxns(t *testing.T) {
 	}
 	check := func() {
 		t.Helper()
-		if gs := l.Groups(); strings.Join(gs, ",") != "g" {
+		if gs := brokertest.Groups(t, l); strings.Join(gs, ",") != "g" {
 			t.Fatalf("Groups %v, want [g]", gs)
 		}
-		if offs, _ := l.FetchOffsets("g"); len(offs) != 1 || offs[up] != 2 {
+		if offs, _ := l.FetchOffsets(context.Background(), "g"); len(offs) != 1 || offs[up] != 2 {
 			t.Fatalf("offsets of g: %v", offs)
 		}
 	}
@@ -187,11 +188,11 @@ func TestGroupNames(t *testing.T) {
 	}
 	l.Close()
 	l = openT(t, dir, Options{})
-	if got := len(l.Groups()); got != len(names) {
-		t.Fatalf("%d groups after reopen, want %d: %q", got, len(names), l.Groups())
+	if got := len(brokertest.Groups(t, l)); got != len(names) {
+		t.Fatalf("%d groups after reopen, want %d: %q", got, len(names), brokertest.Groups(t, l))
 	}
 	for i, n := range names {
-		offs, _ := l.FetchOffsets(n)
+		offs, _ := l.FetchOffsets(context.Background(), n)
 		if offs[broker.TopicPartition{Topic: "t", Partition: int32(i)}] != int64(i) || len(offs) != 1 {
 			t.Fatalf("group %q: %v", n, offs)
 		}
@@ -258,16 +259,16 @@ func TestOperationsAfterClose(t *testing.T) {
 		"EndTxn":       l.EndTxn(ctx, txn, true),
 		"Sync":         l.Sync(context.Background()),
 		"Retention":    l.EnforceRetention(l.opts.Now()),
-		"FetchOffsets": func() error { _, err := l.FetchOffsets("g"); return err }(),
-		"Topic":        func() error { _, err := l.Topic("t"); return err }(),
+		"FetchOffsets": func() error { _, err := l.FetchOffsets(ctx, "g"); return err }(),
+		"Topic":        func() error { _, err := l.Topic(ctx, "t"); return err }(),
 		"AppendTxn":    func() error { _, err := l.AppendTxn(ctx, txn, "t", 0, mkRecs("a", 1)); return err }(),
+		"Topics":       func() error { _, err := l.Topics(ctx); return err }(),
+		"Groups":       func() error { _, err := l.Groups(ctx); return err }(),
+		"InDoubt":      func() error { _, err := l.InDoubt(ctx); return err }(),
 	} {
 		if !errors.Is(err, broker.ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
 		}
-	}
-	if l.Topics() != nil || l.Groups() != nil {
-		t.Error("Topics/Groups after Close not empty")
 	}
 }
 

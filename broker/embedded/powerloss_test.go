@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -290,7 +291,7 @@ func (w *powerWorld) finish() {
 	w.checkResolved()
 	for tp, c := range w.consumers {
 		w.consume(tp, c)
-		o, err := l.Offsets(tp.Topic, tp.Partition)
+		o, err := l.Offsets(context.Background(), tp.Topic, tp.Partition)
 		if err != nil {
 			w.t.Fatal(err)
 		}
@@ -531,7 +532,7 @@ func (w *powerWorld) retention() {
 		return
 	}
 	for _, tp := range plFixed {
-		o, err := w.l.Offsets(tp.Topic, tp.Partition)
+		o, err := w.l.Offsets(context.Background(), tp.Topic, tp.Partition)
 		if !w.ok("Offsets", err) {
 			return
 		}
@@ -552,7 +553,7 @@ func (w *powerWorld) consume(tp broker.TopicPartition, c *plConsumer) {
 	for {
 		recs, next, err := w.l.Read(w.t.Context(), tp.Topic, tp.Partition, c.pos, broker.ReadOptions{Isolation: broker.ReadCommitted})
 		if errors.Is(err, broker.ErrOffsetOutOfRange) {
-			o, _ := w.l.Offsets(tp.Topic, tp.Partition)
+			o, _ := w.l.Offsets(context.Background(), tp.Topic, tp.Partition)
 			w.t.Fatalf("%s: a ReadCommitted consumer at offset %d finds it out of range after a power loss (offsets now %+v): the log took back an offset it had shown as stable",
 				tp, c.pos, o)
 		}
@@ -571,7 +572,7 @@ func (w *powerWorld) resolveInDoubt() bool {
 	// Every transaction not in doubt is ended (those without batches in
 	// the log are gone): producers start new ones.
 	clear(w.open)
-	for _, txn := range w.l.InDoubt() {
+	for _, txn := range brokertest.InDoubt(w.t, w.l) {
 		m := w.txns[txn]
 		w.stats.InDoubt++
 		if m.decided {
@@ -601,7 +602,7 @@ func (w *powerWorld) checkRecovered() {
 	t, l := w.t, w.l
 
 	// Topic c.
-	_, err := l.Topic(plTopicC)
+	_, err := l.Topic(context.Background(), plTopicC)
 	exists := err == nil
 	switch {
 	case w.cState == topicPresent && !exists:
@@ -623,7 +624,7 @@ func (w *powerWorld) checkRecovered() {
 	// else moves the start.
 	start := map[broker.TopicPartition]int64{}
 	for _, tp := range tps {
-		o, err := l.Offsets(tp.Topic, tp.Partition)
+		o, err := l.Offsets(context.Background(), tp.Topic, tp.Partition)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -696,7 +697,7 @@ func (w *powerWorld) checkRecovered() {
 
 	// Transactions: in doubt or ended, never lost.
 	doubt := map[broker.Txn]bool{}
-	for _, txn := range l.InDoubt() {
+	for _, txn := range brokertest.InDoubt(t, l) {
 		m := w.txns[txn]
 		if m == nil || len(m.batches) == 0 {
 			t.Fatalf("InDoubt lists %v, which has no batch in the log", txn)
@@ -731,7 +732,7 @@ func (w *powerWorld) checkRecovered() {
 
 	// Consumer group offsets.
 	for name, g := range w.groups {
-		offs, err := l.FetchOffsets(name)
+		offs, err := l.FetchOffsets(context.Background(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -747,7 +748,7 @@ func (w *powerWorld) checkRecovered() {
 
 	// A consumer's records are still there, and so is its position.
 	for tp, c := range w.consumers {
-		if o, _ := l.Offsets(tp.Topic, tp.Partition); c.pos > o.End {
+		if o, _ := l.Offsets(context.Background(), tp.Topic, tp.Partition); c.pos > o.End {
 			t.Errorf("%s: a ReadCommitted consumer was at offset %d before the power loss, the log now ends at %d: offsets shown as stable were taken back", tp, c.pos, o.End)
 		}
 		for _, r := range c.seen {
@@ -771,7 +772,7 @@ func (w *powerWorld) checkResolved() {
 		tps = append(tps, broker.TopicPartition{Topic: plTopicC})
 	}
 	for _, tp := range tps {
-		o, err := l.Offsets(tp.Topic, tp.Partition)
+		o, err := l.Offsets(context.Background(), tp.Topic, tp.Partition)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -831,7 +832,7 @@ func TestLostCommitMarker(t *testing.T) {
 	opts.FS = mem.Crash(nil)
 	l = openT(t, plDir, opts)
 	mustAppend(t, l, "t", 0, mkRecs("after", 1))
-	for _, txn := range l.InDoubt() {
+	for _, txn := range brokertest.InDoubt(t, l) {
 		if err := l.EndTxn(t.Context(), txn, true); err != nil {
 			t.Fatal(err)
 		}

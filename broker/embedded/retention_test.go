@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -111,7 +112,7 @@ func TestRetentionByTime(t *testing.T) {
 	if err := l.EnforceRetention(now); err != nil {
 		t.Fatal(err)
 	}
-	o, _ := l.Offsets("t", 0)
+	o, _ := l.Offsets(context.Background(), "t", 0)
 	if o.Start < 100 || o.Start > 121 || o.End != 180 {
 		t.Fatalf("Offsets after retention %+v; want Start near 120 (records older than 1h removed)", o)
 	}
@@ -131,7 +132,7 @@ func TestRetentionByTime(t *testing.T) {
 	if got := readAllT(t, l, "t", 0, o.Start, broker.ReadCommitted); len(got) != int(180-o.Start) {
 		t.Fatalf("%d records remain, want %d", len(got), 180-o.Start)
 	}
-	if fo, _ := l.Offsets("forever", 0); fo.Start != 0 {
+	if fo, _ := l.Offsets(context.Background(), "forever", 0); fo.Start != 0 {
 		t.Fatalf("RetentionMs -1 topic lost data: %+v", fo)
 	}
 	if _, err := os.Stat(segPath(dir, "t", 0, 0)); !os.IsNotExist(err) {
@@ -144,14 +145,14 @@ func TestRetentionByTime(t *testing.T) {
 	if len(p.segs) != 1 {
 		t.Fatalf("%d segments left, want only the active one", len(p.segs))
 	}
-	o, _ = l.Offsets("t", 0)
+	o, _ = l.Offsets(context.Background(), "t", 0)
 	if o.Start != p.segs[0].base || o.End != 180 {
 		t.Fatalf("Offsets %+v", o)
 	}
 	// Start survives a reopen; appends continue.
 	l.Close()
 	l = openT(t, dir, opts)
-	if o2, _ := l.Offsets("t", 0); o2 != o {
+	if o2, _ := l.Offsets(context.Background(), "t", 0); o2 != o {
 		t.Fatalf("Offsets after reopen %+v, want %+v", o2, o)
 	}
 	if off := mustAppend(t, l, "t", 0, mkRecs("x", 1)); off != 180 {
@@ -181,7 +182,7 @@ func TestRetentionBySize(t *testing.T) {
 	if total+p.segs[0].size < 1500 {
 		t.Fatalf("retention deleted too much: %d bytes left", total)
 	}
-	o, _ := l.Offsets("t", 0)
+	o, _ := l.Offsets(context.Background(), "t", 0)
 	if o.Start == 0 || o.Start != p.segs[0].base || o.End != 200 {
 		t.Fatalf("Offsets %+v", o)
 	}
@@ -212,7 +213,7 @@ func TestRetentionDefaults(t *testing.T) {
 	if len(p.segs) != 1 {
 		t.Fatalf("%d segments left, want 1", len(p.segs))
 	}
-	if o, _ := l.Offsets("unbounded", 0); o.Start != 0 {
+	if o, _ := l.Offsets(context.Background(), "unbounded", 0); o.Start != 0 {
 		t.Fatalf("unbounded topic trimmed: %+v", o)
 	}
 }
@@ -238,7 +239,7 @@ func TestRetentionKeepsUnresolvedTxn(t *testing.T) {
 	if err := l.EnforceRetention(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	o, _ := l.Offsets("t", 0)
+	o, _ := l.Offsets(context.Background(), "t", 0)
 	if o.Start == 0 || o.Start > txnOff {
 		t.Fatalf("Start %d: want segments before the txn (at %d) deleted, and not the txn's", o.Start, txnOff)
 	}
@@ -249,7 +250,7 @@ func TestRetentionKeepsUnresolvedTxn(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := l.partition("t", 0)
-	if o, _ = l.Offsets("t", 0); o.Start <= txnOff || len(p.segs) != 1 {
+	if o, _ = l.Offsets(context.Background(), "t", 0); o.Start <= txnOff || len(p.segs) != 1 {
 		t.Fatalf("after commit: Offsets %+v, %d segments", o, len(p.segs))
 	}
 }
@@ -270,7 +271,7 @@ func TestRetentionWithConcurrentReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 300; i++ {
-				o, err := l.Offsets("t", 0)
+				o, err := l.Offsets(context.Background(), "t", 0)
 				if err != nil {
 					errc <- err
 					return

@@ -207,7 +207,11 @@ func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
 
 // InDoubt implements broker.Log: transactions found unresolved at Open and
 // not resolved since, sorted by producer and seq.
-func (l *Log) InDoubt() []broker.Txn {
+func (l *Log) InDoubt(context.Context) ([]broker.Txn, error) {
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.leave()
 	l.txnMu.Lock()
 	defer l.txnMu.Unlock()
 	var out []broker.Txn
@@ -219,7 +223,7 @@ func (l *Log) InDoubt() []broker.Txn {
 	slices.SortFunc(out, func(a, b broker.Txn) int {
 		return cmp.Or(cmp.Compare(a.Producer, b.Producer), cmp.Compare(a.Seq, b.Seq))
 	})
-	return out
+	return out, nil
 }
 
 // recoverTxns registers the pending transactions of the opened partitions

@@ -1,7 +1,9 @@
 package embedded
 
 import (
+	"context"
 	"errors"
+	"github.com/ksqlgo/ksql/broker/brokertest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,10 +44,10 @@ func TestCrashMidTransaction(t *testing.T) {
 			l.crash()
 
 			l = openT(t, dir, opts)
-			if d := l.InDoubt(); len(d) != 1 || d[0] != txn {
+			if d := brokertest.InDoubt(t, l); len(d) != 1 || d[0] != txn {
 				t.Fatalf("InDoubt = %v, want [%v] (deduplicated across partitions)", d, txn)
 			}
-			if o, _ := l.Offsets("t", 0); o.Stable != 2 || o.End != 2+8+2 {
+			if o, _ := l.Offsets(context.Background(), "t", 0); o.Stable != 2 || o.End != 2+8+2 {
 				t.Fatalf("Offsets %+v, want Stable 2 End 12", o)
 			}
 			if got := valuesOf(readAllT(t, l, "t", 0, 0, broker.ReadCommitted)); strings.Join(got, ",") != "pre-v0,pre-v1" {
@@ -57,7 +59,7 @@ func TestCrashMidTransaction(t *testing.T) {
 			if err := l.EndTxn(t.Context(), txn, commit); err != nil {
 				t.Fatal(err)
 			}
-			if d := l.InDoubt(); len(d) != 0 {
+			if d := brokertest.InDoubt(t, l); len(d) != 0 {
 				t.Fatalf("InDoubt after EndTxn = %v", d)
 			}
 			check := func(when string) {
@@ -80,7 +82,7 @@ func TestCrashMidTransaction(t *testing.T) {
 			// keeps it (it is in the page cache).
 			l.crash()
 			l = openT(t, dir, opts)
-			if d := l.InDoubt(); len(d) != 0 {
+			if d := brokertest.InDoubt(t, l); len(d) != 0 {
 				t.Fatalf("InDoubt after crash following EndTxn = %v", d)
 			}
 			check("after crash")
@@ -134,7 +136,7 @@ func TestUnpreparedTxnAfterCrash(t *testing.T) {
 	}
 	l.crash()
 	l = openT(t, dir, Options{})
-	if d := l.InDoubt(); len(d) != 1 || d[0] != a {
+	if d := brokertest.InDoubt(t, l); len(d) != 1 || d[0] != a {
 		t.Fatalf("InDoubt = %v, want [%v]", d, a)
 	}
 	// b is committed but behind a's batch: not visible until a resolves.
@@ -170,7 +172,7 @@ func TestTxnErrors(t *testing.T) {
 	if off, err := l.AppendTxn(t.Context(), txn, "t", 0, nil); err != nil || off != 0 {
 		t.Fatalf("empty AppendTxn: %d, %v", off, err)
 	}
-	if o, _ := l.Offsets("t", 0); o.End != 0 || o.Stable != 0 {
+	if o, _ := l.Offsets(context.Background(), "t", 0); o.End != 0 || o.Stable != 0 {
 		t.Fatalf("Offsets after empty AppendTxn %+v", o)
 	}
 }
@@ -219,7 +221,7 @@ func TestTxnAcrossSegments(t *testing.T) {
 			t.Fatalf("%s: ReadCommitted\n got %q\nwant %q", when, got, want)
 		}
 		// Reading from every offset gives a suffix of the same view.
-		o, _ := l.Offsets("t", 0)
+		o, _ := l.Offsets(context.Background(), "t", 0)
 		for off := o.Start; off <= o.Stable; off++ {
 			recs, next, err := l.Read(t.Context(), "t", 0, off, broker.ReadOptions{MaxRecords: 2})
 			if err != nil {
@@ -234,7 +236,7 @@ func TestTxnAcrossSegments(t *testing.T) {
 				}
 			}
 		}
-		if d := l.InDoubt(); when != "live" && (len(d) != 1 || d[0] != open) {
+		if d := brokertest.InDoubt(t, l); when != "live" && (len(d) != 1 || d[0] != open) {
 			t.Fatalf("%s: InDoubt %v", when, d)
 		}
 	}
@@ -305,7 +307,7 @@ func TestReusedSeqAfterAbortIsANewTransaction(t *testing.T) {
 	l.crash()
 
 	l = openT(t, dir, Options{})
-	if d := l.InDoubt(); len(d) != 1 || d[0] != txn {
+	if d := brokertest.InDoubt(t, l); len(d) != 1 || d[0] != txn {
 		t.Fatalf("InDoubt = %v, want [%v]", d, txn)
 	}
 	if err := l.EndTxn(t.Context(), txn, true); err != nil {
@@ -344,7 +346,7 @@ func TestAbortMarkerSurvivesPowerLoss(t *testing.T) {
 	l.crash()
 	opts.FS = img
 	l = openT(t, "/data", opts)
-	if d := l.InDoubt(); len(d) != 0 {
+	if d := brokertest.InDoubt(t, l); len(d) != 0 {
 		t.Fatalf("after power loss the aborted transaction is in doubt again: %v", d)
 	}
 	if got := readAllT(t, l, "t", 0, 0, broker.ReadCommitted); len(got) != 0 {

@@ -88,10 +88,10 @@ func errorCode(err error) int16 {
 	}
 }
 
-func metadataTopic(s *Server, name string, version int16) kmsg.MetadataResponseTopic {
+func metadataTopic(ctx context.Context, s *Server, name string, version int16) kmsg.MetadataResponseTopic {
 	t := kmsg.NewMetadataResponseTopic()
 	t.Topic = kmsg.StringPtr(name)
-	info, err := s.log.Topic(name)
+	info, err := s.log.Topic(ctx, name)
 	if err != nil {
 		t.ErrorCode = errorCode(err)
 		return t
@@ -109,7 +109,7 @@ func metadataTopic(s *Server, name string, version int16) kmsg.MetadataResponseT
 	return t
 }
 
-func serveMetadata(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
+func serveMetadata(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.MetadataRequest)
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
 	b := kmsg.NewMetadataResponseBroker()
@@ -120,8 +120,14 @@ func serveMetadata(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response,
 	// v0: an empty list means every topic; v1+: a null list does.
 	all := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
 	if all {
-		for _, t := range s.log.Topics() {
-			resp.Topics = append(resp.Topics, metadataTopic(s, t.Name, req.Version))
+		topics, err := s.log.Topics(ctx)
+		if err != nil {
+			// No per-cluster error exists in Metadata: a log that cannot
+			// list its topics closes the connection (clients retry).
+			return nil, err
+		}
+		for _, t := range topics {
+			resp.Topics = append(resp.Topics, metadataTopic(ctx, s, t.Name, req.Version))
 		}
 		return resp, nil
 	}
@@ -132,7 +138,7 @@ func serveMetadata(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response,
 			resp.Topics = append(resp.Topics, t)
 			continue
 		}
-		resp.Topics = append(resp.Topics, metadataTopic(s, *rt.Topic, req.Version))
+		resp.Topics = append(resp.Topics, metadataTopic(ctx, s, *rt.Topic, req.Version))
 	}
 	return resp, nil
 }
@@ -197,7 +203,7 @@ func serveCreateTopics(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Res
 				break
 			}
 			if req.ValidateOnly {
-				if _, err := s.log.Topic(rt.Topic); err == nil {
+				if _, err := s.log.Topic(ctx, rt.Topic); err == nil {
 					fail(kerr.TopicAlreadyExists.Code, fmt.Sprintf("topic %s already exists", rt.Topic))
 				}
 			} else if err := s.log.CreateTopic(ctx, rt.Topic, cfg); err != nil {

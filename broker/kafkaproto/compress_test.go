@@ -201,7 +201,7 @@ func TestProduceBombAppendsNothing(t *testing.T) {
 			}
 		})
 	}
-	if offs, err := b.log.Offsets("t", 0); err != nil || offs.End != 0 {
+	if offs, err := b.log.Offsets(ctx, "t", 0); err != nil || offs.End != 0 {
 		t.Fatalf("log end %d (%v) after refused bombs, want 0", offs.End, err)
 	}
 }

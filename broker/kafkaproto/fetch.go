@@ -99,7 +99,7 @@ func fillFetch(ctx context.Context, s *Server, req *kmsg.FetchRequest, resp *kms
 			p.Partition = rp.Partition
 			p.HighWatermark, p.LastStableOffset, p.LogStartOffset = -1, -1, -1
 			p.PreferredReadReplica = -1
-			offs, err := s.log.Offsets(rt.Topic, rp.Partition)
+			offs, err := s.log.Offsets(ctx, rt.Topic, rp.Partition)
 			if err != nil {
 				p.ErrorCode = errorCode(err)
 				t.Partitions = append(t.Partitions, p)

@@ -75,7 +75,7 @@ func serveOffsetCommit(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Res
 				p.ErrorCode = groupCode
 				continue
 			}
-			if _, err := s.log.Offsets(rt.Topic, rp.Partition); err != nil {
+			if _, err := s.log.Offsets(ctx, rt.Topic, rp.Partition); err != nil {
 				p.ErrorCode = errorCode(err)
 				continue
 			}
@@ -104,8 +104,8 @@ type fetchedOffset struct {
 // asked (nil: every committed partition), by topic in request order
 // (sorted for all), partitions in request order (sorted for all); -1 for
 // a partition with no commit.
-func groupOffsets(s *Server, group string, topics []string, parts [][]int32, all bool) ([]string, [][]fetchedOffset, error) {
-	committed, err := s.log.FetchOffsets(group)
+func groupOffsets(ctx context.Context, s *Server, group string, topics []string, parts [][]int32, all bool) ([]string, [][]fetchedOffset, error) {
+	committed, err := s.log.FetchOffsets(ctx, group)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,7 +139,7 @@ func groupOffsets(s *Server, group string, topics []string, parts [][]int32, all
 }
 
 // serveOffsetFetch answers v0-v7 (one group) and v8 (batched groups).
-func serveOffsetFetch(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
+func serveOffsetFetch(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.OffsetFetchRequest)
 	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
 	empty := ""
@@ -152,7 +152,7 @@ func serveOffsetFetch(_ context.Context, s *Server, r kmsg.Request) (kmsg.Respon
 			for _, rt := range rg.Topics {
 				topics, parts = append(topics, rt.Topic), append(parts, rt.Partitions)
 			}
-			names, offs, err := groupOffsets(s, rg.Group, topics, parts, rg.Topics == nil)
+			names, offs, err := groupOffsets(ctx, s, rg.Group, topics, parts, rg.Topics == nil)
 			if err != nil {
 				g.ErrorCode = errorCode(err)
 			}
@@ -175,7 +175,7 @@ func serveOffsetFetch(_ context.Context, s *Server, r kmsg.Request) (kmsg.Respon
 	for _, rt := range req.Topics {
 		topics, parts = append(topics, rt.Topic), append(parts, rt.Partitions)
 	}
-	names, offs, err := groupOffsets(s, req.Group, topics, parts, req.Version >= 2 && req.Topics == nil)
+	names, offs, err := groupOffsets(ctx, s, req.Group, topics, parts, req.Version >= 2 && req.Topics == nil)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
 	}
@@ -197,13 +197,18 @@ func serveOffsetFetch(_ context.Context, s *Server, r kmsg.Request) (kmsg.Respon
 
 // serveListGroups lists the groups that have committed offsets, all
 // Empty (no members) consumer groups; v4's state filter applies.
-func serveListGroups(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
+func serveListGroups(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.ListGroupsRequest)
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
 	if len(req.StatesFilter) > 0 && !slices.ContainsFunc(req.StatesFilter, func(st string) bool { return strings.EqualFold(st, "Empty") }) {
 		return resp, nil
 	}
-	for _, name := range s.log.Groups() {
+	names, err := s.log.Groups(ctx)
+	if err != nil {
+		resp.ErrorCode = errorCode(err)
+		return resp, nil
+	}
+	for _, name := range names {
 		g := kmsg.NewListGroupsResponseGroup()
 		g.Group, g.ProtocolType, g.GroupState = name, "consumer", "Empty"
 		resp.Groups = append(resp.Groups, g)

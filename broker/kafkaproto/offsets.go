@@ -25,7 +25,7 @@ func serveListOffsets(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Resp
 			p := kmsg.NewListOffsetsResponseTopicPartition()
 			p.Partition = rp.Partition
 			p.Timestamp, p.Offset, p.LeaderEpoch = -1, -1, -1
-			offs, err := s.log.Offsets(rt.Topic, rp.Partition)
+			offs, err := s.log.Offsets(ctx, rt.Topic, rp.Partition)
 			switch {
 			case err != nil:
 				p.ErrorCode = errorCode(err)

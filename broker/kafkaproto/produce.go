@@ -41,7 +41,7 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
 		return kerr.InvalidRequiredAcks.Code, "acks must be 0, 1 or -1 (all)"
 	}
-	if _, err := s.log.Offsets(topic, rp.Partition); err != nil {
+	if _, err := s.log.Offsets(ctx, topic, rp.Partition); err != nil {
 		return errorCode(err), err.Error()
 	}
 	if req.TransactionID != nil {
@@ -66,7 +66,7 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 		return errorCode(err), err.Error()
 	}
 	out.BaseOffset = base
-	if offs, err := s.log.Offsets(topic, rp.Partition); err == nil {
+	if offs, err := s.log.Offsets(ctx, topic, rp.Partition); err == nil {
 		out.LogStartOffset = offs.Start
 	}
 	return 0, ""

@@ -265,7 +265,7 @@ func TestReadCommittedSkipsOpenAndAbortedTransactions(t *testing.T) {
 	}
 
 	// ListOffsets: latest is the stable offset for read_committed.
-	offs, err := b.log.Offsets(topic, 0)
+	offs, err := b.log.Offsets(ctx, topic, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestAdminRequests(t *testing.T) {
 	if codes["made"] != 0 || codes["rf3"] != 38 || codes["zero"] != 37 {
 		t.Fatalf("CreateTopics codes: %v", codes)
 	}
-	info, err := b.log.Topic("made")
+	info, err := b.log.Topic(ctx, "made")
 	if err != nil || info.Config.Partitions != 4 {
 		t.Fatalf("created topic: %+v, %v", info, err)
 	}
@@ -337,7 +337,7 @@ func TestAdminRequests(t *testing.T) {
 	if len(mresp.Topics) != 2 || len(mresp.Topics[0].Partitions) != 4 || mresp.Topics[1].ErrorCode != 3 {
 		t.Fatalf("metadata topics: %+v", mresp.Topics)
 	}
-	if _, err := b.log.Topic("absent"); !errors.Is(err, broker.ErrUnknownTopic) {
+	if _, err := b.log.Topic(ctx, "absent"); !errors.Is(err, broker.ErrUnknownTopic) {
 		t.Fatalf("metadata created a topic: %v", err)
 	}
 
@@ -350,7 +350,7 @@ func TestAdminRequests(t *testing.T) {
 	if dresp.Topics[0].ErrorCode != 0 || dresp.Topics[1].ErrorCode != 3 {
 		t.Fatalf("DeleteTopics: %+v", dresp.Topics)
 	}
-	if _, err := b.log.Topic("made"); !errors.Is(err, broker.ErrUnknownTopic) {
+	if _, err := b.log.Topic(ctx, "made"); !errors.Is(err, broker.ErrUnknownTopic) {
 		t.Fatalf("deleted topic still there: %v", err)
 	}
 }

@@ -230,7 +230,7 @@ func readTopicValues(t *testing.T, dataDir, topic string) []string {
 		t.Fatal(err)
 	}
 	defer lg.Close()
-	info, err := lg.Topic(topic)
+	info, err := lg.Topic(context.Background(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +336,7 @@ func readOutput(t *testing.T, dataDir string) []outputRecord {
 		t.Fatal(err)
 	}
 	defer lg.Close()
-	info, err := lg.Topic(fraudSink)
+	info, err := lg.Topic(context.Background(), fraudSink)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -615,7 +615,9 @@ func (c *campaign) check() error {
 	for _, l := range c.harness.take() {
 		c.sum.Notes.add(l, "harness opening the log after the final SIGTERM")
 	}
-	if txns := o.InDoubt(); len(txns) > 0 {
+	if txns, err := o.InDoubt(); err != nil {
+		c.violation("in-doubt", "listing transactions in doubt: %v", err)
+	} else if len(txns) > 0 {
 		c.violation("in-doubt", "%d transaction(s) still open after the final SIGTERM (they hold back committed reads): %s",
 			len(txns), strings.Join(tail(txns, 10), ", "))
 	}

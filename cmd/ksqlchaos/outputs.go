@@ -53,7 +53,7 @@ func openEmbeddedOutputs(dataDir string, logf func(string, ...any)) (*embeddedOu
 }
 
 func (o *embeddedOutputs) Read(topic string) ([]Record, error) {
-	info, err := o.log.Topic(topic)
+	info, err := o.log.Topic(context.Background(), topic)
 	if err != nil {
 		return nil, err
 	}
@@ -72,12 +72,16 @@ func (o *embeddedOutputs) Read(topic string) ([]Record, error) {
 
 // InDoubt lists the transactions the log found open: after a clean stop
 // there must be none, since they hold back what ReadCommitted returns.
-func (o *embeddedOutputs) InDoubt() []string {
+func (o *embeddedOutputs) InDoubt() ([]string, error) {
+	txns, err := o.log.InDoubt(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, t := range o.log.InDoubt() {
+	for _, t := range txns {
 		out = append(out, t.String())
 	}
-	return out
+	return out, nil
 }
 
 func (o *embeddedOutputs) Close() error { return o.log.Close() }
@@ -87,13 +91,13 @@ func (o *embeddedOutputs) Close() error { return o.log.Close() }
 func topicEnds(lg *embedded.Log, topics []string) map[string][]int64 {
 	out := map[string][]int64{}
 	for _, t := range topics {
-		info, err := lg.Topic(t)
+		info, err := lg.Topic(context.Background(), t)
 		if err != nil {
 			continue
 		}
 		ends := make([]int64, info.Config.Partitions)
 		for p := range ends {
-			if off, err := lg.Offsets(t, int32(p)); err == nil {
+			if off, err := lg.Offsets(context.Background(), t, int32(p)); err == nil {
 				ends[p] = off.End
 			}
 		}
@@ -108,7 +112,7 @@ func topicEnds(lg *embedded.Log, topics []string) map[string][]int64 {
 // many rows are acknowledged; ok is false if the topic does not exist yet
 // (the first run may have been stopped before it created the stream).
 func appendRows(lg *embedded.Log, rows []row) (acked int, ok bool, err error) {
-	info, err := lg.Topic(inputTopic)
+	info, err := lg.Topic(context.Background(), inputTopic)
 	if err != nil {
 		return 0, false, nil
 	}

@@ -379,7 +379,7 @@ func (r *runner) createTopics(ctx context.Context) error {
 	}
 	for _, in := range r.c.Inputs {
 		if _, ok := parts[in.Topic]; !ok {
-			if _, err := r.eng.Log().Topic(in.Topic); err != nil {
+			if _, err := r.eng.Log().Topic(ctx, in.Topic); err != nil {
 				parts[in.Topic] = 1
 			}
 		}
@@ -398,7 +398,7 @@ func (r *runner) createTopics(ctx context.Context) error {
 }
 
 func (r *runner) readTopic(ctx context.Context, topic string) ([][]broker.Record, error) {
-	info, err := r.eng.Log().Topic(topic)
+	info, err := r.eng.Log().Topic(ctx, topic)
 	if err != nil {
 		return nil, nil
 	}
@@ -597,7 +597,11 @@ func (r *runner) checkPost() error {
 		if err != nil {
 			return failf("post: bad blacklist %q", t.Blacklist)
 		}
-		for _, tp := range r.eng.Log().Topics() {
+		topics, err := r.eng.Log().Topics(context.Background())
+		if err != nil {
+			return failf("post: listing topics: %v", err)
+		}
+		for _, tp := range topics {
 			if re.MatchString(tp.Name) {
 				return failf("post: topic %s should not exist", tp.Name)
 			}

@@ -193,7 +193,7 @@ func RenderJSON(cols []catalog.Column, vals []types.Value, unwrapSingle bool) st
 // Produce appends one test record to log, serialized as src declares;
 // with no source on the topic the JSON is written as it is.
 func Produce(ctx context.Context, log broker.Log, src *catalog.Source, in RecordNode) error {
-	info, err := log.Topic(in.Topic)
+	info, err := log.Topic(ctx, in.Topic)
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func (s *engineServer) WaitForPersistentQueries(ctx context.Context) error {
 	idle := 0
 	for time.Now().Before(deadline) {
 		var lag int64
-		for _, q := range s.eng.Lag() {
+		for _, q := range s.eng.Lag(ctx) {
 			lag += q.Records
 		}
 		if lag == 0 {
@@ -108,7 +108,7 @@ func (s *engineServer) WaitForPersistentQueries(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	return fmt.Errorf("persistent queries did not process their inputs within 30s: %v", s.eng.Lag())
+	return fmt.Errorf("persistent queries did not process their inputs within 30s: %v", s.eng.Lag(ctx))
 }
 
 // sourceFor finds the source reading or writing a topic.
@@ -129,7 +129,7 @@ func (s *engineServer) VerifyOutput(ctx context.Context, topic string, expected 
 	var actual []broker.Record
 	for {
 		actual = actual[:0]
-		info, err := s.eng.Log().Topic(topic)
+		info, err := s.eng.Log().Topic(ctx, topic)
 		if err == nil {
 			for p := int32(0); p < info.Config.Partitions; p++ {
 				recs, err := broker.ReadAll(ctx, s.eng.Log(), topic, p, 0, broker.ReadCommitted, 1_000_000)
