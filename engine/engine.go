@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
-	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec"
@@ -32,8 +31,13 @@ import (
 
 // Config configures an engine.
 type Config struct {
-	// DataDir holds the embedded log (log/) and the state store (state/).
+	// DataDir holds the state store (state/) and, unless Log is given,
+	// the embedded log (log/).
 	DataDir string
+	// Log is the log the engine runs over (for example a Kafka cluster);
+	// the engine owns it from Open on and closes it at Close, also when
+	// Open fails. Nil: the embedded log in DataDir/log.
+	Log broker.Log
 	// Properties are server-wide ksql properties (ksql.service.id,
 	// ksql.persistence.default.format.value, ...).
 	Properties map[string]string
@@ -75,10 +79,10 @@ const (
 	propServiceID    = "ksql.service.id"
 )
 
-// Engine runs KSQL statements over the embedded log.
+// Engine runs KSQL statements over a log (broker.Log).
 type Engine struct {
 	cfg   Config
-	log   *embedded.Log
+	log   broker.Log
 	store *state.DB
 	cat   *catalog.Catalog
 	funcs *functions.Registry
@@ -105,7 +109,15 @@ type Engine struct {
 // Open opens (or creates) the data directory, recovers the log and the
 // state store, settles transactions a crash left open, replays the
 // command log and starts every persistent query.
-func Open(ctx context.Context, cfg Config) (*Engine, error) {
+func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
+	// A log handed in is closed on every failure before the engine owns
+	// it (after that, closeStores closes it).
+	given := cfg.Log
+	defer func() {
+		if err != nil && given != nil {
+			given.Close()
+		}
+	}()
 	if cfg.DataDir == "" {
 		return nil, errors.New("engine: a data directory is required")
 	}
@@ -118,25 +130,17 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Properties == nil {
 		cfg.Properties = map[string]string{}
 	}
-	logOpts, err := logOptions(cfg.Properties)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.NoSync {
-		logOpts.SyncPolicy = embedded.SyncInterval
-		logOpts.SyncInterval = time.Hour
-	}
-	if cfg.testFS != nil {
-		logOpts.FS = cfg.testFS.log
-	}
-	lg, err := embedded.Open(filepath.Join(cfg.DataDir, "log"), logOpts)
-	if err != nil {
-		return nil, fmt.Errorf("engine: opening the log: %w", err)
+	lg := cfg.Log
+	if lg == nil {
+		if lg, err = openEmbeddedLog(cfg); err != nil {
+			return nil, err
+		}
 	}
 	stOpts := state.Options{WALFault: cfg.stateFault}
 	if cfg.testFS != nil {
 		stOpts.MemFS, stOpts.IOLock = cfg.testFS.state, cfg.testFS.lock
 	}
+	given = nil // closed below on every path
 	st, err := state.Open(filepath.Join(cfg.DataDir, "state"), stOpts)
 	if err != nil {
 		lg.Close()
@@ -411,63 +415,3 @@ func (e *Engine) Lag(ctx context.Context) []QueryLag {
 	return out
 }
 
-// Properties of the embedded log.
-const (
-	// PropLogSync is the fsync policy: "always" (default: an append is
-	// acknowledged only once fsynced, and nothing is readable before it is
-	// durable) or "interval" (fsync in the background every
-	// PropLogSyncInterval; a power failure may lose the last interval of
-	// acknowledged records, a process crash loses nothing).
-	PropLogSync         = "ksql.log.sync"
-	PropLogSyncInterval = "ksql.log.sync.interval.ms"
-	// PropLogRetentionMs and PropLogRetentionBytes are the default
-	// retention of topics (7 days; unbounded size).
-	PropLogRetentionMs    = "ksql.log.retention.ms"
-	PropLogRetentionBytes = "ksql.log.retention.bytes"
-	// PropLogSegmentBytes is the size at which segment files roll (64 MiB).
-	PropLogSegmentBytes = "ksql.log.segment.bytes"
-)
-
-func logOptions(props map[string]string) (embedded.Options, error) {
-	var o embedded.Options
-	num := func(key string) (int64, bool, error) {
-		v, ok := props[key]
-		if !ok || v == "" {
-			return 0, false, nil
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return 0, false, fmt.Errorf("engine: property %s: %q is not a number", key, v)
-		}
-		return n, true, nil
-	}
-	switch p := strings.ToLower(props[PropLogSync]); p {
-	case "", "always":
-		o.SyncPolicy = embedded.SyncAlways
-	case "interval":
-		o.SyncPolicy = embedded.SyncInterval
-	default:
-		return o, fmt.Errorf("engine: property %s must be 'always' or 'interval', not %q", PropLogSync, p)
-	}
-	if n, ok, err := num(PropLogSyncInterval); err != nil {
-		return o, err
-	} else if ok {
-		o.SyncInterval = time.Duration(n) * time.Millisecond
-	}
-	if n, ok, err := num(PropLogRetentionMs); err != nil {
-		return o, err
-	} else if ok {
-		o.RetentionMs = n
-	}
-	if n, ok, err := num(PropLogRetentionBytes); err != nil {
-		return o, err
-	} else if ok {
-		o.RetentionBytes = n
-	}
-	if n, ok, err := num(PropLogSegmentBytes); err != nil {
-		return o, err
-	} else if ok {
-		o.SegmentBytes = n
-	}
-	return o, nil
-}

@@ -97,6 +97,9 @@ func fillFetch(ctx context.Context, s *Server, req *kmsg.FetchRequest, resp *kms
 		for _, rp := range rt.Partitions {
 			p := kmsg.NewFetchResponseTopicPartition()
 			p.Partition = rp.Partition
+			// No records is an empty record set, never a null one:
+			// librdkafka refuses a null set ("invalid MessageSetSize -1").
+			p.RecordBatches = []byte{}
 			p.HighWatermark, p.LastStableOffset, p.LogStartOffset = -1, -1, -1
 			p.PreferredReadReplica = -1
 			offs, err := s.log.Offsets(ctx, rt.Topic, rp.Partition)

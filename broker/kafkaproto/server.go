@@ -86,30 +86,50 @@ func (s *Server) Listen(addr string) error {
 	if err != nil {
 		return fmt.Errorf("kafkaproto: listen on %s: %w", addr, err)
 	}
+	if err := s.UseListener(ln); err != nil {
+		ln.Close()
+		return err
+	}
+	return nil
+}
+
+// UseListener makes s serve ln, bound by the caller (for example before
+// the log it serves is open, so that a taken port is found first). The
+// advertised address is Config.Advertise, or else ln's address. s owns ln
+// once this returns nil.
+func (s *Server) UseListener(ln net.Listener) error {
 	adv := s.cfg.Advertise
 	if adv == "" {
 		adv = ln.Addr().String()
 	}
 	host, portStr, err := net.SplitHostPort(adv)
+	var port int
 	if err == nil {
-		var port int
 		if port, err = strconv.Atoi(portStr); err == nil && (port <= 0 || port > 65535) {
 			err = fmt.Errorf("port %d out of range", port)
 		}
-		s.port = int32(port)
 	}
 	if err != nil {
-		ln.Close()
 		return fmt.Errorf("kafkaproto: advertised address %q: %w", adv, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.ln != nil {
-		ln.Close()
 		return errors.New("kafkaproto: server closed or already listening")
 	}
-	s.ln, s.host = ln, host
+	s.ln, s.host, s.port = ln, host, int32(port)
 	return nil
+}
+
+// Advertised is the host:port clients are told to connect to ("" before
+// Listen).
+func (s *Server) Advertised() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return ""
+	}
+	return net.JoinHostPort(s.host, strconv.Itoa(int(s.port)))
 }
 
 // Addr is the bound address (nil before Listen).

@@ -29,7 +29,7 @@ func TestHeadlessRejectsUnsupportedStatements(t *testing.T) {
 	qf := writeFile(t, dir, "app.sql", `CREATE STREAM s (id INT KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);
 SHOW STREAMS;
 `)
-	cmd := exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--queries-file", qf, "--listen", "")
+	cmd := exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--queries-file", qf, "--listen", "", "--kafka-listen", "")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("server accepted SHOW in a queries file:\n%s", out)
@@ -45,7 +45,7 @@ SHOW STREAMS;
 func TestHeadlessSyntaxError(t *testing.T) {
 	dir := t.TempDir()
 	qf := writeFile(t, dir, "app.sql", "CREATE STREAM s (id INT KEY, v INT)\n  WITH (kafka_topic='s', value_format='JSON', partitions=1);\nCREATE STREAM t AS SELECT id, v FROMM s;\n")
-	out, err := exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--queries-file", qf, "--listen", "").CombinedOutput()
+	out, err := exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--queries-file", qf, "--listen", "", "--kafka-listen", "").CombinedOutput()
 	if err == nil {
 		t.Fatalf("server accepted a syntax error:\n%s", out)
 	}
@@ -85,7 +85,7 @@ CREATE STREAM big AS SELECT id, qty * 10 AS total FROM orders WHERE qty > 1;
 // kill -9: they come back from the command log, and the query continues.
 func TestServerRestartReplaysCommandLog(t *testing.T) {
 	dir := t.TempDir()
-	s := startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0")
+	s := startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0", "--kafka-listen", "")
 	post := func(s *server, sql string) []map[string]any {
 		t.Helper()
 		body, _ := json.Marshal(map[string]any{"ksql": sql, "streamsProperties": map[string]string{"auto.offset.reset": "earliest"}})
@@ -111,7 +111,7 @@ INSERT INTO pageviews (user, page) VALUES ('ann', 'a');`)
 	s.waitUntil(t, "first insert processed", func(r lagReport) bool { return r.Total == 0 })
 	s.stop(t, syscall.SIGKILL)
 
-	s = startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0")
+	s = startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0", "--kafka-listen", "")
 	res := post(s, "SHOW QUERIES; SHOW TABLES;")
 	q, _ := json.Marshal(res)
 	if !strings.Contains(string(q), "CTAS_VIEWS_") || !strings.Contains(string(q), `"RUNNING"`) || !strings.Contains(string(q), `"VIEWS"`) {

@@ -183,7 +183,7 @@ func startServer(t *testing.T, dataDir string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return launch(t, exec.Command(ksqlBinary, "server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0"))
+	return launch(t, exec.Command(ksqlBinary, "server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", ""))
 }
 
 // launch starts a server process and waits until its HTTP API listens.

@@ -76,6 +76,7 @@ func runServer(args []string) error {
 	queriesFile := fs.String("queries-file", "", "run headless: execute this file of statements and serve no API")
 	configFile := fs.String("config", "", "properties file (key=value lines, ksqlDB's server.properties style)")
 	api := addAPIFlags(fs)
+	kafka := addKafkaFlags(fs)
 	props := propertyFlags{}
 	fs.Var(props, "set", "set a property, key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -97,11 +98,15 @@ func runServer(args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	ready, err := api.startAPI(cfg.Properties, cfg.QueriesFile != "", set)
+	kafkaReady, err := kafka.startKafka(cfg.Properties, set)
 	if err != nil {
 		return err
 	}
-	cfg.Ready = ready
+	apiReady, err := api.startAPI(cfg.Properties, cfg.QueriesFile != "", set)
+	if err != nil {
+		return err
+	}
+	cfg.Ready = bothReady(kafkaReady, apiReady)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return engine.Serve(ctx, cfg, os.Stderr)
@@ -156,4 +161,25 @@ func runTest(args []string) (bool, error) {
 		fmt.Printf("expected errors: %d of %d also match ksqlDB's message text\n", sum.MessagesMatched, sum.ExpectedErrors)
 	}
 	return sum.Failed > 0, nil
+}
+
+// bothReady runs the Ready hooks in order (nil ones skipped) and their
+// stops in reverse order.
+func bothReady(hooks ...func(*engine.Engine) func()) func(*engine.Engine) func() {
+	return func(eng *engine.Engine) func() {
+		var stops []func()
+		for _, h := range hooks {
+			if h == nil {
+				continue
+			}
+			if stop := h(eng); stop != nil {
+				stops = append(stops, stop)
+			}
+		}
+		return func() {
+			for i := len(stops) - 1; i >= 0; i-- {
+				stops[i]()
+			}
+		}
+	}
 }

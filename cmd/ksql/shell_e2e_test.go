@@ -202,7 +202,7 @@ func TestShellEmbeddedThroughPTY(t *testing.T) {
 // `ksql http://127.0.0.1:PORT` against a running `ksql server`.
 func TestShellAgainstServerThroughPTY(t *testing.T) {
 	dir := t.TempDir()
-	srv := launch(t, exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0"))
+	srv := launch(t, exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--kafka-listen", ""))
 	url := "http://" + srv.addr
 	term := startTerminal(t, dir, url)
 	term.expect("located at " + url)
@@ -213,7 +213,7 @@ func TestShellAgainstServerThroughPTY(t *testing.T) {
 // -e runs statements without a prompt and exits non-zero on a failure.
 func TestShellExecuteFlag(t *testing.T) {
 	dir := t.TempDir()
-	srv := launch(t, exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0"))
+	srv := launch(t, exec.Command(ksqlBinary, "server", "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--kafka-listen", ""))
 	out, err := exec.Command(ksqlBinary, "http://"+srv.addr, "-e", "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1); SHOW STREAMS;").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), " Stream created ") || !strings.Contains(string(out), " Stream Name ") {
 		t.Fatalf("%v\n%s", err, out)

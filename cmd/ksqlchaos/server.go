@@ -60,7 +60,7 @@ type server struct {
 // startServer starts `ksql server` on dataDir with the HTTP API on a
 // loopback port the kernel picks (the server prints the bound address).
 func startServer(bin, dataDir string, props map[string]string) (*server, error) {
-	args := []string{"server", "--data-dir", dataDir, "--listen", "127.0.0.1:0"}
+	args := []string{"server", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--kafka-listen", ""}
 	for k, v := range props {
 		args = append(args, "--set", k+"="+v)
 	}
