@@ -86,25 +86,7 @@ CREATE STREAM big AS SELECT id, qty * 10 AS total FROM orders WHERE qty > 1;
 func TestServerRestartReplaysCommandLog(t *testing.T) {
 	dir := t.TempDir()
 	s := startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0", "--kafka-listen", "")
-	post := func(s *server, sql string) []map[string]any {
-		t.Helper()
-		body, _ := json.Marshal(map[string]any{"ksql": sql, "streamsProperties": map[string]string{"auto.offset.reset": "earliest"}})
-		resp, err := http.Post("http://"+s.addr+"/ksql", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out []map[string]any
-		raw := new(bytes.Buffer)
-		raw.ReadFrom(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("POST /ksql %q: %d %s", sql, resp.StatusCode, raw)
-		}
-		if err := json.Unmarshal(raw.Bytes(), &out); err != nil {
-			t.Fatalf("bad response %s: %v", raw, err)
-		}
-		return out
-	}
+	post := func(s *server, sql string) []map[string]any { return postKSQL(t, s, sql) }
 	post(s, `CREATE STREAM pageviews (user STRING KEY, page STRING) WITH (kafka_topic='pageviews', value_format='JSON', partitions=2);
 CREATE TABLE views AS SELECT user, COUNT(*) AS n FROM pageviews GROUP BY user;
 INSERT INTO pageviews (user, page) VALUES ('ann', 'a');`)
@@ -124,6 +106,28 @@ INSERT INTO pageviews (user, page) VALUES ('ann', 'a');`)
 	if strings.Join(out, " ") != `{"N":1} {"N":2}` {
 		t.Fatalf("VIEWS changelog = %v, want counts 1 then 2", out)
 	}
+}
+
+// postKSQL runs statements through POST /ksql (earliest offsets) and
+// returns the entities.
+func postKSQL(t *testing.T, s *server, sql string) []map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"ksql": sql, "streamsProperties": map[string]string{"auto.offset.reset": "earliest"}})
+	resp, err := http.Post("http://"+s.addr+"/ksql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []map[string]any
+	raw := new(bytes.Buffer)
+	raw.ReadFrom(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /ksql %q: %d %s", sql, resp.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw.Bytes(), &out); err != nil {
+		t.Fatalf("bad response %s: %v", raw, err)
+	}
+	return out
 }
 
 func startServerArgs(t *testing.T, args ...string) *server {

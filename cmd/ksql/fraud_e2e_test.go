@@ -173,8 +173,10 @@ func appendInput(t *testing.T, dataDir string, attempts []attempt) {
 type server struct {
 	cmd  *exec.Cmd
 	addr string
-	done chan error
-	logs *strings.Builder
+	// kafka is the Kafka listener's advertised address ("" when off).
+	kafka string
+	done  chan error
+	logs  *strings.Builder
 }
 
 func startServer(t *testing.T, dataDir string) *server {
@@ -204,6 +206,12 @@ func launch(t *testing.T, cmd *exec.Cmd) *server {
 		for sc.Scan() {
 			line := sc.Text()
 			s.logs.WriteString(line + "\n")
+			if rest, ok := strings.CutPrefix(line, "Kafka listener on "); ok {
+				// Printed before the HTTP line, so read before addrCh.
+				if _, adv, ok := strings.Cut(rest, "(advertised as "); ok {
+					s.kafka = strings.TrimSuffix(adv, ")")
+				}
+			}
 			if a, ok := strings.CutPrefix(line, "HTTP API listening on http://"); ok {
 				addrCh <- a
 			}
