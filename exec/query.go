@@ -235,6 +235,64 @@ func (q *Query) Start() {
 			q.runTask(ctx, t)
 		}(t)
 	}
+	q.wg.Add(1)
+	go func() {
+		defer q.wg.Done()
+		q.watchInputs(ctx)
+	}()
+}
+
+// inputCheckInterval is how often a running query checks that its input
+// topics still exist with the partitions it reads.
+const inputCheckInterval = time.Second
+
+// watchInputs puts the query in ERROR, with a message that says why,
+// when one of its input topics is deleted or grows while it runs (a
+// client can do either through the Kafka listener, or an administrator
+// of an external cluster): the query reads the partitions it started
+// with, so records of new partitions would silently be left out.
+func (q *Query) watchInputs(ctx context.Context) {
+	tick := time.NewTicker(inputCheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := q.checkInputs(ctx); err != nil {
+			q.rt.logf("query %s: %v", q.ID, err)
+			q.setState(StateError, err)
+		}
+	}
+}
+
+// checkInputs compares each stage's input topic with the tasks reading it.
+func (q *Query) checkInputs(ctx context.Context) error {
+	read := map[string]int32{}
+	for _, t := range q.tasks {
+		read[t.input.Name]++
+	}
+	for topic, n := range read {
+		info, err := q.rt.Log.Topic(ctx, topic)
+		switch {
+		case errors.Is(err, broker.ErrUnknownTopic):
+			return inputDeleted(topic)
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("checking input topic %s: %w", topic, err)
+		case info.Config.Partitions != n:
+			return fmt.Errorf("input topic %s now has %d partitions; the query reads the %d it had when it started, so records of the others are not processed: drop the query and create it again to read them (keys may now map to other partitions)",
+				topic, info.Config.Partitions, n)
+		}
+	}
+	return nil
+}
+
+func inputDeleted(topic string) error {
+	return fmt.Errorf("input topic %s was deleted while the query was running: %w", topic, broker.ErrUnknownTopic)
 }
 
 func (q *Query) commitInterval() time.Duration {

@@ -232,6 +232,9 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	}
 	recs, next, err := t.rt.Log.Read(ctx, t.input.Name, t.partition, t.pos, broker.ReadOptions{MaxRecords: max})
 	if err != nil {
+		if errors.Is(err, broker.ErrUnknownTopic) {
+			return false, inputDeleted(t.input.Name)
+		}
 		if errors.Is(err, broker.ErrOffsetOutOfRange) {
 			// Retention removed what we had not read: continue from the start.
 			off, oerr := t.rt.Log.Offsets(ctx, t.input.Name, t.partition)
