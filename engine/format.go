@@ -24,9 +24,19 @@ import (
 // Any change to one of those formats that an older binary would misread
 // increments FormatVersion. A binary reads MinFormatVersion..FormatVersion;
 // reading an older format than FormatVersion means migrating it first
-// (there is no migration yet: both are 1) and then restamping.
+// and then restamping, before the log or the store is opened, so that an
+// older binary refuses the directory from then on.
+//
+// Versions:
+//
+//	1  the first stamped format
+//	2  the embedded log's batches may carry a Kafka producer (idempotent
+//	   and transactional Kafka producers), index files a producer state
+//	   snapshot (index version 2), and the log directory holds ~txn/
+//	   (producer ids, transaction coordinator records). Format 1 is read
+//	   as is: the migration only restamps.
 const (
-	FormatVersion    = 1
+	FormatVersion    = 2
 	MinFormatVersion = 1
 	// FormatFile is the name of the stamp, a small JSON document.
 	FormatFile = "ksql-format.json"
@@ -95,7 +105,7 @@ func checkFormat(dir string, logf func(string, ...any)) (int, error) {
 		if v < MinFormatVersion || v > FormatVersion {
 			return 0, &FormatError{Dir: dir, Found: v, Min: MinFormatVersion, Max: FormatVersion}
 		}
-		return v, nil
+		return migrateFormat(dir, v, logf)
 	case !errors.Is(err, fs.ErrNotExist):
 		return 0, fmt.Errorf("reading the format stamp: %w", err)
 	}
@@ -117,7 +127,23 @@ func checkFormat(dir string, logf func(string, ...any)) (int, error) {
 	if unstamped && logf != nil {
 		logf("data directory %s predates format stamps: adopted as format %d and stamped", dir, v)
 	}
-	return v, nil
+	return migrateFormat(dir, v, logf)
+}
+
+// migrateFormat brings a directory of format v up to FormatVersion and
+// restamps it; it returns the new format. Format 1 to 2 changes no file:
+// the log reads format 1 as is.
+func migrateFormat(dir string, v int, logf func(string, ...any)) (int, error) {
+	if v >= FormatVersion {
+		return v, nil
+	}
+	if err := writeStamp(dir, FormatVersion); err != nil {
+		return 0, fmt.Errorf("restamping the data directory's format %d as %d: %w", v, FormatVersion, err)
+	}
+	if logf != nil {
+		logf("data directory %s: format %d read as is and restamped as format %d (older binaries refuse it from now on)", dir, v, FormatVersion)
+	}
+	return FormatVersion, nil
 }
 
 // checkCommandVersion refuses a command log record newer than this binary

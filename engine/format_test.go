@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,9 +79,9 @@ func TestFormatStampRefused(t *testing.T) {
 		stamp string
 		want  []string
 	}{
-		{"newer", `{"format": 3}`, []string{"was written by format 3", "this binary reads format 1..1", "newer ksql binary"}},
+		{"newer", `{"format": 3}`, []string{"was written by format 3", "this binary reads format 1..2", "newer ksql binary"}},
 		{"zero", `{"format": 0}`, []string{"format stamp " + FormatFile + " is unreadable", "format 0"}},
-		{"garbage", "\x00\x17not json", []string{"format stamp " + FormatFile + " is unreadable", "refusing to guess", "this binary reads format 1..1"}},
+		{"garbage", "\x00\x17not json", []string{"format stamp " + FormatFile + " is unreadable", "refusing to guess", "this binary reads format 1..2"}},
 		{"torn", `{"form`, []string{"is unreadable", "unexpected end of JSON input"}},
 		{"no version", `{"about": "x"}`, []string{"is unreadable", `no "format" field`}},
 		{"wrong type", `{"format": "1"}`, []string{"is unreadable"}},
@@ -160,8 +161,8 @@ func TestFormatStampAdoptsUnstampedDirectory(t *testing.T) {
 		t.Fatalf("opening an unstamped directory: %v", err)
 	}
 	defer eng.Close()
-	if s := readStamp(t, dir); s.Format != unstampedFormat {
-		t.Fatalf("unstamped directory stamped %d, want %d", s.Format, unstampedFormat)
+	if s := readStamp(t, dir); s.Format != FormatVersion {
+		t.Fatalf("unstamped directory stamped %d, want %d (adopted as %d, then migrated)", s.Format, FormatVersion, unstampedFormat)
 	}
 	if !strings.Contains(strings.Join(logged, "\n"), "predates format stamps") {
 		t.Errorf("adoption not logged: %q", logged)
@@ -169,6 +170,44 @@ func TestFormatStampAdoptsUnstampedDirectory(t *testing.T) {
 	recs, err := broker.ReadAll(ctx, eng.Log(), "old", 0, 0, broker.ReadCommitted, 0)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("the old topic's record after adoption: %d records, %v", len(recs), err)
+	}
+}
+
+// A format 1 directory is read as is and restamped as format 2 before the
+// log is opened; its data is kept.
+func TestFormat1IsRestamped(t *testing.T) {
+	dir := t.TempDir()
+	lg, err := embedded.Open(filepath.Join(dir, "log"), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := lg.CreateTopic(ctx, "old", broker.TopicConfig{Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lg.Append(ctx, "old", 0, []broker.Record{{Value: []byte(`{"V":1}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	writeRaw(t, dir, `{"format": 1}`)
+	var logged []string
+	eng, err := Open(ctx, Config{DataDir: dir, Synchronous: true, NoSync: true,
+		Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatalf("opening a format 1 directory: %v", err)
+	}
+	defer eng.Close()
+	if s := readStamp(t, dir); s.Format != 2 {
+		t.Fatalf("format 1 directory stamped %d after opening, want 2", s.Format)
+	}
+	if !strings.Contains(strings.Join(logged, "\n"), "format 1 read as is and restamped as format 2") {
+		t.Errorf("restamp not logged: %q", logged)
+	}
+	recs, err := broker.ReadAll(ctx, eng.Log(), "old", 0, 0, broker.ReadCommitted, 0)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("the old topic's record after the restamp: %d records, %v", len(recs), err)
 	}
 }
 

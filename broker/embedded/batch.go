@@ -22,8 +22,10 @@ import (
 //	  12 base     i64  offset of the first record
 //	  20 count    u32  number of offsets the batch occupies (>= 1)
 //	  24 maxTs    i64  largest record timestamp (control batches: append time)
-//	  32 flags    u8   bit 0 transactional, bit 1 control
+//	  32 flags    u8   bit 0 transactional, bit 1 control, bit 2 producer
 //	  33 [transactional or control] producer (uvarint length + bytes), seq (varint)
+//	     [producer] Kafka producer id (varint), epoch (varint), base
+//	        sequence (varint; -1 for markers), append time in ms (varint)
 //	     [control] marker u8: 0 abort, 1 commit
 //	     [data] count records, each:
 //	        tsDelta varint   timestamp - maxTs (two's complement wrap-around)
@@ -33,7 +35,9 @@ import (
 //	          key   uvarint length + bytes
 //	          value varint length (-1 = nil) + bytes
 //
-// All fixed-width integers are little endian.
+// All fixed-width integers are little endian. The producer flag and its
+// fields are format 2 (idempotent producers, producers.go); format 1 logs
+// never set it.
 const (
 	batchMagic     = 0xB7
 	batchVersion   = 1
@@ -44,8 +48,9 @@ const (
 	// maxBatchLen bounds the length field; anything larger is corruption.
 	maxBatchLen = 512 << 20
 
-	flagTxn     = 1 << 0
-	flagControl = 1 << 1
+	flagTxn      = 1 << 0
+	flagControl  = 1 << 1
+	flagProducer = 1 << 2
 
 	markerAbort  = 0
 	markerCommit = 1
@@ -70,9 +75,10 @@ type batchHeader struct {
 	flags byte
 }
 
-func (h *batchHeader) txn() bool     { return h.flags&flagTxn != 0 }
-func (h *batchHeader) control() bool { return h.flags&flagControl != 0 }
-func (h *batchHeader) next() int64   { return h.base + h.count }
+func (h *batchHeader) txn() bool      { return h.flags&flagTxn != 0 }
+func (h *batchHeader) control() bool  { return h.flags&flagControl != 0 }
+func (h *batchHeader) producer() bool { return h.flags&flagProducer != 0 }
+func (h *batchHeader) next() int64    { return h.base + h.count }
 
 // parseHeader decodes the fixed header at the start of b, which must hold at
 // least batchHeaderLen bytes. It does not verify the checksum.
@@ -97,7 +103,7 @@ func parseHeader(b []byte) (batchHeader, error) {
 	if h.base < 0 || h.count < 1 || h.base > math.MaxInt64-h.count {
 		return h, corruptf("bad base offset %d / count %d", h.base, h.count)
 	}
-	if h.flags&^(flagTxn|flagControl) != 0 {
+	if h.flags&^(flagTxn|flagControl|flagProducer) != 0 {
 		return h, corruptf("bad flags 0x%02x", h.flags)
 	}
 	return h, nil
@@ -147,9 +153,22 @@ func appendTxnID(dst []byte, txn broker.Txn) []byte {
 	return binary.AppendVarint(dst, txn.Seq)
 }
 
+// producerFields is a batch's Kafka producer: who appended it and when.
+type producerFields struct {
+	broker.ProducerBatch
+	appendMs int64
+}
+
+func appendProducer(dst []byte, pf *producerFields) []byte {
+	dst = binary.AppendVarint(dst, pf.ID)
+	dst = binary.AppendVarint(dst, int64(pf.Epoch))
+	dst = binary.AppendVarint(dst, int64(pf.BaseSeq))
+	return binary.AppendVarint(dst, pf.appendMs)
+}
+
 // encodeData appends one data batch holding recs (len(recs) >= 1) to dst.
-// txn is nil for a plain batch.
-func encodeData(dst []byte, base int64, txn *broker.Txn, recs []broker.Record) []byte {
+// txn is nil for a plain batch, pf nil for a batch without a producer.
+func encodeData(dst []byte, base int64, txn *broker.Txn, pf *producerFields, recs []broker.Record) []byte {
 	maxTs := int64(math.MinInt64)
 	for i := range recs {
 		if recs[i].Timestamp > maxTs {
@@ -161,6 +180,10 @@ func encodeData(dst []byte, base int64, txn *broker.Txn, recs []broker.Record) [
 	if txn != nil {
 		flags |= flagTxn
 		dst = appendTxnID(dst, *txn)
+	}
+	if pf != nil {
+		flags |= flagProducer
+		dst = appendProducer(dst, pf)
 	}
 	for i := range recs {
 		r := &recs[i]
@@ -178,16 +201,22 @@ func encodeData(dst []byte, base int64, txn *broker.Txn, recs []broker.Record) [
 	return dst
 }
 
-// encodeControl appends a transaction marker batch to dst.
-func encodeControl(dst []byte, base int64, txn broker.Txn, commit bool, ts int64) []byte {
+// encodeControl appends a transaction marker batch to dst (pf nil: no
+// producer).
+func encodeControl(dst []byte, base int64, txn broker.Txn, pf *producerFields, commit bool, ts int64) []byte {
 	dst, start := beginBatch(dst)
 	dst = appendTxnID(dst, txn)
+	flags := byte(flagTxn | flagControl)
+	if pf != nil {
+		flags |= flagProducer
+		dst = appendProducer(dst, pf)
+	}
 	m := byte(markerAbort)
 	if commit {
 		m = markerCommit
 	}
 	dst = append(dst, m)
-	finishBatch(dst, start, base, 1, ts, flagTxn|flagControl)
+	finishBatch(dst, start, base, 1, ts, flags)
 	return dst
 }
 
@@ -197,7 +226,8 @@ type batchDecoder struct {
 	pos  int
 	h    batchHeader
 	txn  broker.Txn // set for transactional and control batches
-	left int64      // data records not yet decoded
+	prod producerFields
+	left int64 // data records not yet decoded
 }
 
 func (d *batchDecoder) varint() (int64, error) {
@@ -266,6 +296,19 @@ func (d *batchDecoder) init(b []byte, h batchHeader) (commit bool, err error) {
 			return false, err
 		}
 		d.txn = broker.Txn{Producer: string(p), Seq: seq}
+	}
+	d.prod = producerFields{ProducerBatch: broker.ProducerBatch{ID: broker.NoProducer, BaseSeq: -1}}
+	if h.producer() {
+		var v [4]int64
+		for i := range v {
+			if v[i], err = d.varint(); err != nil {
+				return false, err
+			}
+		}
+		if v[0] < 0 || v[1] < 0 || v[1] > math.MaxInt16 || v[2] < -1 || v[2] > math.MaxInt32 || (v[2] == -1) != h.control() {
+			return false, corruptf("bad producer fields %v", v)
+		}
+		d.prod = producerFields{ProducerBatch: broker.ProducerBatch{ID: v[0], Epoch: int16(v[1]), BaseSeq: int32(v[2])}, appendMs: v[3]}
 	}
 	if h.control() {
 		if h.count != 1 || d.pos != len(d.b)-1 || d.b[d.pos] > markerCommit {

@@ -9,6 +9,8 @@
 //	dir/<topic>/<partition>/<base>.log      segment: batches from offset <base>
 //	dir/<topic>/<partition>/<base>.index    index of a sealed segment (a cache)
 //	dir/__groups/g-<hex name>.json          one consumer group's offsets
+//	dir/~txn/producer-ids.json              Kafka producer ids: high-water mark
+//	dir/~txn/c-<hex key>                    one coordinator record (CoordinatorStore)
 //	dir/trash~/, dir/<topic>~               topics being deleted / created
 //
 // Every file and directory operation goes through Options.FS (package
@@ -24,18 +26,22 @@
 //
 // # Segments and batches
 //
-// Each Append, AppendTxn and transaction marker writes one batch at the
-// end of the partition's active segment: a 12-byte prefix (magic 0xB7,
-// version 1, length, CRC32C of the rest), then base offset, record count,
-// max timestamp, flags (transactional, control), for transactional and
-// control batches the producer and seq, then either the marker (commit or
-// abort) or the records. Records are varint encoded: timestamp delta, key
+// Each Append, AppendTxn, AppendProducer and transaction marker writes
+// one batch at the end of the partition's active segment: a 12-byte
+// prefix (magic 0xB7, version 1, length, CRC32C of the rest), then base
+// offset, record count, max timestamp, flags (transactional, control,
+// producer), for transactional and control batches the producer and seq,
+// for batches of a Kafka producer its id, epoch, base sequence and the
+// append time, then either the marker (commit or abort) or the records. Records are varint encoded: timestamp delta, key
 // and value with a distinct length -1 for nil (a nil value is a
 // tombstone, an empty value is not), headers. See batch.go for the exact
 // layout. The active segment rolls once it exceeds Options.SegmentBytes;
 // rolling fsyncs the old segment and writes its index file (a sparse
 // offset→position index plus the transactional batches and markers it
-// holds, checksummed and validated against the segment size at Open).
+// holds and a snapshot of the partition's Kafka producer state,
+// checksummed and validated against the segment size at Open). The
+// producer flag and index version 2 are data directory format 2
+// (engine.FormatVersion); format 1 files are read as they are.
 //
 // Every segment keeps a sparse in-memory index (one entry per
 // Options.IndexIntervalBytes of data), so reads seek to the nearest
@@ -106,6 +112,24 @@
 // retention prunes it. Transactional batches without a marker at
 // Open are in doubt (InDoubt) and keep holding back the stable offset
 // until their owner calls EndTxn.
+//
+// # Kafka producers
+//
+// The log implements broker.ProducerLog and broker.CoordinatorStore for
+// the Kafka protocol listener (producers.go, coordinator.go).
+// NewProducerID hands out ids that are never reused: a high-water mark is
+// made durable a block of 1000 ids at a time, and Open also moves it past
+// every id found in the partitions. AppendProducer checks a batch's
+// sequence number against the producer's last five batches in the
+// partition (duplicates are answered with their original offset, gaps and
+// stale epochs refused) before writing it, with its producer fields, in
+// the same batch; so a retry of a batch acknowledged before a crash is
+// still recognised after it. Open rebuilds the producer state from the
+// last sealed segment's snapshot and a scan of what follows (the active
+// segment, which is scanned anyway). Idle producers are forgotten after
+// Options.ProducerExpiry, and a partition remembers at most
+// Options.MaxProducers of them. ReadBatches returns records grouped by
+// batch with their producer, and the transaction markers.
 //
 // # Retention
 //

@@ -14,7 +14,11 @@ import (
 	"github.com/ksqlgo/ksql/broker/embedded/logfs"
 )
 
-var _ broker.Log = (*Log)(nil)
+var (
+	_ broker.Log              = (*Log)(nil)
+	_ broker.ProducerLog      = (*Log)(nil)
+	_ broker.CoordinatorStore = (*Log)(nil)
+)
 
 // Log is the embedded durable log. It implements broker.Log.
 //
@@ -45,6 +49,9 @@ type Log struct {
 
 	gmu    sync.Mutex
 	groups map[string]*group
+
+	pids    producerIDs // producer ids (coordinator.go)
+	coordMu sync.Mutex  // serializes coordinator record files
 }
 
 // Open opens (creating if needed) the log stored in dir. It reloads every
@@ -74,6 +81,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		ended:  map[string]endedTxn{},
 		groups: map[string]*group{},
 	}
+	l.pids.fsys, l.pids.path = opts.FS, filepath.Join(dir, txnDir, producerIDsFile)
 	if err := l.load(); err != nil {
 		for _, t := range l.topics {
 			t.release(partClosed)
@@ -114,6 +122,20 @@ func (l *Log) load() error {
 		}
 		l.topics[name] = t
 		l.recoverTxns(t)
+	}
+	if err := l.ensureTxnDir(); err != nil {
+		return err
+	}
+	seen := int64(-1)
+	for _, t := range l.topics {
+		for _, p := range t.parts {
+			p.mu.RLock()
+			seen = max(seen, p.producers.maxID())
+			p.mu.RUnlock()
+		}
+	}
+	if err := l.pids.load(seen); err != nil {
+		return err
 	}
 	return l.loadGroups()
 }

@@ -41,6 +41,9 @@ const (
 	DefaultRetentionMs            = 7 * 24 * 60 * 60 * 1000
 	DefaultRetentionBytes         = -1
 	DefaultRetentionCheckInterval = time.Minute
+	// DefaultProducerExpiry is Kafka's producer.id.expiration.ms.
+	DefaultProducerExpiry = 24 * time.Hour
+	DefaultMaxProducers   = 10000
 
 	maxSegmentBytes  = 1 << 30
 	maxMaxBatchBytes = 256 << 20
@@ -75,8 +78,16 @@ type Options struct {
 	// pass (default 1 minute; negative disables it, EnforceRetention still
 	// works).
 	RetentionCheckInterval time.Duration
-	// Now is the clock used for retention and marker timestamps (default
-	// time.Now).
+	// ProducerExpiry is how long a partition remembers an idle Kafka
+	// producer (its epoch and last batches, for duplicate detection;
+	// producers.go) after its last batch or marker (default 24 hours,
+	// Kafka's producer.id.expiration.ms).
+	ProducerExpiry time.Duration
+	// MaxProducers bounds the producers a partition remembers; beyond it
+	// the least recently active are forgotten first (default 10000).
+	MaxProducers int
+	// Now is the clock used for retention, marker timestamps and
+	// producer expiry (default time.Now).
 	Now func() time.Time
 	// Logf, if set, receives notable events such as a truncated torn tail
 	// found at Open or a failed background fsync.
@@ -130,6 +141,18 @@ func (o Options) normalize() (Options, error) {
 	}
 	if o.RetentionCheckInterval == 0 {
 		o.RetentionCheckInterval = DefaultRetentionCheckInterval
+	}
+	if o.ProducerExpiry == 0 {
+		o.ProducerExpiry = DefaultProducerExpiry
+	}
+	if o.ProducerExpiry < 0 {
+		return o, fmt.Errorf("embedded: invalid ProducerExpiry %v", o.ProducerExpiry)
+	}
+	if o.MaxProducers == 0 {
+		o.MaxProducers = DefaultMaxProducers
+	}
+	if o.MaxProducers < 0 {
+		return o, fmt.Errorf("embedded: invalid MaxProducers %d", o.MaxProducers)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -58,6 +58,7 @@ type partition struct {
 	writtenGen uint64 // count of batches written (group-commit generation)
 	diskBytes  int64  // bytes held, for read sizing
 	lastEnded  map[string]endedTxn
+	producers  *producerState // Kafka producers (producers.go)
 
 	syncMu    sync.Mutex
 	syncCond  sync.Cond
@@ -116,7 +117,7 @@ func (p *partition) createSegment(base int64) (*segment, error) {
 // index files (or a strict scan), the active segment by a scan that
 // truncates a torn or corrupt tail; then it replays transaction markers.
 func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, err error) {
-	p := &partition{l: l, tp: tp, dir: dir, pending: map[broker.Txn]*pendingTxn{}, lastEnded: map[string]endedTxn{}}
+	p := &partition{l: l, tp: tp, dir: dir, pending: map[broker.Txn]*pendingTxn{}, lastEnded: map[string]endedTxn{}, producers: newProducerState()}
 	p.syncCond.L = &p.syncMu
 	defer func() {
 		if err != nil {
@@ -163,6 +164,29 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		p.segs = append(p.segs, s)
 	}
 	interval := l.opts.IndexIntervalBytes
+	// Producer state: the last index snapshot (still encoded, decoded
+	// only when a scan must be replayed on top of it), then the batches
+	// of every segment scanned after it.
+	var snap []byte
+	materialize := func() {
+		if snap == nil {
+			return
+		}
+		r := &idxReader{b: snap}
+		ps := readSnapshot(r)
+		if r.err != nil || len(r.b) != 0 {
+			p.logf("producer state snapshot in an index file is unreadable; producers before it are forgotten (their retries are not recognised as duplicates)")
+			ps = newProducerState()
+		}
+		p.producers, snap = ps, nil
+	}
+	onProducer := func(pf producerFields, base, count int64, control bool) {
+		if control {
+			p.producers.marker(pf.ID, pf.Epoch, pf.appendMs)
+		} else {
+			p.producers.record(pf.ProducerBatch, base, count, pf.appendMs)
+		}
+	}
 	for i, base := range bases {
 		last := i == len(bases)-1
 		path := filepath.Join(dir, segmentName(base)+logSuffix)
@@ -176,9 +200,14 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		size := fi.Size()
 		if !last {
 			if data, err := logfs.ReadFile(l.fsys, s.idxPath); err == nil && s.loadIndex(data, size) {
-				// Loaded from the index.
+				// Loaded from the index. A version 1 index (format 1) has
+				// no snapshot and its segment no producer batches.
+				if s.prodSnap != nil {
+					snap, s.prodSnap = s.prodSnap, nil
+				}
 			} else {
-				good, bad, ioErr := s.scan(size, interval)
+				materialize()
+				good, bad, ioErr := s.scan(size, interval, onProducer)
 				if ioErr != nil {
 					return nil, storageErr(fmt.Sprintf("%s: read segment %s", tp, path), ioErr)
 				}
@@ -186,12 +215,13 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 					return nil, fmt.Errorf("%w: %s: sealed segment %s is corrupt at byte %d of %d: %v (data after it cannot be trusted; restore the file or remove it and every later segment)",
 						broker.ErrStorage, tp, path, good, size, bad)
 				}
-				if err := s.writeIndex(l.fsys); err != nil {
+				if err := s.writeIndex(l.fsys, p.producers.appendSnapshot(nil)); err != nil {
 					p.logf("rewriting index of %s: %v", path, err)
 				}
 			}
 		} else {
-			good, bad, ioErr := s.scan(size, interval)
+			materialize()
+			good, bad, ioErr := s.scan(size, interval, onProducer)
 			if ioErr != nil {
 				return nil, storageErr(fmt.Sprintf("%s: read segment %s", tp, path), ioErr)
 			}
@@ -213,6 +243,7 @@ func openPartition(l *Log, tp broker.TopicPartition, dir string) (_ *partition, 
 		}
 	}
 	p.replayTxns()
+	p.producers.expire(l.opts.Now().UnixMilli(), l.opts.ProducerExpiry.Milliseconds(), l.opts.MaxProducers)
 	active := p.active()
 	p.start = p.segs[0].base
 	p.end = active.next
@@ -405,7 +436,7 @@ func (p *partition) rollLocked() error {
 	p.markSynced(p.writtenGen)
 	p.setDurableLocked(p.end)
 	old.modMs = p.l.opts.Now().UnixMilli() // last write, the retention fallback
-	if err := old.writeIndex(p.l.fsys); err != nil {
+	if err := old.writeIndex(p.l.fsys, p.producers.appendSnapshot(nil)); err != nil {
 		p.logf("writing index %s: %v", old.idxPath, err)
 	}
 	old.txnBatch, old.markers = nil, nil
@@ -426,13 +457,40 @@ func (p *partition) shrinkBuf() {
 // append writes recs as one batch (transactional if txn is not nil) and
 // returns its base offset and the generation to sync to.
 func (p *partition) append(recs []broker.Record, txn *broker.Txn) (int64, uint64, error) {
+	base, gen, _, err := p.appendProducer(recs, txn, nil)
+	return base, gen, err
+}
+
+// appendProducer is append for a batch of a Kafka producer (pb nil: none).
+// A duplicate of one of the producer's remembered batches writes nothing
+// and returns that batch's base offset, dup set and the generation that
+// covers it.
+func (p *partition) appendProducer(recs []broker.Record, txn *broker.Txn, pb *broker.ProducerBatch) (base int64, gen uint64, dup bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.writableLocked(); err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
+	var pf *producerFields
+	if pb != nil {
+		d, err := p.producers.check(p.tp, *pb, int64(len(recs)))
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if d != nil {
+			// Written at most writtenGen batches ago: syncing to the
+			// current generation covers it.
+			return d.base, p.writtenGen, true, nil
+		}
+		pf = &producerFields{ProducerBatch: *pb, appendMs: p.l.opts.Now().UnixMilli()}
+	}
+	base, gen, err = p.appendLocked(recs, txn, pf)
+	return base, gen, false, err
+}
+
+func (p *partition) appendLocked(recs []broker.Record, txn *broker.Txn, pf *producerFields) (int64, uint64, error) {
 	base := p.end
-	p.wbuf = encodeData(p.wbuf[:0], base, txn, recs)
+	p.wbuf = encodeData(p.wbuf[:0], base, txn, pf, recs)
 	defer p.shrinkBuf()
 	b := p.wbuf
 	if len(b) > p.l.opts.MaxBatchBytes {
@@ -447,6 +505,12 @@ func (p *partition) append(recs []broker.Record, txn *broker.Txn) (int64, uint64
 	if txn != nil {
 		seg.txnBatch = append(seg.txnBatch, txnBatch{txn: *txn, base: base, count: h.count})
 		p.addPendingLocked(*txn, base, h.count)
+	}
+	if pf != nil {
+		p.producers.record(pf.ProducerBatch, base, h.count, pf.appendMs)
+		if p.producers.overCap(p.l.opts.MaxProducers) {
+			p.producers.expire(pf.appendMs, p.l.opts.ProducerExpiry.Milliseconds(), p.l.opts.MaxProducers)
+		}
 	}
 	p.recomputeStableLocked()
 	p.wakeLocked()
@@ -465,8 +529,9 @@ func (p *partition) txnDurable(txn broker.Txn) bool {
 	return pt.ranges[len(pt.ranges)-1].last < p.durable
 }
 
-// endTxn writes txn's marker if txn has batches in this partition.
-func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64) error {
+// endTxn writes txn's marker if txn has batches in this partition,
+// attributed to producer pb (nil: none).
+func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64, pb *broker.ProducerBatch) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pt := p.pending[txn]
@@ -476,12 +541,19 @@ func (p *partition) endTxn(txn broker.Txn, commit bool, nowMs int64) error {
 	if err := p.writableLocked(); err != nil {
 		return err
 	}
-	p.wbuf = encodeControl(p.wbuf[:0], p.end, txn, commit, nowMs)
+	var pf *producerFields
+	if pb != nil {
+		pf = &producerFields{ProducerBatch: broker.ProducerBatch{ID: pb.ID, Epoch: pb.Epoch, BaseSeq: -1}, appendMs: nowMs}
+	}
+	p.wbuf = encodeControl(p.wbuf[:0], p.end, txn, pf, commit, nowMs)
 	seg, pos, err := p.writeLocked(p.wbuf)
 	if err != nil {
 		return err
 	}
 	h := p.commitLocked(seg, pos, p.wbuf)
+	if pf != nil {
+		p.producers.marker(pf.ID, pf.Epoch, nowMs)
+	}
 	seg.markers = append(seg.markers, txnMarker{txn: txn, offset: h.base, commit: commit})
 	// The marker is not fsynced here (EndTxn fsyncs aborts; a commit's
 	// becomes durable with the partition's next fsync). Until then the
@@ -555,6 +627,16 @@ func (p *partition) release(state int) {
 	p.segs = nil
 	p.pending = nil
 	p.aborted = nil
+	p.producers = newProducerState()
+}
+
+// expireProducers drops idle producer state (retention loop).
+func (p *partition) expireProducers(nowMs int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == partOpen {
+		p.producers.expire(nowMs, p.l.opts.ProducerExpiry.Milliseconds(), p.l.opts.MaxProducers)
+	}
 }
 
 // errOutOfRange builds an ErrOffsetOutOfRange with the partition bounds.

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"sync"
@@ -54,12 +55,63 @@ type readState struct {
 	buf          []byte // file chunk
 	cStart, cEnd int64  // file range held in buf
 	chunk        int64  // preferred chunk size
+
+	// withBatches (ReadBatches) groups the records by batch and keeps
+	// transaction markers.
+	withBatches bool
+	batches     []batchSpan
+}
+
+// batchSpan is one batch of a ReadBatches: recs[from:to] of the read, or
+// a marker (b.Control) without records.
+type batchSpan struct {
+	b        broker.Batch
+	from, to int
+}
+
+// ReadBatches implements broker.ProducerLog.
+func (l *Log) ReadBatches(ctx context.Context, topic string, partition int32, offset int64, opts broker.ReadOptions) ([]broker.Batch, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if err := l.enter(); err != nil {
+		return nil, 0, err
+	}
+	defer l.leave()
+	p, err := l.partition(topic, partition)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := p.readState(offset, opts, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]broker.Batch, len(st.batches))
+	for i, sp := range st.batches {
+		out[i] = sp.b
+		if !sp.b.Control {
+			out[i].Records = st.recs[sp.from:sp.to:sp.to]
+		}
+	}
+	return out, st.next, nil
 }
 
 // read implements Log.Read for one partition.
 func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
-	st := readState{p: p, offset: offset, next: offset, committed: opts.Isolation == broker.ReadCommitted,
-		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes}
+	st, err := p.readState(offset, opts, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(st.recs) == 0 {
+		return nil, st.next, nil
+	}
+	return st.recs, st.next, nil
+}
+
+// readState runs one read (withBatches: for ReadBatches).
+func (p *partition) readState(offset int64, opts broker.ReadOptions, withBatches bool) (*readState, error) {
+	st := &readState{p: p, offset: offset, next: offset, committed: opts.Isolation == broker.ReadCommitted,
+		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes, withBatches: withBatches}
 	if st.maxRecords <= 0 {
 		st.maxRecords = defaultMaxRecords
 	}
@@ -72,12 +124,12 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 	p.mu.RLock()
 	if err := p.readableLocked(); err != nil {
 		p.mu.RUnlock()
-		return nil, 0, err
+		return nil, err
 	}
 	if offset < p.start || offset > p.end {
 		err := p.errOutOfRange(offset, p.start, p.end)
 		p.mu.RUnlock()
-		return nil, 0, err
+		return nil, err
 	}
 	st.limit = p.end
 	if st.committed {
@@ -85,7 +137,7 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 	}
 	if offset >= st.limit {
 		p.mu.RUnlock()
-		return nil, offset, nil
+		return st, nil
 	}
 	// Clamp the limits so the size arithmetic below cannot overflow.
 	if n := st.limit - offset; int64(st.maxRecords) > n {
@@ -150,16 +202,13 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 
 	for _, v := range views {
 		if err := st.readSegment(v); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if st.done {
 			break
 		}
 	}
-	if len(st.recs) == 0 {
-		return nil, st.next, nil
-	}
-	return st.recs, st.next, nil
+	return st, nil
 }
 
 func (st *readState) corrupt(v segView, pos int64, err error) error {
@@ -224,6 +273,13 @@ func (st *readState) readSegment(v segView) error {
 			pos += size
 			continue
 		}
+		if h.control() && st.withBatches {
+			if err := st.marker(v, pos, h); err != nil {
+				return err
+			}
+			pos += size
+			continue
+		}
 		if h.control() || (st.committed && h.txn() && st.isAborted(h.base)) {
 			st.next = h.next()
 			st.skipped += size
@@ -242,11 +298,53 @@ func (st *readState) readSegment(v segView) error {
 		if err := checkCRC(b, &h); err != nil {
 			return st.corrupt(v, pos, err)
 		}
+		first := len(st.recs)
 		if err := st.decode(b, h); err != nil {
 			return st.corrupt(v, pos, err)
 		}
+		if st.withBatches && len(st.recs) > first {
+			var d batchDecoder
+			if _, err := d.init(b, h); err != nil {
+				return st.corrupt(v, pos, err)
+			}
+			sb := broker.Batch{Offset: st.recs[first].Offset, Producer: d.prod.ProducerBatch, Txn: h.txn()}
+			if h.producer() {
+				sb.Producer.BaseSeq = lastSeq(d.prod.BaseSeq, sb.Offset-h.base+1)
+			}
+			st.batches = append(st.batches, batchSpan{b: sb, from: first, to: len(st.recs)})
+		}
 		pos += size
 	}
+	return nil
+}
+
+// markerBytes is what a transaction marker counts against a read's byte
+// limit (about its size in a Kafka fetch response).
+const markerBytes = 80
+
+// marker adds the transaction marker with header h at pos (ReadBatches).
+func (st *readState) marker(v segView, pos int64, h batchHeader) error {
+	if len(st.recs)+len(st.batches) > 0 && st.bytes+markerBytes > st.maxBytes {
+		st.done = true
+		return nil
+	}
+	if pos < st.cStart || pos+int64(h.size) > st.cEnd {
+		if err := st.load(v, pos, h.size); err != nil {
+			return err
+		}
+	}
+	b := st.buf[pos-st.cStart : pos-st.cStart+int64(h.size)]
+	if err := checkCRC(b, &h); err != nil {
+		return st.corrupt(v, pos, err)
+	}
+	var d batchDecoder
+	commit, err := d.init(b, h)
+	if err != nil {
+		return st.corrupt(v, pos, err)
+	}
+	st.batches = append(st.batches, batchSpan{b: broker.Batch{Offset: h.base, Producer: d.prod.ProducerBatch, Txn: true, Control: true, Commit: commit}})
+	st.bytes += markerBytes
+	st.next = h.next()
 	return nil
 }
 

@@ -25,6 +25,9 @@ func (l *Log) EnforceRetention(now time.Time) error {
 	defer l.leave()
 	var firstErr error
 	for _, t := range l.topicList() {
+		for _, p := range t.parts {
+			p.expireProducers(now.UnixMilli())
+		}
 		retMs, retBytes := t.cfg.RetentionMs, t.cfg.RetentionBytes
 		if retMs == 0 {
 			retMs = l.opts.RetentionMs

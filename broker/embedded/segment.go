@@ -74,6 +74,10 @@ type segment struct {
 	lastIdx  int64 // file position of the last index entry; -1 if none
 	txnBatch []txnBatch
 	markers  []txnMarker
+	// prodSnap is the producer state snapshot read from the segment's
+	// index file (the state as of the segment's end, still encoded;
+	// producers.go), nil if the index had none. Used only during Open.
+	prodSnap []byte
 }
 
 func segmentName(base int64) string { return fmt.Sprintf("%020d", base) }
@@ -112,6 +116,7 @@ func (s *segment) reset() {
 	s.lastIdx = -1
 	s.txnBatch = nil
 	s.markers = nil
+	s.prodSnap = nil
 }
 
 func (s *segment) incRef() { s.refs.Add(1) }
@@ -156,11 +161,16 @@ func (s *segment) retentionMs() int64 {
 	return s.modMs
 }
 
+// producerFunc receives each batch with a Kafka producer found by a scan,
+// in offset order: data batches with their offsets, markers (control).
+type producerFunc func(pf producerFields, base, count int64, control bool)
+
 // scan rebuilds the segment's metadata by reading its first size bytes. It
 // stops at the first invalid batch and returns its position (good) and
 // what is wrong with it (bad); good == size and bad == nil when every batch
-// is valid. ioErr reports a failure to read the file.
-func (s *segment) scan(size, interval int64) (good int64, bad, ioErr error) {
+// is valid. ioErr reports a failure to read the file. onProducer (if not
+// nil) sees every valid batch that has a producer.
+func (s *segment) scan(size, interval int64, onProducer producerFunc) (good int64, bad, ioErr error) {
 	s.reset()
 	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, size), 256<<10)
 	buf := make([]byte, 64<<10)
@@ -210,6 +220,9 @@ func (s *segment) scan(size, interval int64) (good int64, bad, ioErr error) {
 				s.txnBatch = append(s.txnBatch, txnBatch{txn: d.txn, base: h.base, count: h.count})
 			}
 		}
+		if h.producer() && onProducer != nil {
+			onProducer(d.prod, h.base, h.count, h.control())
+		}
 		s.addBatch(pos, &h, interval)
 		pos += int64(h.size)
 	}
@@ -225,15 +238,21 @@ func (s *segment) scan(size, interval int64) (good int64, bad, ioErr error) {
 //	uvarint n, n × (uvarint rel, uvarint pos)
 //	uvarint n, n × (txn, varint base, varint count)
 //	uvarint n, n × (txn, varint offset, u8 commit)
+//	[version 2] the partition's producer state as of the segment's end
+//	            (producers.go)
 //	u32 CRC32C of everything before
 //
-// where txn is uvarint length + producer bytes, varint seq.
+// where txn is uvarint length + producer bytes, varint seq. Version 1
+// (format 1, which had no producers) is read as a segment without
+// producer batches.
 const (
 	indexMagic   = "KQIX"
-	indexVersion = 1
+	indexVersion = 2
 )
 
-func (s *segment) encodeIndex() []byte {
+// encodeIndex encodes the index with producer state snapshot snap
+// (producerState.appendSnapshot).
+func (s *segment) encodeIndex(snap []byte) []byte {
 	b := make([]byte, 0, 64+len(s.index)*6+(len(s.txnBatch)+len(s.markers))*24)
 	b = append(b, indexMagic...)
 	b = append(b, indexVersion)
@@ -262,14 +281,15 @@ func (s *segment) encodeIndex() []byte {
 		}
 		b = append(b, c)
 	}
+	b = append(b, snap...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
 // writeIndex persists the index file. It is a cache: it is not fsynced,
 // and a torn or stale file is detected and ignored at the next Open.
-func (s *segment) writeIndex(fsys logfs.FS) error {
+func (s *segment) writeIndex(fsys logfs.FS, snap []byte) error {
 	tmp := s.idxPath + tmpSuffix
-	if err := logfs.WriteFile(fsys, tmp, s.encodeIndex(), false); err != nil {
+	if err := logfs.WriteFile(fsys, tmp, s.encodeIndex(snap), false); err != nil {
 		_ = fsys.Remove(tmp)
 		return err
 	}
@@ -342,7 +362,7 @@ func (s *segment) loadIndex(data []byte, fileSize int64) bool {
 
 func (s *segment) decodeIndex(data []byte, fileSize int64) error {
 	s.reset()
-	if len(data) < len(indexMagic)+1+4 || string(data[:4]) != indexMagic || data[4] != indexVersion {
+	if len(data) < len(indexMagic)+1+4 || string(data[:4]) != indexMagic || data[4] < 1 || data[4] > indexVersion {
 		return errBadIndex
 	}
 	body := data[:len(data)-4]
@@ -400,7 +420,16 @@ func (s *segment) decodeIndex(data []byte, fileSize int64) error {
 		r.b = r.b[1:]
 		s.markers = append(s.markers, m)
 	}
-	if r.err != nil || len(r.b) != 0 {
+	if r.err != nil {
+		return errBadIndex
+	}
+	if data[4] >= 2 {
+		// The snapshot is decoded only if Open needs it (the last one);
+		// the checksum covers it.
+		s.prodSnap = append(make([]byte, 0, len(r.b)+1), r.b...)
+		r.b = nil
+	}
+	if len(r.b) != 0 {
 		return errBadIndex
 	}
 	return nil

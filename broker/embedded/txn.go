@@ -94,6 +94,50 @@ func (l *Log) AppendTxn(ctx context.Context, txn broker.Txn, topic string, parti
 	return base, err
 }
 
+// AppendProducer implements broker.ProducerLog. A plain batch is durable
+// under the sync policy before it returns, as with Append, and so is the
+// original of a duplicate; a transactional one is made durable by
+// PrepareTxn, as with AppendTxn.
+func (l *Log) AppendProducer(ctx context.Context, txn *broker.Txn, topic string, partition int32, pb broker.ProducerBatch, recs []broker.Record) (int64, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	if err := l.enter(); err != nil {
+		return 0, false, err
+	}
+	defer l.leave()
+	if txn != nil && txn.Producer == "" {
+		return 0, false, fmt.Errorf("%w: transaction %v has no producer", broker.ErrTxnState, *txn)
+	}
+	if pb.Epoch < 0 || pb.BaseSeq < 0 {
+		return 0, false, fmt.Errorf("%w: producer %d: epoch %d, base sequence %d", broker.ErrOutOfOrderSequence, pb.ID, pb.Epoch, pb.BaseSeq)
+	}
+	if !l.pids.issued(pb.ID) {
+		return 0, false, fmt.Errorf("%w: %d was never handed out by this log", broker.ErrUnknownProducer, pb.ID)
+	}
+	p, err := l.partition(topic, partition)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(recs) == 0 {
+		o, err := p.offsets()
+		return o.End, false, err
+	}
+	if txn != nil {
+		l.registerTxn(*txn, p)
+	}
+	base, gen, dup, err := p.appendProducer(recs, txn, &pb)
+	if err != nil {
+		return 0, false, err
+	}
+	if txn == nil && l.opts.SyncPolicy == SyncAlways {
+		if err := p.syncTo(gen); err != nil {
+			return 0, false, err
+		}
+	}
+	return base, dup, nil
+}
+
 // PrepareTxn implements broker.Log: it fsyncs every partition txn touched.
 // Preparing an unknown transaction is a no-op.
 func (l *Log) PrepareTxn(ctx context.Context, txn broker.Txn) error {
@@ -131,6 +175,20 @@ func (l *Log) PrepareTxn(ctx context.Context, txn broker.Txn) error {
 // transaction with the opposite of the decision it was just ended with
 // returns broker.ErrTxnState.
 func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
+	return l.endTxn(ctx, txn, commit, nil)
+}
+
+// EndProducerTxn implements broker.ProducerLog: EndTxn with markers that
+// carry the Kafka producer (id, epoch), so that every partition's state
+// of that producer moves to the epoch.
+func (l *Log) EndProducerTxn(ctx context.Context, txn broker.Txn, commit bool, producer broker.ProducerBatch) error {
+	if producer.ID < 0 || producer.Epoch < 0 {
+		return fmt.Errorf("%w: transaction %v: producer id %d epoch %d", broker.ErrTxnState, txn, producer.ID, producer.Epoch)
+	}
+	return l.endTxn(ctx, txn, commit, &producer)
+}
+
+func (l *Log) endTxn(ctx context.Context, txn broker.Txn, commit bool, pb *broker.ProducerBatch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -170,7 +228,7 @@ func (l *Log) EndTxn(ctx context.Context, txn broker.Txn, commit bool) error {
 				firstErr = fmt.Errorf("end %v: %w", txn, err)
 			}
 		}
-		if err := p.endTxn(txn, commit, nowMs); err != nil {
+		if err := p.endTxn(txn, commit, nowMs, pb); err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("end %v: %w", txn, err)
 			}

@@ -37,6 +37,8 @@ func init() {
 		kmsg.ApiVersions.Int16():  {0, 3, serveApiVersions},
 		kmsg.CreateTopics.Int16(): {0, 5, serveCreateTopics},
 		kmsg.DeleteTopics.Int16(): {0, 5, serveDeleteTopics},
+		// Idempotent producers (producers.go).
+		kmsg.InitProducerID.Int16(): {0, 4, serveInitProducerID},
 		// Group offsets without group membership (groups.go).
 		kmsg.FindCoordinator.Int16(): {0, 4, serveFindCoordinator},
 		kmsg.OffsetCommit.Int16():    {0, 8, serveOffsetCommit},
@@ -79,6 +81,12 @@ func errorCode(err error) int16 {
 		return kerr.InvalidTopicException.Code
 	case errors.Is(err, broker.ErrRecordTooLarge):
 		return kerr.MessageTooLarge.Code
+	case errors.Is(err, broker.ErrOutOfOrderSequence):
+		return kerr.OutOfOrderSequenceNumber.Code
+	case errors.Is(err, broker.ErrProducerFenced):
+		return kerr.InvalidProducerEpoch.Code
+	case errors.Is(err, broker.ErrUnknownProducer):
+		return kerr.UnknownProducerID.Code
 	case errors.Is(err, broker.ErrStorage):
 		return kerr.KafkaStorageError.Code
 	case errors.Is(err, broker.ErrClosed), errors.Is(err, context.Canceled):

@@ -28,6 +28,12 @@
 // (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is not served yet, so
 // commits come from standalone consumers (generation -1, no member id).
 //
+// Idempotent producers (producers.go) are served when the log is a
+// broker.ProducerLog (the embedded log is): InitProducerId hands out
+// producer ids that are never reused, and the log checks each batch's
+// sequence number, so a retried batch is appended once (even across a
+// crash) and a gap or a stale epoch is refused as Kafka refuses it.
+//
 // Records cross in record batch format v2 (magic 2) only: produce batches
 // are checked (size, CRC-32C, record count, structure), decompressed
 // (gzip, snappy raw or xerial-framed, lz4, zstd) no further than

@@ -149,9 +149,15 @@ func TestBadProduceBatchesGetErrors(t *testing.T) {
 	good := validBatch()
 	badCRC := append([]byte(nil), good...)
 	badCRC[len(badCRC)-1] ^= 0xff
-	idempotent := append([]byte(nil), good...)
-	binary.BigEndian.PutUint64(idempotent[43:], 7)
-	fixCRC(idempotent)
+	// A producer id without epoch and sequence.
+	halfIdempotent := append([]byte(nil), good...)
+	binary.BigEndian.PutUint64(halfIdempotent[43:], 7)
+	fixCRC(halfIdempotent)
+	// A producer id this broker never handed out (epoch 0, sequence 0).
+	unknownProducer := append([]byte(nil), halfIdempotent...)
+	binary.BigEndian.PutUint16(unknownProducer[51:], 0)
+	binary.BigEndian.PutUint32(unknownProducer[53:], 0)
+	fixCRC(unknownProducer)
 	twoBatches := append(append([]byte(nil), good...), good...)
 	for _, tc := range []struct {
 		name    string
@@ -162,7 +168,8 @@ func TestBadProduceBatchesGetErrors(t *testing.T) {
 		{"truncated", good[:len(good)-3], 2},
 		{"header only", good[:61], 2},
 		{"two batches", twoBatches, 87},
-		{"idempotent producer", idempotent, 49},
+		{"producer id without epoch and sequence", halfIdempotent, 87},
+		{"unknown producer id", unknownProducer, 59},
 		{"good", good, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

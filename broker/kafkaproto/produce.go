@@ -11,8 +11,8 @@ import (
 // serveProduce appends each partition's record batch with broker.Log.Append
 // (durable under the log's sync policy before the response) and answers
 // with the first offset given. acks=0 gets no response; acks 1 and -1 are
-// the same here (this broker is the only replica). Idempotent and
-// transactional producers are refused until InitProducerId is served.
+// the same here (this broker is the only replica). Batches of idempotent
+// and transactional producers go through produceProducer (producers.go).
 func serveProduce(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.ProduceRequest)
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
@@ -44,9 +44,6 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 	if _, err := s.log.Offsets(ctx, topic, rp.Partition); err != nil {
 		return errorCode(err), err.Error()
 	}
-	if req.TransactionID != nil {
-		return kerr.TransactionalIDAuthorizationFailed.Code, "transactional producers are not supported by this broker yet"
-	}
 	recs, info, err := decodeProduceBatch(rp.Records, s.dec)
 	if err != nil {
 		var be *batchError
@@ -55,11 +52,8 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 		}
 		return kerr.CorruptMessage.Code, err.Error()
 	}
-	if info.transactional {
-		return kerr.InvalidTxnState.Code, "transactional batches are not supported by this broker yet"
-	}
-	if info.producerID >= 0 {
-		return kerr.InvalidProducerIDMapping.Code, "idempotent producers are not supported by this broker yet (it does not serve InitProducerId); disable idempotence"
+	if info.producerID >= 0 || info.transactional || req.TransactionID != nil {
+		return produceProducer(ctx, s, req, topic, rp.Partition, recs, info, out)
 	}
 	base, err := s.log.Append(ctx, topic, rp.Partition, recs)
 	if err != nil {

@@ -48,9 +48,11 @@ type Config struct {
 // until its context is done), Close stops accepting, closes every
 // connection and waits for their goroutines. A Server serves once.
 type Server struct {
-	log broker.Log
-	cfg Config
-	dec *decompressor
+	log  broker.Log
+	plog broker.ProducerLog // log, if it keeps producer state (else nil)
+	cfg  Config
+	dec  *decompressor
+	txns *txnCoordinator
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -76,7 +78,10 @@ func NewServer(l broker.Log, cfg Config) *Server {
 		cfg.ClusterID = "ksql-embedded"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+	s := &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+	s.plog, _ = l.(broker.ProducerLog)
+	s.txns = &txnCoordinator{s: s}
+	return s
 }
 
 // Listen binds addr (host:port; port 0 picks a free one). The advertised
