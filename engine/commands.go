@@ -567,11 +567,9 @@ func (e *Engine) terminate(ctx context.Context, id string) error {
 			return fmt.Errorf("query %s stopped, but its output could not be made durable: %w", id, err)
 		}
 		delete(e.queries, id)
-		for _, st := range q.Plan.Stages {
-			if st.Repartition != nil {
-				if err := e.log.DeleteTopic(ctx, st.Repartition.Topic.Name); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
-					return err
-				}
+		for _, topic := range e.rt.InternalTopics(q.Plan) {
+			if err := e.log.DeleteTopic(ctx, topic); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
+				return err
 			}
 		}
 		if err := exec.DropState(e.rt, id); err != nil {

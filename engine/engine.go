@@ -163,6 +163,7 @@ func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
 		Now:                cfg.Now,
 		Logf:               cfg.Logf,
 	}
+	e.rt.AppIDPrefix = "_confluent-ksql-" + e.serviceID() + "query_"
 	e.cmdTopic = "_confluent-ksql-" + e.serviceID() + "_command_topic"
 	if err := e.start(ctx); err != nil {
 		e.closeStores()

@@ -116,6 +116,7 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 		CommitInterval:     e.rt.CommitInterval,
 		Now:                e.cfg.Now,
 		Logf:               e.cfg.Logf,
+		AppIDPrefix:        e.rt.AppIDPrefix,
 	}
 	q, err := exec.NewQuery(ctx, p.rt, plan, exec.QueryOptions{
 		StartAtEnd: e.startAtEnd(sess.Properties),
@@ -276,11 +277,9 @@ func (p *pushQuery) release() {
 			if err := e.log.Sync(ctx); err != nil {
 				errs = append(errs, err)
 			}
-			for _, st := range p.q.Plan.Stages {
-				if st.Repartition != nil {
-					if err := e.log.DeleteTopic(ctx, st.Repartition.Topic.Name); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
-						errs = append(errs, err)
-					}
+			for _, topic := range p.rt.InternalTopics(p.q.Plan) {
+				if err := e.log.DeleteTopic(ctx, topic); err != nil && !errors.Is(err, broker.ErrUnknownTopic) {
+					errs = append(errs, err)
 				}
 			}
 			if err := exec.DropTransientState(p.rt, p.id); err != nil {

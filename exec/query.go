@@ -72,10 +72,18 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 			}
 		}
 	}
+	_, decided := rt.logDecided()
 	for si, st := range plan.Stages {
 		info, err := rt.Log.Topic(ctx, st.Input.Name)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: input topic %s: %w", plan.ID, st.Input.Name, err)
+		}
+		if decided {
+			name := rt.ChangelogTopic(plan.ID, si)
+			err := rt.Log.CreateTopic(ctx, name, broker.TopicConfig{Partitions: info.Config.Partitions, RetentionMs: -1, CleanupPolicy: "compact"})
+			if err != nil && !errors.Is(err, broker.ErrTopicExists) {
+				return nil, fmt.Errorf("creating changelog topic %s: %w", name, err)
+			}
 		}
 		for p := int32(0); p < info.Config.Partitions; p++ {
 			t, err := q.newTask(ctx, si, st, p, opts.StartAtEnd && si == 0, opts.Properties)
@@ -108,6 +116,9 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 	if err != nil {
 		return nil, err
 	}
+	if ld, decided := q.rt.logDecided(); decided {
+		return t, q.startLogDecided(ctx, t, ld, raw, ok, st, startAtEnd)
+	}
 	if ok {
 		if t.meta, err = decodeMeta(raw); err != nil {
 			return nil, fmt.Errorf("task %s: corrupt commit record: %w", t, err)
@@ -139,6 +150,36 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 	t.committed.Store(t.meta.position)
 	t.lastCommit = q.rt.now()
 	return t, nil
+}
+
+// startLogDecided restores a task over a log that decides its
+// transactions (changelog.go).
+func (q *Query) startLogDecided(ctx context.Context, t *Task, ld LogDecidedTxns, raw []byte, ok bool, st *planner.Stage, startAtEnd bool) error {
+	t.changelog = q.rt.ChangelogTopic(q.ID, t.stage)
+	if ok {
+		var err error
+		if t.meta, err = decodeMeta(raw); err != nil {
+			return fmt.Errorf("task %s: corrupt commit record: %w", t, err)
+		}
+	}
+	off, err := q.rt.Log.Offsets(ctx, st.Input.Name, t.partition)
+	if err != nil {
+		return err
+	}
+	start := off.Start
+	if startAtEnd {
+		start = off.Stable
+	}
+	if err := t.restoreFromChangelog(ctx, ld, start); err != nil {
+		return err
+	}
+	if t.dirty && st.Sink != nil && st.Sink.Table {
+		// A fresh task keeps its view from its first offset (viewsince).
+		t.stateSet(viewSinceStore, nil, []byte{})
+	}
+	t.spent = t.meta.seq
+	t.lastCommit = q.rt.now()
+	return nil
 }
 
 // State reports the query's state and the last error, if any.
@@ -479,13 +520,19 @@ func DropState(rt *Runtime, queryID string) error {
 // if the owning task's state commit recorded their sequence number,
 // aborted otherwise (including tasks that no longer exist). An abort
 // records the spent number first (I1). Call once at start-up, before any
-// query runs.
+// query runs. Transactions of Kafka clients (broker.IsClientTxn: their
+// producer starts with broker.ClientTxnPrefix, which no task's producer
+// does) are not the engine's: the Kafka listener's transaction
+// coordinator settles them from its own records.
 func ResolveInDoubt(ctx context.Context, rt *Runtime) error {
 	txns, err := rt.Log.InDoubt(ctx)
 	if err != nil {
 		return err
 	}
 	for _, txn := range txns {
+		if broker.IsClientTxn(txn) {
+			continue
+		}
 		var committed int64
 		raw, ok, err := rt.State.Get(metaKey(txn.Producer))
 		if err != nil {

@@ -34,6 +34,11 @@ type Runtime struct {
 	Now func() time.Time
 	// Logf reports operational events (task failures and restarts).
 	Logf func(format string, args ...any)
+	// AppIDPrefix prefixes query ids into application ids: the consumer
+	// group of a query's input positions and the prefix of its changelog
+	// topics on a log that decides its transactions (changelog.go).
+	// Empty: "_confluent-ksql-default_query_".
+	AppIDPrefix string
 
 	Metrics Metrics
 }
@@ -72,12 +77,20 @@ type taskMeta struct {
 	position   int64 // next input offset
 	seq        int64 // last committed transaction sequence
 	streamTime int64
+	// changelogNext is the changelog offset the state reflects up to (on
+	// a log that decides its transactions; changelog.go). Encoded only
+	// when set, so records of the embedded log keep their form.
+	changelogNext int64
 }
 
 func (m taskMeta) encode() []byte {
 	b := binary.AppendVarint(nil, m.position)
 	b = binary.AppendVarint(b, m.seq)
-	return binary.AppendVarint(b, m.streamTime)
+	b = binary.AppendVarint(b, m.streamTime)
+	if m.changelogNext != 0 {
+		b = binary.AppendVarint(b, m.changelogNext)
+	}
+	return b
 }
 
 // spentKey holds a producer's highest spent sequence number when it is
@@ -123,6 +136,11 @@ func decodeMeta(b []byte) (taskMeta, error) {
 	if m.streamTime, n = binary.Varint(b); n <= 0 {
 		return m, errCorrupt
 	}
+	if b = b[n:]; len(b) > 0 {
+		if m.changelogNext, n = binary.Varint(b); n <= 0 {
+			return m, errCorrupt
+		}
+	}
 	return m, nil
 }
 
@@ -165,6 +183,13 @@ type Task struct {
 	// deliver receives the rows of a transient sink (push queries).
 	deliver DeliverFunc
 
+	// On a log that decides its transactions (changelog.go): the stage's
+	// changelog topic, the state changes since the last commit, and
+	// whether the state must be restored before the next poll.
+	changelog     string
+	changes       []broker.Record
+	restoreNeeded bool
+
 	// unpublished counts events since the last publish (metrics.go);
 	// stats are the published counters.
 	unpublished taskCounts
@@ -193,16 +218,30 @@ func (t *Task) ensureBatch() state.Batch {
 	return t.batch
 }
 
+// stateSet, stateDelete and stateDeleteRange are every write of every
+// store: each goes to the commit batch and, on a log that decides its
+// transactions, to the changelog.
 func (t *Task) stateSet(store string, key, value []byte) {
-	t.ensureBatch().Set(t.stateKey(store, key), value)
+	k := t.stateKey(store, key)
+	t.ensureBatch().Set(k, value)
+	if t.changelog != "" {
+		if value == nil {
+			value = []byte{}
+		}
+		t.recordChange(k[len(t.prefix):], value, false)
+	}
 }
 
 func (t *Task) stateDelete(store string, key []byte) {
-	t.ensureBatch().Delete(t.stateKey(store, key))
+	k := t.stateKey(store, key)
+	t.ensureBatch().Delete(k)
+	t.recordChange(k[len(t.prefix):], nil, false)
 }
 
 func (t *Task) stateDeleteRange(store string, start, end []byte) {
-	t.ensureBatch().DeleteRange(t.stateKey(store, start), t.stateKey(store, end))
+	s, e := t.stateKey(store, start), t.stateKey(store, end)
+	t.ensureBatch().DeleteRange(s, e)
+	t.recordChange(s[len(t.prefix):], e[len(t.prefix):], true)
 }
 
 // pendingCount is the number of buffered output records.
@@ -226,6 +265,13 @@ func (t *Task) emit(sink, topic string, partition int32, rec broker.Record) {
 // poll reads and processes one batch. It reports whether it made progress.
 func (t *Task) poll(ctx context.Context) (bool, error) {
 	defer t.publish()
+	if t.restoreNeeded {
+		ld, _ := t.rt.logDecided()
+		t.resetToCommitted()
+		if err := t.restoreFromChangelog(ctx, ld, t.meta.position); err != nil {
+			return false, err
+		}
+	}
 	max := t.rt.MaxBatch
 	if max <= 0 {
 		max = 500
@@ -302,6 +348,12 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 func (t *Task) commit(ctx context.Context) error {
 	// I4: the steps below run to their end once begun.
 	ctx = context.WithoutCancel(ctx)
+	if ld, ok := t.rt.logDecided(); ok {
+		if !t.dirty {
+			return nil
+		}
+		return t.commitLogDecided(ctx, ld)
+	}
 	if err := t.resolveTxn(ctx); err != nil {
 		return err
 	}
