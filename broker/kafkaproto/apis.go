@@ -37,8 +37,12 @@ func init() {
 		kmsg.ApiVersions.Int16():  {0, 3, serveApiVersions},
 		kmsg.CreateTopics.Int16(): {0, 5, serveCreateTopics},
 		kmsg.DeleteTopics.Int16(): {0, 5, serveDeleteTopics},
-		// Idempotent producers (producers.go).
-		kmsg.InitProducerID.Int16(): {0, 4, serveInitProducerID},
+		// Idempotent and transactional producers (producers.go, txn.go).
+		kmsg.InitProducerID.Int16():     {0, 4, serveInitProducerID},
+		kmsg.AddPartitionsToTxn.Int16(): {0, 3, serveAddPartitionsToTxn},
+		kmsg.AddOffsetsToTxn.Int16():    {0, 3, serveAddOffsetsToTxn},
+		kmsg.TxnOffsetCommit.Int16():    {0, 3, serveTxnOffsetCommit},
+		kmsg.EndTxn.Int16():             {0, 3, serveEndTxn},
 		// Group offsets without group membership (groups.go).
 		kmsg.FindCoordinator.Int16(): {0, 4, serveFindCoordinator},
 		kmsg.OffsetCommit.Int16():    {0, 8, serveOffsetCommit},

@@ -140,6 +140,59 @@ func decodeProduceBatch(b []byte, dec *decompressor) ([]broker.Record, batchInfo
 // records). With no records the batch is empty and only moves the client
 // past the gap.
 func appendFetchBatch(dst []byte, base, next int64, recs []broker.Record) []byte {
+	return appendKafkaBatch(dst, base, next, recs, 0, broker.ProducerBatch{ID: -1, Epoch: -1, BaseSeq: -1})
+}
+
+// appendFetchBatches appends the batches of one ProducerLog.ReadBatches
+// that started at base and ends at next: consecutive batches without a
+// Kafka producer are merged into one Kafka batch (covering the offsets
+// skipped between them, as appendFetchBatch does); each batch of a Kafka
+// producer is its own Kafka batch with its producer id, epoch and
+// sequence (transactional if it is), each client transaction marker a
+// control batch; markers without a producer (the engine's) are not sent.
+func appendFetchBatches(dst []byte, base, next int64, batches []broker.Batch) []byte {
+	cover := base
+	var plain []broker.Record
+	flush := func(end int64) {
+		if len(plain) > 0 || end > cover {
+			dst = appendFetchBatch(dst, cover, end, plain)
+			cover, plain = end, plain[:0]
+		}
+	}
+	for _, b := range batches {
+		switch {
+		case b.Producer.ID < 0 && b.Control:
+		case b.Producer.ID < 0:
+			plain = append(plain, b.Records...)
+		case b.Control:
+			flush(b.Offset)
+			typ := byte(0)
+			if b.Commit {
+				typ = 1
+			}
+			marker := broker.Record{Key: []byte{0, 0, 0, typ}, Value: []byte{0, 0, 0, 0, 0, 0}, Offset: b.Offset}
+			pb := b.Producer
+			pb.BaseSeq = -1
+			dst = appendKafkaBatch(dst, b.Offset, b.Offset+1, []broker.Record{marker}, attrTransactional|attrControl, pb)
+			cover = b.Offset + 1
+		default:
+			flush(b.Offset)
+			end := b.Records[len(b.Records)-1].Offset + 1
+			attrs := int16(0)
+			if b.Txn {
+				attrs = attrTransactional
+			}
+			dst = appendKafkaBatch(dst, b.Offset, end, b.Records, attrs, b.Producer)
+			cover = end
+		}
+	}
+	flush(next)
+	return dst
+}
+
+// appendKafkaBatch appends one uncompressed record batch v2 covering
+// offsets base..next-1 with the given attributes and producer.
+func appendKafkaBatch(dst []byte, base, next int64, recs []broker.Record, attrs int16, pb broker.ProducerBatch) []byte {
 	start := len(dst)
 	var firstTs, maxTs int64 = -1, -1
 	if len(recs) > 0 {
@@ -154,13 +207,13 @@ func appendFetchBatch(dst []byte, base, next int64, recs []broker.Record) []byte
 	dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)
 	dst = append(dst, 2)
 	dst = binary.BigEndian.AppendUint32(dst, 0) // crc, below
-	dst = binary.BigEndian.AppendUint16(dst, 0)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(attrs))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(next-1-base))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(firstTs))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(maxTs))
-	dst = binary.BigEndian.AppendUint64(dst, 0xFFFFFFFFFFFFFFFF) // producer id -1
-	dst = binary.BigEndian.AppendUint16(dst, 0xFFFF)             // producer epoch -1
-	dst = binary.BigEndian.AppendUint32(dst, 0xFFFFFFFF)         // base sequence -1
+	dst = binary.BigEndian.AppendUint64(dst, uint64(pb.ID))
+	dst = binary.BigEndian.AppendUint16(dst, uint16(pb.Epoch))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(pb.BaseSeq))
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(recs)))
 	var body []byte
 	for i := range recs {

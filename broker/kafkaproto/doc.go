@@ -34,6 +34,18 @@
 // sequence number, so a retried batch is appended once (even across a
 // crash) and a gap or a stale epoch is refused as Kafka refuses it.
 //
+// Transactional producers (txn.go) are served when the log is also a
+// broker.CoordinatorStore: this broker is the transaction coordinator of
+// every transactional id (FindCoordinator type 1), serving
+// InitProducerId with a transactional id (epoch bump; an open
+// transaction of the id is aborted and its producer fenced),
+// AddPartitionsToTxn v0-v3, AddOffsetsToTxn v0-v3, TxnOffsetCommit v0-v3
+// (offsets held until the commit) and EndTxn v0-v3. A Kafka transaction
+// is a transaction of the log under broker.ClientTxnPrefix; its state is
+// durable in coordinator records, and Serve settles what a stop left
+// unfinished before it accepts connections. Fetch serves read_committed
+// for those and for the engine's own transactions alike (fetch.go).
+//
 // Records cross in record batch format v2 (magic 2) only: produce batches
 // are checked (size, CRC-32C, record count, structure), decompressed
 // (gzip, snappy raw or xerial-framed, lz4, zstd) no further than

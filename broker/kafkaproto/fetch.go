@@ -28,11 +28,18 @@ func isolation(level int8) broker.Isolation {
 // MaxWaitMillis for any partition to have a record visible under the
 // request's isolation (broker.Log.Wait) and reads once more.
 //
-// read_committed is served by the log: records of open transactions are
-// not returned (reads stop at the last stable offset) and records of
-// aborted ones are skipped, so the response's aborted transaction list is
-// always empty; a batch covers the skipped offsets so that the consumer
-// moves past them.
+// read_committed is served by the log, for Kafka clients' transactions
+// and the engine's alike: records of open transactions are not returned
+// (reads stop at the last stable offset, the response's
+// LastStableOffset) and records of aborted ones are skipped, so the
+// response's aborted transaction list is always empty (a client has
+// nothing to filter); a batch covers the skipped offsets so that the
+// consumer moves past them. Over a broker.ProducerLog, batches keep their
+// producer (id, epoch, sequence, the transactional attribute) and the
+// markers of Kafka clients' transactions are sent as control batches, in
+// both isolation levels, as Kafka sends them (clients skip them); the
+// engine's own markers have no Kafka producer and are covered like
+// skipped offsets.
 func serveFetch(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.FetchRequest)
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
@@ -109,6 +116,10 @@ func fillFetch(ctx context.Context, s *Server, req *kmsg.FetchRequest, resp *kms
 				continue
 			}
 			p.HighWatermark, p.LastStableOffset, p.LogStartOffset = offs.End, offs.Stable, offs.Start
+			if iso == broker.ReadCommitted && req.Version >= 4 {
+				// Aborted records are never sent (see serveFetch).
+				p.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
+			}
 			if rp.FetchOffset < offs.Start || rp.FetchOffset > offs.End {
 				p.ErrorCode = kerr.OffsetOutOfRange.Code
 				t.Partitions = append(t.Partitions, p)
@@ -117,9 +128,16 @@ func fillFetch(ctx context.Context, s *Server, req *kmsg.FetchRequest, resp *kms
 			budget := min(int(rp.PartitionMaxBytes), maxBytes-total)
 			off := rp.FetchOffset
 			for budget > 0 || total == 0 {
-				recs, next, err := s.log.Read(ctx, rt.Topic, rp.Partition, off, broker.ReadOptions{
-					MaxRecords: maxRecordsPerRead, MaxBytes: max(budget, 1), Isolation: iso,
-				})
+				opts := broker.ReadOptions{MaxRecords: maxRecordsPerRead, MaxBytes: max(budget, 1), Isolation: iso}
+				var recs []broker.Record
+				var batches []broker.Batch
+				var next int64
+				var err error
+				if s.plog != nil {
+					batches, next, err = s.plog.ReadBatches(ctx, rt.Topic, rp.Partition, off, opts)
+				} else {
+					recs, next, err = s.log.Read(ctx, rt.Topic, rp.Partition, off, opts)
+				}
 				if err != nil {
 					p.ErrorCode = errorCode(err)
 					break
@@ -128,7 +146,11 @@ func fillFetch(ctx context.Context, s *Server, req *kmsg.FetchRequest, resp *kms
 					break
 				}
 				before := len(p.RecordBatches)
-				p.RecordBatches = appendFetchBatch(p.RecordBatches, off, next, recs)
+				if s.plog != nil {
+					p.RecordBatches = appendFetchBatches(p.RecordBatches, off, next, batches)
+				} else {
+					p.RecordBatches = appendFetchBatch(p.RecordBatches, off, next, recs)
+				}
 				size := len(p.RecordBatches) - before
 				total += size
 				budget -= size

@@ -21,17 +21,18 @@ import (
 // for a group with no members), and every group is listed as Empty.
 
 // serveFindCoordinator answers v0-v3 (one key) and v4 (batched keys).
-// Only group coordinators exist here: transactions are not served.
+// This broker coordinates every consumer group (type 0) and, when its log
+// keeps coordinator state, every transactional id (type 1, txn.go).
 func serveFindCoordinator(_ context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.FindCoordinatorRequest)
 	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
 	answer := func(key string) kmsg.FindCoordinatorResponseCoordinator {
 		c := kmsg.NewFindCoordinatorResponseCoordinator()
 		c.Key = key
-		if req.CoordinatorType != 0 {
+		if req.CoordinatorType != 0 && (req.CoordinatorType != 1 || s.txns.store == nil) {
 			c.NodeID, c.Port = -1, -1
 			c.ErrorCode = kerr.InvalidRequest.Code
-			c.ErrorMessage = kmsg.StringPtr("this broker coordinates consumer groups only (coordinator type 0): transactions are not supported yet")
+			c.ErrorMessage = kmsg.StringPtr("this broker coordinates consumer groups (coordinator type 0) and, over a log that keeps coordinator state, transactions (type 1)")
 			return c
 		}
 		c.NodeID, c.Host, c.Port = s.cfg.NodeID, s.host, s.port

@@ -202,8 +202,8 @@ func TestOldGroupVersions(t *testing.T) {
 	if err := resp4.ReadFrom(rc.response(3)[1:]); err != nil {
 		t.Fatal(err)
 	}
-	if resp4.Coordinators[0].ErrorCode == 0 {
-		t.Fatal("FindCoordinator for a transactional id: no error, but transactions are not served")
+	if c := resp4.Coordinators[0]; c.ErrorCode != 0 || c.NodeID != 0 || c.Key != "tx" {
+		t.Fatalf("FindCoordinator for a transactional id: %+v, want this broker (transactions are served, txn.go)", c)
 	}
 
 	rc.send(request(offsetCommit("old", map[string]map[int32]int64{"t": {0: 5}}), 2, 4))

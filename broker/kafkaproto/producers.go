@@ -62,11 +62,13 @@ func produceProducer(ctx context.Context, s *Server, req *kmsg.ProduceRequest, t
 	case !info.transactional && req.TransactionID != nil:
 		return kerr.InvalidRecord.Code, "a request with a transactional id needs transactional batches"
 	case info.transactional:
+		var done func()
 		var code int16
 		var msg string
-		if txn, code, msg = s.txns.produceTxn(*req.TransactionID, info, topic, partition); code != 0 {
+		if txn, done, code, msg = s.txns.produceTxn(*req.TransactionID, info, topic, partition); code != 0 {
 			return code, msg
 		}
+		defer done()
 	}
 	pb := broker.ProducerBatch{ID: info.producerID, Epoch: info.producerEpoch, BaseSeq: info.baseSequence}
 	base, _, err := s.plog.AppendProducer(ctx, txn, topic, partition, pb, recs)

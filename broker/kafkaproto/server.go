@@ -80,7 +80,7 @@ func NewServer(l broker.Log, cfg Config) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
 	s.plog, _ = l.(broker.ProducerLog)
-	s.txns = &txnCoordinator{s: s}
+	s.txns = newTxnCoordinator(s)
 	return s
 }
 
@@ -149,6 +149,9 @@ func (s *Server) Addr() net.Addr {
 
 // Serve accepts connections until Close is called or ctx is done, then
 // closes everything and returns nil; it returns an accept error otherwise.
+// Before it accepts, it settles the client transactions a stop left
+// unfinished (txn.go); failing that, it closes the server and returns
+// the error.
 func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	ln := s.ln
@@ -158,6 +161,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
+	if err := s.txns.recover(s.ctx); err != nil {
+		s.Close()
+		return err
+	}
+	s.mu.Lock()
+	if !s.closed {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.txns.run(s.ctx)
+		}()
+	}
+	s.mu.Unlock()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
