@@ -130,6 +130,10 @@ var (
 	ErrTxnState         = errors.New("invalid transaction state")
 	ErrRecordTooLarge   = errors.New("record too large")
 	ErrStorage          = errors.New("storage failure")
+	// ErrFenced: a newer incarnation of the transaction's producer (same
+	// producer name, through another Log client) has taken over; this
+	// one can neither commit nor write for it again (LogDecidedTxns).
+	ErrFenced = errors.New("producer fenced by a newer incarnation")
 )
 
 // Log is a set of topics of partitioned, ordered, durable records.
@@ -203,6 +207,55 @@ type Log interface {
 
 	// Close flushes and releases everything. Further calls return ErrClosed.
 	Close() error
+}
+
+// LogDecidedTxns is implemented by a Log whose transactions are decided by
+// the log itself (Kafka) rather than by the caller. Such a log differs from
+// Log's transaction contract as follows:
+//
+//   - A producer name has at most one open transaction: AppendTxn under a
+//     new Seq begins one, and a different Seq while one is open is
+//     ErrTxnState.
+//   - PrepareTxn only waits until every record appended under txn is
+//     acknowledged; it gives no guarantee across a crash.
+//   - EndTxn(commit) is the decision. Until it returns nil nothing of the
+//     transaction is committed; a transaction its producer does not end
+//     (a crash, a lost connection) is aborted by the log, at the latest
+//     when the producer name is used again or when the log's transaction
+//     timeout expires. InDoubt is always empty.
+//   - An EndTxn(commit) that fails may still have committed (the outcome
+//     of a request whose answer was lost is unknown). Positions committed
+//     with CommitOffsetsTxn tell: after such a failure, FetchOffsets
+//     returns the group's positions as of the transaction's real outcome.
+//   - Producer names are fenced: when another client of the same log
+//     takes over a producer name (InitProducer, or its first AppendTxn),
+//     this client's open transaction for it is aborted and its later
+//     calls for that name return ErrFenced.
+type LogDecidedTxns interface {
+	Log
+	// TxnDecidedByLog reports whether the log decides transactions as
+	// described above (a wrapper may implement the interface and say no).
+	TxnDecidedByLog() bool
+	// CommitOffsetsTxn adds a consumer group's positions to transaction
+	// txn (beginning it if needed, as AppendTxn does): they become the
+	// group's committed positions if and only if txn commits.
+	CommitOffsetsTxn(ctx context.Context, txn Txn, group string, offsets map[TopicPartition]int64) error
+	// InitProducer takes the producer name over now rather than at its
+	// first AppendTxn: it fences every other incarnation and aborts the
+	// transaction one of them left open, and returns once that is done,
+	// so that the partitions it wrote are stable again. A name this
+	// client was fenced from becomes usable again.
+	InitProducer(ctx context.Context, producer string) error
+}
+
+// DecidesTxns returns l as a LogDecidedTxns if its transactions are
+// decided by the log.
+func DecidesTxns(l Log) (LogDecidedTxns, bool) {
+	d, ok := l.(LogDecidedTxns)
+	if !ok || !d.TxnDecidedByLog() {
+		return nil, false
+	}
+	return d, true
 }
 
 // ReadAll reads a partition from offset to its end (stable end for

@@ -13,6 +13,10 @@
 //		brokertest.Run(t, func(t *testing.T) broker.Log { return openFresh(t) })
 //	}
 //
+// A log whose transactions are decided by the log itself
+// (broker.LogDecidedTxns, such as Kafka's) runs the suite with
+// RunWith(t, open, Caps{LogDecidedTxns: true}).
+//
 // The suite closes every log it opens (a second Close is expected to fail
 // with broker.ErrClosed, which is ignored).
 //
@@ -36,8 +40,23 @@ import (
 // they only give up after this long if something hangs.
 const failsafe = 30 * time.Second
 
+// Caps says how a Log departs from the default contract where the
+// contract allows it.
+type Caps struct {
+	// LogDecidedTxns: transactions are decided by the log
+	// (broker.LogDecidedTxns): a producer has one open transaction at a
+	// time, so a new Seq while one is open is refused with
+	// broker.ErrTxnState instead of starting a second one.
+	LogDecidedTxns bool
+}
+
 // Run runs the conformance suite. open must return a new, empty log.
 func Run(t *testing.T, open func(t *testing.T) broker.Log) {
+	RunWith(t, open, Caps{})
+}
+
+// RunWith runs the conformance suite on a log with the given caps.
+func RunWith(t *testing.T, open func(t *testing.T) broker.Log, caps Caps) {
 	fresh := func(t *testing.T) broker.Log {
 		t.Helper()
 		l := open(t)
@@ -66,7 +85,7 @@ func Run(t *testing.T, open func(t *testing.T) broker.Log) {
 		{"TxnWaitCommitted", testTxnWait},
 		{"TxnInterleaved", testTxnInterleaved},
 		{"TxnMisc", testTxnMisc},
-		{"TxnNewSeqWhileOlderOpen", testTxnNewSeq},
+		{"TxnNewSeqWhileOlderOpen", func(t *testing.T, l broker.Log) { testTxnNewSeq(t, l, caps) }},
 		{"ConsumerGroups", testGroups},
 		{"ConcurrentAppends", testConcurrent},
 		{"Closed", testClosed},
@@ -821,11 +840,24 @@ func testTxnMisc(t *testing.T, l broker.Log) {
 	}
 }
 
-func testTxnNewSeq(t *testing.T, l broker.Log) {
+func testTxnNewSeq(t *testing.T, l broker.Log, caps Caps) {
 	create(t, l, "t", 1)
 	old := broker.Txn{Producer: "w", Seq: 1}
 	cur := broker.Txn{Producer: "w", Seq: 2}
 	s := appendTxn(t, l, old, "t", 0, mk("o", 1))
+	if caps.LogDecidedTxns {
+		// One open transaction per producer: the new one waits for the
+		// old one's end.
+		_, err := l.AppendTxn(ctxOf(t), cur, "t", 0, mk("c", 1))
+		wantErr(t, "AppendTxn under a new Seq while the older is open", err, broker.ErrTxnState)
+		wantErr(t, "EndTxn of a Seq that is not the open one", l.EndTxn(ctxOf(t), cur, true), broker.ErrTxnState)
+		endTxn(t, l, old, false)
+		appendTxn(t, l, cur, "t", 0, mk("c", 1))
+		endTxn(t, l, cur, true)
+		got, _ := readAll(t, l, "t", 0, s, broker.ReadCommitted)
+		wantValues(t, "after resolving both", got, "vc0")
+		return
+	}
 	appendTxn(t, l, cur, "t", 0, mk("c", 1))
 	endTxn(t, l, cur, true)
 	if got, _ := readAll(t, l, "t", 0, s, broker.ReadCommitted); len(got) != 0 {
@@ -840,6 +872,9 @@ func testTxnNewSeq(t *testing.T, l broker.Log) {
 
 func testGroups(t *testing.T, l broker.Log) {
 	ctx := ctxOf(t)
+	// Positions name existing partitions (Kafka refuses others).
+	create(t, l, "t", 2)
+	create(t, l, "u", 1)
 	got, err := l.FetchOffsets(ctx, "g1")
 	if err != nil || len(got) != 0 {
 		t.Fatalf("FetchOffsets(unknown) = %v, %v; want empty", got, err)
