@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/brokertest"
@@ -101,9 +103,33 @@ func dial(t *testing.T, c *cluster, prefix string) *kafkaproto.ClientLog {
 	return l
 }
 
-// needTxns skips the test when the cluster does not serve transactions.
-func needTxns(t *testing.T, l *kafkaproto.ClientLog) {
+// needAPIs skips the test unless the cluster serves every request kind.
+func needAPIs(t *testing.T, c *cluster, keys ...kmsg.Key) {
 	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(t.Context(), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[int16]bool{}
+	for _, k := range resp.ApiKeys {
+		served[k.ApiKey] = true
+	}
+	for _, k := range keys {
+		if !served[int16(k)] {
+			t.Skipf("the cluster does not serve %s yet", k.Name())
+		}
+	}
+}
+
+// needTxns skips the test when the cluster does not serve transactions.
+func needTxns(t *testing.T, c *cluster, l *kafkaproto.ClientLog) {
+	t.Helper()
+	needAPIs(t, c, kmsg.InitProducerID, kmsg.AddPartitionsToTxn, kmsg.AddOffsetsToTxn, kmsg.EndTxn, kmsg.TxnOffsetCommit)
 	err := l.InitProducer(t.Context(), "probe")
 	if errors.Is(err, kafkaproto.ErrTxnUnsupported) {
 		t.Skipf("the cluster does not serve transactions: %v", err)
@@ -304,8 +330,9 @@ func TestClientWaitWakesOnAppend(t *testing.T) {
 
 func TestClientReadCommittedSkipsAborted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		l := dial(t, b.start(t), "p-")
-		needTxns(t, l)
+		c := b.start(t)
+		l := dial(t, c, "p-")
+		needTxns(t, c, l)
 		ctx := t.Context()
 		if err := l.CreateTopic(ctx, "t", broker.TopicConfig{Partitions: 1}); err != nil {
 			t.Fatal(err)
@@ -347,7 +374,7 @@ func TestClientFencing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		c := b.start(t)
 		old := dial(t, c, "svc-")
-		needTxns(t, old)
+		needTxns(t, c, old)
 		ctx := t.Context()
 		if err := old.CreateTopic(ctx, "t", broker.TopicConfig{Partitions: 1}); err != nil {
 			t.Fatal(err)
@@ -397,7 +424,7 @@ func TestClientCrashedTxnAbortedOnReuse(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		c := b.start(t)
 		first := dial(t, c, "svc-")
-		needTxns(t, first)
+		needTxns(t, c, first)
 		ctx := t.Context()
 		if err := first.CreateTopic(ctx, "t", broker.TopicConfig{Partitions: 2}); err != nil {
 			t.Fatal(err)
@@ -453,8 +480,9 @@ func TestClientCrashedTxnAbortedOnReuse(t *testing.T) {
 
 func TestClientCommitOffsetsTxn(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		l := dial(t, b.start(t), "p-")
-		needTxns(t, l)
+		c := b.start(t)
+		l := dial(t, c, "p-")
+		needTxns(t, c, l)
 		ctx := t.Context()
 		if err := l.CreateTopic(ctx, "in", broker.TopicConfig{Partitions: 2}); err != nil {
 			t.Fatal(err)
@@ -592,6 +620,37 @@ func TestClientClusterGone(t *testing.T) {
 		}
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// A commit whose answer never comes fails, and so does asking again: the
+// outcome is unknown, and EndTxn does not guess.
+func TestClientCommitWithClusterGone(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		c := b.start(t)
+		l := dial(t, c, "p-")
+		needTxns(t, c, l)
+		ctx := t.Context()
+		if err := l.CreateTopic(ctx, "t", broker.TopicConfig{Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
+		txn := broker.Txn{Producer: "task", Seq: 1}
+		if _, err := l.AppendTxn(ctx, txn, "t", 0, mkRecs("a", 1)); err != nil {
+			t.Fatal(err)
+		}
+		c.stop()
+		for i := range 2 {
+			cctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := l.EndTxn(cctx, txn, true)
+			cancel()
+			if err == nil {
+				t.Fatalf("EndTxn(commit) #%d succeeded with the cluster gone", i+1)
+			}
+			t.Logf("EndTxn(commit) #%d: %v", i+1, err)
+		}
+		if err := l.EndTxn(ctx, txn, false); err != nil {
+			t.Fatalf("EndTxn(abort) after a failed commit: %v", err)
 		}
 	})
 }

@@ -44,7 +44,8 @@ import (
 // closes its client and stays fenced in this ClientLog (ErrFenced) until
 // InitProducer takes the name over again. A failed commit closes the
 // client (its state is no longer trusted) and returns the error: the
-// transaction may have committed or not (see broker.LogDecidedTxns). A
+// transaction may have committed or not (see broker.LogDecidedTxns), and
+// a later EndTxn(commit) of it fails the same way rather than guess. A
 // failed abort closes the client and initializes a new one, whose
 // InitProducerId aborts the transaction for certain.
 
@@ -64,9 +65,10 @@ type txnProducer struct {
 	seq      int64
 	records  bool // the open transaction produced records
 	offsets  bool // the open transaction holds group positions
-	ended    bool // lastSeq was ended with lastCommit
+	ended    bool // lastSeq was ended with lastDone (true: committed)
 	lastSeq  int64
 	lastDone bool
+	unknown  bool // the commit of lastSeq failed: its outcome is unknown
 }
 
 // lock takes p's lock, or gives up when ctx ends.
@@ -176,7 +178,7 @@ func (p *txnProducer) begin(txn broker.Txn) error {
 	if err := p.cl.BeginTransaction(); err != nil {
 		return fmt.Errorf("kafka: begin %v: %w", txn, err)
 	}
-	p.open, p.seq, p.records, p.offsets = true, txn.Seq, false, false
+	p.open, p.seq, p.records, p.offsets, p.unknown = true, txn.Seq, false, false, false
 	return nil
 }
 
@@ -245,6 +247,9 @@ func (l *ClientLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) err
 		switch {
 		case p.open:
 			return fmt.Errorf("kafka: end %v: producer has transaction %d open: %w", txn, p.seq, broker.ErrTxnState)
+		case p.unknown && p.lastSeq == txn.Seq && commit:
+			// Saying yes would be a guess.
+			return fmt.Errorf("kafka: commit %v: an earlier commit failed and its outcome is unknown (the group positions committed with it tell): %w", txn, broker.ErrTxnState)
 		case p.ended && p.lastSeq == txn.Seq && p.lastDone != commit:
 			return fmt.Errorf("kafka: end %v (commit=%v): it was already ended the other way: %w", txn, commit, broker.ErrTxnState)
 		}
@@ -257,7 +262,7 @@ func (l *ClientLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) err
 	err = p.end(ctx, commit)
 	switch {
 	case err == nil:
-		p.open, p.ended, p.lastSeq, p.lastDone = false, true, txn.Seq, commit
+		p.open, p.ended, p.lastSeq, p.lastDone, p.unknown = false, true, txn.Seq, commit, false
 		return nil
 	case isFenced(err) || errors.Is(err, broker.ErrFenced):
 		return p.failed(ctx, what, err)
@@ -267,6 +272,7 @@ func (l *ClientLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) err
 		// name starts a new client, whose InitProducerId aborts the
 		// transaction if it is still open.
 		p.drop()
+		p.ended, p.lastSeq, p.unknown = false, txn.Seq, true
 		return fmt.Errorf("kafka: %s failed (it may have committed: the group positions committed with it tell): %w", what, err)
 	default:
 		// Make the abort certain: a new incarnation aborts what is open.
@@ -274,7 +280,7 @@ func (l *ClientLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) err
 		if ierr := p.ready(ctx); ierr != nil {
 			return fmt.Errorf("kafka: %s: %w (and re-initializing the producer to abort it: %v)", what, err, ierr)
 		}
-		p.ended, p.lastSeq, p.lastDone = true, txn.Seq, false
+		p.ended, p.lastSeq, p.lastDone, p.unknown = true, txn.Seq, false, false
 		return nil
 	}
 }

@@ -57,4 +57,16 @@
 // It imports broker, franz-go (kmsg, kerr) and the codecs franz-go uses
 // (klauspost/compress, pierrec/lz4); nothing of the project imports it
 // except cmd wiring.
+//
+// ClientLog (client*.go) is the other direction: a broker.Log over an
+// external Kafka cluster through franz-go's kgo client (Dial). Reads are
+// raw Fetch requests to the partition leader with a per-partition
+// read-ahead; Wait is one long-poll loop per broker, on a client of its
+// own; appends go through an idempotent acks=all producer; each
+// transaction producer name is a Kafka transactional producer
+// (transactional.id = ClientConfig.TransactionalIDPrefix + name), so that
+// Kafka decides transactions (broker.LogDecidedTxns) and fences older
+// incarnations (broker.ErrFenced). For it the package also imports kgo,
+// kversion and sasl/plain; its tests run against kfake (a test-only
+// dependency) and against Server.
 package kafkaproto
