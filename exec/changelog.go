@@ -201,6 +201,7 @@ func (t *Task) commitLogDecided(ctx context.Context, ld LogDecidedTxns) error {
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
 	t.stats.commits.Add(1)
+	t.maybePurge(ctx, meta.position) // committed in the log: durable
 	return nil
 }
 

@@ -111,6 +111,11 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 	if err := buildChain(t, st, si, props); err != nil {
 		return nil, err
 	}
+	if si > 0 {
+		if prev := q.Plan.Stages[si-1]; prev.Repartition != nil && prev.Repartition.Topic.Name == st.Input.Name {
+			t.purgeInput = true
+		}
+	}
 
 	raw, ok, err := q.rt.State.Get(metaKey(t.producer))
 	if err != nil {

@@ -34,6 +34,10 @@ type Runtime struct {
 	Now func() time.Time
 	// Logf reports operational events (task failures and restarts).
 	Logf func(format string, args ...any)
+	// RepartitionPurgeInterval is how often a task reading a repartition
+	// topic deletes what it has durably committed past (0:
+	// DefaultRepartitionPurgeInterval; purge.go).
+	RepartitionPurgeInterval time.Duration
 	// AppIDPrefix prefixes query ids into application ids: the consumer
 	// group of a query's input positions and the prefix of its changelog
 	// topics on a log that decides its transactions (changelog.go).
@@ -189,6 +193,12 @@ type Task struct {
 	changelog     string
 	changes       []broker.Record
 	restoreNeeded bool
+
+	// purgeInput is set when the input is the query's own repartition
+	// topic (purge.go); purgedTo and lastPurge track the purges.
+	purgeInput bool
+	purgedTo   int64
+	lastPurge  time.Time
 
 	// unpublished counts events since the last publish (metrics.go);
 	// stats are the published counters.
@@ -395,10 +405,16 @@ func (t *Task) commit(ctx context.Context) error {
 	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime}
 	b := t.ensureBatch()
 	b.Set(metaKey(t.producer), meta.encode())
-	err := b.Commit(t.rt.Durable && appended)
+	durable := t.rt.Durable && appended
+	err := b.Commit(durable)
 	t.batch = nil
 	if err != nil {
 		return t.abort(ctx, fmt.Errorf("state commit: %w", err))
+	}
+	if durable || !t.rt.Durable {
+		// A position that a crash cannot take back: what is below it
+		// will never be read again.
+		t.maybePurge(ctx, meta.position)
 	}
 	// Decided (I3): the output belongs to the committed transaction now.
 	t.meta = meta

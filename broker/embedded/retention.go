@@ -75,6 +75,15 @@ func (p *partition) enforceRetention(nowMs, retMs, retBytes int64) error {
 		p.mu.Unlock()
 		return nil
 	}
+	removed := p.dropHeadLocked(k)
+	p.mu.Unlock()
+	return p.removeSegments(removed, "retention")
+}
+
+// dropHeadLocked takes the first k segments out of the partition (p.mu
+// held) and returns them for removeSegments: the log start offset becomes
+// the base of the first remaining one.
+func (p *partition) dropHeadLocked(k int) []*segment {
 	removed := p.segs[:k]
 	p.segs = append([]*segment(nil), p.segs[k:]...)
 	p.start = p.segs[0].base
@@ -86,25 +95,28 @@ func (p *partition) enforceRetention(nowMs, retMs, retBytes int64) error {
 		i++
 	}
 	p.aborted = append([]offRange(nil), p.aborted[i:]...)
-	p.mu.Unlock()
+	return removed
+}
 
-	// Delete the files outside the lock. Readers holding a reference keep
-	// reading the unlinked file; the last reference closes it. The index
-	// goes first so a crash never leaves a segment without its log but
-	// with an index (a leftover log without index is rescanned).
+// removeSegments deletes the files of segments taken out by
+// dropHeadLocked, outside the partition's lock. Readers holding a
+// reference keep reading the unlinked file; the last reference closes
+// it. The index goes first so a crash never leaves a segment without its
+// log but with an index (a leftover log without index is rescanned).
+func (p *partition) removeSegments(removed []*segment, why string) error {
 	var firstErr error
 	for _, s := range removed {
 		fsys := p.l.fsys
 		if err := fsys.Remove(s.idxPath); err != nil && !errors.Is(err, fs.ErrNotExist) && firstErr == nil {
-			firstErr = storageErr("retention: remove "+s.idxPath, err)
+			firstErr = storageErr(why+": remove "+s.idxPath, err)
 		}
 		if err := fsys.Remove(s.logPath); err != nil && !errors.Is(err, fs.ErrNotExist) && firstErr == nil {
-			firstErr = storageErr("retention: remove "+s.logPath, err)
+			firstErr = storageErr(why+": remove "+s.logPath, err)
 		}
 		// Make each removal durable before the next, so that after a crash
 		// the remaining segments are still contiguous.
 		if err := fsys.SyncDir(p.dir); err != nil && firstErr == nil {
-			firstErr = storageErr("retention: sync "+p.dir, err)
+			firstErr = storageErr(why+": sync "+p.dir, err)
 		}
 		s.decRef()
 	}
