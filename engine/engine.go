@@ -416,3 +416,12 @@ func (e *Engine) Lag(ctx context.Context) []QueryLag {
 	return out
 }
 
+
+// InternalTopic reports whether topic belongs to the engine: its command
+// log, its processing log, and the repartition and changelog topics of its
+// queries (named "_confluent-ksql-<service id>..."). Kafka clients may read
+// them but not write, delete or grow them.
+func (e *Engine) InternalTopic(topic string) bool {
+	return topic == e.cmdTopic || topic == e.processingLogTopic() ||
+		strings.HasPrefix(topic, "_confluent-ksql-"+e.serviceID())
+}
