@@ -42,22 +42,10 @@ import (
 // stateSet, stateDelete and stateDeleteRange, so a store added later gets
 // its changelog without doing anything.
 
-// LogDecidedTxns is what the protocol needs of a log whose transactions
-// the log decides (broker/kafkaproto's ClientLog).
-type LogDecidedTxns interface {
-	// InitProducer starts producer's session: a transaction an earlier
-	// incarnation left open is aborted and that incarnation is fenced.
-	InitProducer(ctx context.Context, producer string) error
-	// CommitOffsetsTxn adds consumer group positions to txn: committed if
-	// and only if txn commits.
-	CommitOffsetsTxn(ctx context.Context, txn broker.Txn, group string, offsets map[broker.TopicPartition]int64) error
-}
-
-// logDecided returns the log as LogDecidedTxns when its transactions are
-// decided by the log.
-func (rt *Runtime) logDecided() (LogDecidedTxns, bool) {
-	l, ok := rt.Log.(LogDecidedTxns)
-	return l, ok
+// logDecided returns the log as a broker.LogDecidedTxns when its
+// transactions are decided by the log.
+func (rt *Runtime) logDecided() (broker.LogDecidedTxns, bool) {
+	return broker.DecidesTxns(rt.Log)
 }
 
 // defaultAppIDPrefix is the default prefix of query application ids (ksqlDB's
@@ -141,7 +129,7 @@ func decodeChangeMeta(b []byte) (position, streamTime int64, err error) {
 // commitLogDecided is commit over a log that decides: output, changelog
 // and input position in one log transaction, its commit the decision,
 // then the state store.
-func (t *Task) commitLogDecided(ctx context.Context, ld LogDecidedTxns) error {
+func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) error {
 	txn := broker.Txn{Producer: t.producer, Seq: t.spent + 1}
 	t.spent = txn.Seq
 	t.txn = &txn
@@ -236,7 +224,7 @@ func (t *Task) discardUncommitted() {
 // committed position and stream time from what it applied. When the
 // store has no commit record and the changelog nothing, the position is
 // the group's committed offset if there is one, else start.
-func (t *Task) restoreFromChangelog(ctx context.Context, ld LogDecidedTxns, start int64) error {
+func (t *Task) restoreFromChangelog(ctx context.Context, ld broker.LogDecidedTxns, start int64) error {
 	if err := ld.InitProducer(ctx, t.producer); err != nil {
 		return fmt.Errorf("task %s: initializing its producer: %w", t, err)
 	}

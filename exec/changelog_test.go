@@ -73,6 +73,8 @@ func (d *decidedLog) EndTxn(ctx context.Context, txn broker.Txn, commit bool) er
 	return nil
 }
 
+func (d *decidedLog) TxnDecidedByLog() bool { return true }
+
 // InDoubt: nothing is left for the engine to decide.
 func (d *decidedLog) InDoubt(context.Context) ([]broker.Txn, error) { return nil, nil }
 

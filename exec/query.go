@@ -159,7 +159,7 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 
 // startLogDecided restores a task over a log that decides its
 // transactions (changelog.go).
-func (q *Query) startLogDecided(ctx context.Context, t *Task, ld LogDecidedTxns, raw []byte, ok bool, st *planner.Stage, startAtEnd bool) error {
+func (q *Query) startLogDecided(ctx context.Context, t *Task, ld broker.LogDecidedTxns, raw []byte, ok bool, st *planner.Stage, startAtEnd bool) error {
 	t.changelog = q.rt.ChangelogTopic(q.ID, t.stage)
 	if ok {
 		var err error
