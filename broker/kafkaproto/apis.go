@@ -43,11 +43,16 @@ func init() {
 		kmsg.AddOffsetsToTxn.Int16():    {0, 3, serveAddOffsetsToTxn},
 		kmsg.TxnOffsetCommit.Int16():    {0, 3, serveTxnOffsetCommit},
 		kmsg.EndTxn.Int16():             {0, 3, serveEndTxn},
-		// Group offsets without group membership (groups.go).
+		// Consumer groups: offsets (groups.go), membership (membership.go).
 		kmsg.FindCoordinator.Int16(): {0, 4, serveFindCoordinator},
 		kmsg.OffsetCommit.Int16():    {0, 8, serveOffsetCommit},
 		kmsg.OffsetFetch.Int16():     {0, 8, serveOffsetFetch},
 		kmsg.ListGroups.Int16():      {0, 4, serveListGroups},
+		kmsg.JoinGroup.Int16():       {0, 9, serveJoinGroup},
+		kmsg.SyncGroup.Int16():       {0, 5, serveSyncGroup},
+		kmsg.Heartbeat.Int16():       {0, 4, serveHeartbeat},
+		kmsg.LeaveGroup.Int16():      {0, 5, serveLeaveGroup},
+		kmsg.DescribeGroups.Int16():  {0, 5, serveDescribeGroups},
 	}
 }
 

@@ -22,11 +22,12 @@
 // every topic of the log, with leader epoch -1 (unknown) everywhere.
 // Topics are never created automatically.
 //
-// It is also the coordinator of every consumer group (groups.go):
-// OffsetCommit and OffsetFetch keep positions in the log, so they survive
-// a restart; ListGroups lists the groups with commits. Group membership
-// (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) is not served yet, so
-// commits come from standalone consumers (generation -1, no member id).
+// It is also the coordinator of every consumer group. OffsetCommit and
+// OffsetFetch keep positions in the log, so they survive a restart
+// (groups.go). Membership (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+// DescribeGroups) is Kafka's classic group protocol, kept in memory as a
+// Kafka coordinator keeps it: members rejoin after a restart
+// (membership.go).
 //
 // Idempotent producers (producers.go) are served when the log is a
 // broker.ProducerLog (the embedded log is): InitProducerId hands out

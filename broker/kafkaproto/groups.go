@@ -2,8 +2,8 @@ package kafkaproto
 
 import (
 	"context"
+	"maps"
 	"slices"
-	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -15,10 +15,10 @@ import (
 // (FindCoordinator answers with itself). Committed positions live in the
 // log (broker.Log.CommitOffsets/FetchOffsets), so they survive restarts;
 // the log keeps the offset only, so the commit metadata string and leader
-// epoch are not kept (OffsetFetch answers "" and -1). Group membership
-// (JoinGroup and the rest) is not served yet: commits are accepted from
-// standalone consumers (generation -1, no member id, as Kafka accepts them
-// for a group with no members), and every group is listed as Empty.
+// epoch are not kept (OffsetFetch answers "" and -1). Membership
+// (JoinGroup and the rest) is membership.go's: a group with members takes
+// commits from its members of the current generation; a group without
+// takes standalone commits (generation -1), as Kafka's.
 
 // serveFindCoordinator answers v0-v3 (one key) and v4 (batched keys).
 // This broker coordinates every consumer group (type 0) and, when its log
@@ -54,13 +54,9 @@ func serveFindCoordinator(_ context.Context, s *Server, r kmsg.Request) (kmsg.Re
 func serveOffsetCommit(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.OffsetCommitRequest)
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
-	groupCode := int16(0)
-	switch {
-	case req.Group == "":
-		groupCode = kerr.InvalidGroupID.Code
-	case req.Version >= 1 && (req.Generation >= 0 || req.MemberID != ""):
-		// No group has members here: a member id is unknown.
-		groupCode = kerr.UnknownMemberID.Code
+	groupCode := kerr.InvalidGroupID.Code
+	if req.Group != "" {
+		groupCode = s.groups.validateCommit(req.Group, req.Generation, req.MemberID, req.InstanceID)
 	}
 	offsets := map[broker.TopicPartition]int64{}
 	var pending []*kmsg.OffsetCommitResponseTopicPartition
@@ -196,22 +192,30 @@ func serveOffsetFetch(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Resp
 	return resp, nil
 }
 
-// serveListGroups lists the groups that have committed offsets, all
-// Empty (no members) consumer groups; v4's state filter applies.
+// serveListGroups lists the groups with members (in their states) and
+// the groups that only have committed offsets (Empty); v4's state filter
+// applies.
 func serveListGroups(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Response, error) {
 	req := r.(*kmsg.ListGroupsRequest)
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
-	if len(req.StatesFilter) > 0 && !slices.ContainsFunc(req.StatesFilter, func(st string) bool { return strings.EqualFold(st, "Empty") }) {
-		return resp, nil
-	}
 	names, err := s.log.Groups(ctx)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
 		return resp, nil
 	}
+	live := s.groups.states()
 	for _, name := range names {
+		if _, ok := live[name]; !ok {
+			live[name] = groupSummary{state: groupEmpty, protocolType: "consumer"}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(live)) {
+		sum := live[name]
+		if !stateFilter(req.StatesFilter, sum.state) {
+			continue
+		}
 		g := kmsg.NewListGroupsResponseGroup()
-		g.Group, g.ProtocolType, g.GroupState = name, "consumer", "Empty"
+		g.Group, g.ProtocolType, g.GroupState = name, sum.protocolType, sum.state.String()
 		resp.Groups = append(resp.Groups, g)
 	}
 	return resp, nil

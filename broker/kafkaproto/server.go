@@ -11,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -40,6 +41,18 @@ type Config struct {
 	MaxBatchBytes int32
 	// Logf reports connection errors and recovered panics (nil: silent).
 	Logf func(format string, args ...any)
+
+	// Consumer groups (membership.go). GroupInitialRebalanceDelay is
+	// Kafka's group.initial.rebalance.delay.ms: the first rebalance of an
+	// empty group waits this long for more members, longer while they
+	// come, up to the rebalance timeout (0: 3s; negative: no delay).
+	GroupInitialRebalanceDelay time.Duration
+	// GroupMinSessionTimeout and GroupMaxSessionTimeout bound the session
+	// timeouts members may ask for (0: Kafka's 6s and 30m).
+	GroupMinSessionTimeout, GroupMaxSessionTimeout time.Duration
+	// GroupMaxSize bounds the members of one group, members being
+	// admitted included (0: DefaultGroupMaxSize).
+	GroupMaxSize int
 }
 
 // Server answers the Kafka wire protocol over a broker.Log.
@@ -63,6 +76,7 @@ type Server struct {
 	wg       sync.WaitGroup
 	ctx      context.Context
 	cancel   context.CancelFunc
+	groups   *coordinator // consumer groups (membership.go)
 	closeErr error
 }
 
@@ -78,7 +92,7 @@ func NewServer(l broker.Log, cfg Config) *Server {
 		cfg.ClusterID = "ksql-embedded"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel}
+	s := &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel, groups: newCoordinator(cfg)}
 	s.plog, _ = l.(broker.ProducerLog)
 	s.txns = newTxnCoordinator(s)
 	return s
@@ -214,6 +228,7 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	s.cancel()
+	s.groups.close()
 	if s.ln != nil {
 		s.closeErr = s.ln.Close()
 	}
@@ -335,7 +350,7 @@ func (cn *conn) handle(frame []byte) (out []byte, err error) {
 			out, err = nil, fmt.Errorf("panic serving %s v%d: %v", kmsg.NameForKey(h.key), h.version, r)
 		}
 	}()
-	resp, err := api.serve(cn.s.ctx, cn.s, req)
+	resp, err := api.serve(withClient(cn.s.ctx, h.clientID, cn.c.RemoteAddr()), cn.s, req)
 	if err != nil || resp == nil {
 		return nil, err
 	}
