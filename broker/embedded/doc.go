@@ -131,6 +131,16 @@
 // Options.MaxProducers of them. ReadBatches returns records grouped by
 // batch with their producer, and the transaction markers.
 //
+// # Adding partitions
+//
+// AddPartitions (broker.PartitionAdder) grows a topic: it creates the new
+// partition directories (replacing any an interrupted attempt left) and
+// fsyncs the topic directory, then replaces topic.json atomically with
+// the new count. A crash before the rename leaves the old count (unused
+// directories stay until the next attempt), after it the new count with
+// every directory in place; partitions_test.go cuts the power before each
+// of its file operations.
+//
 // # Retention
 //
 // Each topic's RetentionMs / RetentionBytes (0: Options.RetentionMs,

@@ -23,7 +23,8 @@ const (
 )
 
 // topic is one topic: its configuration and partitions. Immutable after
-// creation (partitions have their own locks).
+// creation (partitions have their own locks); AddPartitions replaces it
+// with a new one sharing the old partitions.
 type topic struct {
 	name  string
 	cfg   broker.TopicConfig

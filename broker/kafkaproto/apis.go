@@ -37,6 +37,8 @@ func init() {
 		kmsg.ApiVersions.Int16():  {0, 3, serveApiVersions},
 		kmsg.CreateTopics.Int16(): {0, 5, serveCreateTopics},
 		kmsg.DeleteTopics.Int16(): {0, 5, serveDeleteTopics},
+		// Administration (partitions.go).
+		kmsg.CreatePartitions.Int16(): {0, 3, serveCreatePartitions},
 		// Idempotent and transactional producers (producers.go, txn.go).
 		kmsg.InitProducerID.Int16():     {0, 4, serveInitProducerID},
 		kmsg.AddPartitionsToTxn.Int16(): {0, 3, serveAddPartitionsToTxn},

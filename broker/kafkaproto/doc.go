@@ -22,6 +22,9 @@
 // every topic of the log, with leader epoch -1 (unknown) everywhere.
 // Topics are never created automatically.
 //
+// Administration (partitions.go): CreatePartitions v0-v3 grows a topic
+// when the log is a broker.PartitionAdder (the embedded log is).
+//
 // It is also the coordinator of every consumer group. OffsetCommit and
 // OffsetFetch keep positions in the log, so they survive a restart
 // (groups.go). Membership (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
