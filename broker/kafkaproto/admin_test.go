@@ -2,6 +2,7 @@ package kafkaproto_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -144,5 +145,89 @@ func TestCreatePartitions(t *testing.T) {
 		if got[p] != string(rune('a'+p)) {
 			t.Fatalf("partition %d holds %q", p, got[p])
 		}
+	}
+}
+
+func deleteRecordsReq(version int16, topic string, offsets map[int32]int64) *kmsg.DeleteRecordsRequest {
+	req := kmsg.NewPtrDeleteRecordsRequest()
+	req.Version = version
+	rt := kmsg.NewDeleteRecordsRequestTopic()
+	rt.Topic = topic
+	for p, off := range offsets {
+		rp := kmsg.NewDeleteRecordsRequestTopicPartition()
+		rp.Partition, rp.Offset = p, off
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	return req
+}
+
+func TestDeleteRecords(t *testing.T) {
+	// Small segments, so that whole segments fall below the offsets asked.
+	b := startAdminBroker(t, kafkaproto.Config{}, embedded.Options{SegmentBytes: 1024})
+	ctx := testCtx(t)
+	for v := range int16(3) {
+		if err := b.log.CreateTopic(ctx, fmt.Sprint("del-", v), broker.TopicConfig{Partitions: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := b.client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	for v := range int16(3) {
+		topic := fmt.Sprint("del-", v)
+		for i := range 200 {
+			r := &kgo.Record{Topic: topic, Value: []byte("a value of some thirty-odd bytes")}
+			if i%2 == 1 {
+				r.Partition = 1
+			}
+			if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lows := func(offsets map[int32]int64) map[int32]kmsg.DeleteRecordsResponseTopicPartition {
+			t.Helper()
+			// To the broker itself: kgo would refuse an unknown partition.
+			resp, err := deleteRecordsReq(v, topic, offsets).RequestWith(ctx, cl.Broker(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[int32]kmsg.DeleteRecordsResponseTopicPartition{}
+			for _, p := range resp.Topics[0].Partitions {
+				out[p.Partition] = p
+			}
+			return out
+		}
+		// Below 60: whole segments up to 60 go, so 0 < low <= 60.
+		got := lows(map[int32]int64{0: 60, 1: -1})
+		if p := got[0]; p.ErrorCode != 0 || p.LowWatermark <= 0 || p.LowWatermark > 60 {
+			t.Fatalf("v%d: delete below 60: %+v", v, p)
+		}
+		if p := got[1]; p.ErrorCode != 0 || p.LowWatermark <= 0 || p.LowWatermark > 100 {
+			t.Fatalf("v%d: delete below the high watermark: %+v", v, p)
+		}
+		for part, p := range got {
+			offs, _ := b.log.Offsets(ctx, topic, part)
+			if offs.Start != p.LowWatermark {
+				t.Fatalf("v%d: partition %d answered low watermark %d, the log starts at %d", v, part, p.LowWatermark, offs.Start)
+			}
+		}
+		// A consumer from the start begins at the low watermark.
+		cons := b.client(t, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
+		if recs := consume(t, ctx, cons, 1); recs[0].Offset != got[0].LowWatermark {
+			t.Fatalf("v%d: consumer from the start read offset %d first, want %d", v, recs[0].Offset, got[0].LowWatermark)
+		}
+		// Past the end, or negative other than -1: OFFSET_OUT_OF_RANGE.
+		got = lows(map[int32]int64{0: 101, 1: -2})
+		for part, p := range got {
+			if p.ErrorCode != kerr.OffsetOutOfRange.Code || p.LowWatermark != -1 {
+				t.Fatalf("v%d: partition %d: %+v, want OFFSET_OUT_OF_RANGE", v, part, p)
+			}
+		}
+		if got = lows(map[int32]int64{2: 1}); got[2].ErrorCode != kerr.UnknownTopicOrPartition.Code {
+			t.Fatalf("v%d: unknown partition: %s", v, codeName(got[2].ErrorCode))
+		}
+	}
+	resp, err := deleteRecordsReq(0, "nope", map[int32]int64{0: 1}).RequestWith(ctx, cl.Broker(0))
+	if err != nil || resp.Topics[0].Partitions[0].ErrorCode != kerr.UnknownTopicOrPartition.Code {
+		t.Fatalf("unknown topic: %+v %v", resp, err)
 	}
 }

@@ -39,6 +39,7 @@ func init() {
 		kmsg.DeleteTopics.Int16(): {0, 5, serveDeleteTopics},
 		// Administration (partitions.go).
 		kmsg.CreatePartitions.Int16(): {0, 3, serveCreatePartitions},
+		kmsg.DeleteRecords.Int16():    {0, 2, serveDeleteRecords},
 		// Idempotent and transactional producers (producers.go, txn.go).
 		kmsg.InitProducerID.Int16():     {0, 4, serveInitProducerID},
 		kmsg.AddPartitionsToTxn.Int16(): {0, 3, serveAddPartitionsToTxn},

@@ -24,6 +24,12 @@
 //
 // Administration (partitions.go): CreatePartitions v0-v3 grows a topic
 // when the log is a broker.PartitionAdder (the embedded log is).
+// DeleteRecords v0-v2 (deleterecords.go) deletes the head of partitions
+// through broker.RecordDeleter. Unlike Kafka, which moves the log start
+// to exactly the offset asked, the embedded log deletes whole segments
+// only (never the active one, never past the stable offset): the low
+// watermark answered is the real new start, which may be below the
+// offset asked, and records below the offset may still be fetched.
 //
 // It is also the coordinator of every consumer group. OffsetCommit and
 // OffsetFetch keep positions in the log, so they survive a restart
