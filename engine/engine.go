@@ -416,7 +416,6 @@ func (e *Engine) Lag(ctx context.Context) []QueryLag {
 	return out
 }
 
-
 // InternalTopic reports whether topic belongs to the engine: its command
 // log, its processing log, and the repartition and changelog topics of its
 // queries (named "_confluent-ksql-<service id>..."). Kafka clients may read

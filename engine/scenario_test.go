@@ -30,13 +30,36 @@ import (
 //	restart           closes and reopens the engine on the same data directory
 //
 // Regenerate with: go test ./engine -run TestScenarios -rewrite
+//
+// Every scenario runs over each log of logKinds, with the same expected
+// output: the same SQL gives the same results on the embedded log and over
+// Kafka.
 func TestScenarios(t *testing.T) {
+	for _, lk := range logKinds {
+		t.Run(lk.name, func(t *testing.T) {
+			if lk.cluster != nil && testing.Short() {
+				t.Skip("over an external cluster: not in -short")
+			}
+			runScenarios(t, lk)
+		})
+	}
+}
+
+func runScenarios(t *testing.T, lk logKind) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		ctx := context.Background()
 		dir := t.TempDir()
 		props := map[string]string{"ksql.streams.auto.offset.reset": "earliest"}
+		var dial func(t *testing.T) broker.Log
+		if lk.cluster != nil {
+			dial = lk.cluster(t)
+		}
 		open := func() *Engine {
-			e, err := Open(ctx, Config{DataDir: dir, Synchronous: true, NoSync: true, Properties: props,
+			var lg broker.Log
+			if dial != nil {
+				lg = dial(t)
+			}
+			e, err := Open(ctx, Config{DataDir: dir, Log: lg, Synchronous: true, NoSync: true, Properties: props,
 				Now: func() time.Time { return time.UnixMilli(1_700_000_000_000) }})
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/sql/ast"
 )
 
@@ -16,6 +17,10 @@ type ServerConfig struct {
 	DataDir     string
 	QueriesFile string
 	Properties  map[string]string
+	// Log, if set, is the log to run over (Config.Log); LogName says what
+	// it is in the start-up message ("Kafka at host:port").
+	Log     broker.Log
+	LogName string
 	// Ready, if set, is called once the engine is serving; what it
 	// returns (if not nil) is called at shutdown, before the engine closes.
 	Ready func(*Engine) func()
@@ -64,7 +69,7 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 		}
 		text = string(b)
 	}
-	eng, err := Open(ctx, Config{DataDir: cfg.DataDir, Properties: cfg.Properties, Headless: headless, Logf: logf, stateFault: cfg.stateFault})
+	eng, err := Open(ctx, Config{DataDir: cfg.DataDir, Log: cfg.Log, Properties: cfg.Properties, Headless: headless, Logf: logf, stateFault: cfg.stateFault})
 	if err != nil {
 		return err
 	}
@@ -84,7 +89,11 @@ func Serve(ctx context.Context, cfg ServerConfig, logw io.Writer) error {
 		}
 		logf("headless mode: running %d persistent queries from %s (data in %s)", len(eng.Catalog().Queries()), cfg.QueriesFile, cfg.DataDir)
 	} else {
-		logf("ksql engine running on the embedded log in %s", cfg.DataDir)
+		if cfg.Log != nil {
+			logf("ksql engine running over %s (state in %s)", cfg.LogName, cfg.DataDir)
+		} else {
+			logf("ksql engine running on the embedded log in %s", cfg.DataDir)
+		}
 	}
 	if cfg.Ready != nil {
 		if stop := cfg.Ready(eng); stop != nil {

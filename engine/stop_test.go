@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -101,18 +103,49 @@ INSERT INTO lp (id, v) VALUES ('a', 0);`, sess)
 // its queries process (a repartitioning count, a filter, and a query that
 // is terminated or dropped and created again along the way), reopened,
 // and at the end every input is in every output exactly once.
+//
+// It runs over every log of logKinds; over Kafka, every third restart
+// also loses the state directory (a fresh machine): the state comes back
+// from the changelogs.
 func TestCloseReopenUnderLoadIsExactlyOnce(t *testing.T) {
+	for _, lk := range logKinds {
+		t.Run(lk.name, func(t *testing.T) {
+			if lk.cluster != nil && testing.Short() {
+				t.Skip("over an external cluster: not in -short")
+			}
+			closeReopenUnderLoad(t, lk)
+		})
+	}
+}
+
+func closeReopenUnderLoad(t *testing.T, lk logKind) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(7))
 	cfg := Config{DataDir: dir, NoSync: true, CommitInterval: time.Millisecond,
 		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"}}
+	var dial func(t *testing.T) broker.Log
+	if lk.cluster != nil {
+		dial = lk.cluster(t)
+	}
+	open := func(round int) (*Engine, error) {
+		c := cfg
+		if dial != nil {
+			c.Log = dial(t)
+			if round%3 == 2 {
+				if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return Open(ctx, c)
+	}
 	const rounds = 15
 	inserted := 0
 	perUserQuery := ""
 	perPage := map[string]int{}
 	for round := 0; round < rounds; round++ {
-		eng, err := Open(ctx, cfg)
+		eng, err := open(round)
 		if err != nil {
 			t.Fatalf("round %d: start after a graceful stop failed: %v", round, err)
 		}
@@ -153,7 +186,7 @@ CREATE TABLE per_user AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`,
 			t.Fatalf("round %d: close: %v", round, err)
 		}
 	}
-	eng, err := Open(ctx, cfg)
+	eng, err := open(rounds)
 	if err != nil {
 		t.Fatal(err)
 	}

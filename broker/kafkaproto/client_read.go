@@ -295,10 +295,13 @@ func (l *ClientLog) atLeader(ctx context.Context, what, topic string, partition 
 		}
 		var kerrp *kerr.Error
 		unknownBroker := strings.Contains(err.Error(), "unknown broker")
-		if !errors.As(err, &kerrp) && !unknownBroker {
-			return l.netErr(ctx, what, err) // no answer: the caller retries
+		noAnswer := !errors.As(err, &kerrp) && !unknownBroker
+		if noAnswer && (ctx.Err() != nil || attempt >= leaderRetries) {
+			return l.netErr(ctx, what, err)
 		}
-		if !isLeaderErr(err) && !unknownBroker {
+		// A connection that died (the request is idempotent: a read or
+		// a lookup) is tried again on a new one, a few times.
+		if !noAnswer && !isLeaderErr(err) && !unknownBroker {
 			return fmt.Errorf("kafka: %s: %w", what, err)
 		}
 		if attempt >= leaderRetries {

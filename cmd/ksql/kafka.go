@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +11,9 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/kafkaproto"
 	"github.com/ksqlgo/ksql/engine"
 )
@@ -54,8 +58,11 @@ func (f *kafkaFlags) bootstrapServers(props map[string]string, setFlags map[stri
 // log on it until the stop. It returns a nil hook when the listener is
 // off.
 func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]bool) (func(*engine.Engine) func(), error) {
-	if bs := f.bootstrapServers(props, setFlags); bs != "" {
-		return nil, fmt.Errorf("running over an external Kafka cluster (%s) is not supported yet; leave bootstrap.servers unset to run on the embedded log", bs)
+	if f.bootstrapServers(props, setFlags) != "" {
+		if setFlags["kafka-listen"] && strings.TrimSpace(*f.listen) != "" {
+			return nil, errors.New("--kafka-listen serves the embedded log: it has no use over an external Kafka cluster (--bootstrap-servers)")
+		}
+		return nil, nil // over an external cluster there is no listener
 	}
 	addr := strings.TrimSpace(*f.listen)
 	if addr == "" {
@@ -100,4 +107,106 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 			<-done
 		}
 	}, nil
+}
+
+// dialCluster connects to the external cluster asked for, if any: the
+// engine then runs over it instead of the embedded log. Security follows
+// the Kafka client properties ksqlDB passes through: security.protocol
+// (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), sasl.mechanism (PLAIN) with
+// sasl.jaas.config's username and password, and ssl.ca.location (a PEM
+// file; Java's truststores are not read).
+func (f *kafkaFlags) dialCluster(ctx context.Context, props map[string]string, setFlags map[string]bool) (broker.Log, string, error) {
+	bs := f.bootstrapServers(props, setFlags)
+	if bs == "" {
+		return nil, "", nil
+	}
+	cfg := kafkaproto.ClientConfig{
+		ClientID:              "ksql",
+		TransactionalIDPrefix: "_confluent-ksql-" + serviceID(props) + "-",
+		Logf:                  func(format string, args ...any) { fmt.Fprintf(os.Stderr, "kafka client: "+format+"\n", args...) },
+	}
+	for _, s := range strings.Split(bs, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			cfg.SeedBrokers = append(cfg.SeedBrokers, s)
+		}
+	}
+	proto := strings.ToUpper(strings.TrimSpace(kafkaProp(props, "security.protocol")))
+	switch proto {
+	case "", "PLAINTEXT":
+	case "SSL", "SASL_SSL", "SASL_PLAINTEXT":
+		if strings.HasPrefix(proto, "SASL") {
+			if m := strings.ToUpper(strings.TrimSpace(kafkaProp(props, "sasl.mechanism"))); m != "" && m != "PLAIN" {
+				return nil, "", fmt.Errorf("sasl.mechanism %s is not supported (PLAIN is)", m)
+			}
+			user, pass, err := plainJAAS(kafkaProp(props, "sasl.jaas.config"))
+			if err != nil {
+				return nil, "", err
+			}
+			cfg.SASLUser, cfg.SASLPassword = user, pass
+		}
+		if strings.HasSuffix(proto, "SSL") {
+			tc := &tls.Config{MinVersion: tls.VersionTLS12}
+			if ca := kafkaProp(props, "ssl.ca.location"); ca != "" {
+				pem, err := os.ReadFile(ca)
+				if err != nil {
+					return nil, "", fmt.Errorf("ssl.ca.location: %w", err)
+				}
+				pool := x509.NewCertPool()
+				if !pool.AppendCertsFromPEM(pem) {
+					return nil, "", fmt.Errorf("ssl.ca.location %s: no PEM certificate in it", ca)
+				}
+				tc.RootCAs = pool
+			}
+			cfg.TLS = tc
+		}
+	default:
+		return nil, "", fmt.Errorf("security.protocol %q: want PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", proto)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	l, err := kafkaproto.Dial(dctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, "Kafka at " + bs, nil
+}
+
+// kafkaProp reads a Kafka client property as ksqlDB takes it: plain, or
+// with the ksql.streams. prefix.
+func kafkaProp(props map[string]string, key string) string {
+	if v := props[key]; v != "" {
+		return v
+	}
+	return props["ksql.streams."+key]
+}
+
+func serviceID(props map[string]string) string {
+	if s := props["ksql.service.id"]; s != "" {
+		return s
+	}
+	return engine.DefaultServiceID
+}
+
+// plainJAAS takes username and password out of a PlainLoginModule line:
+// org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";
+func plainJAAS(jaas string) (user, pass string, err error) {
+	if !strings.Contains(jaas, "PlainLoginModule") {
+		return "", "", errors.New(`SASL needs sasl.jaas.config with the PlainLoginModule: org.apache.kafka.common.security.plain.PlainLoginModule required username="..." password="...";`)
+	}
+	get := func(k string) string {
+		i := strings.Index(jaas, k+"=\"")
+		if i < 0 {
+			return ""
+		}
+		rest := jaas[i+len(k)+2:]
+		if j := strings.IndexByte(rest, '"'); j >= 0 {
+			return rest[:j]
+		}
+		return ""
+	}
+	user, pass = get("username"), get("password")
+	if user == "" {
+		return "", "", errors.New("sasl.jaas.config has no username=\"...\"")
+	}
+	return user, pass, nil
 }

@@ -109,6 +109,9 @@ func runServer(args []string) error {
 	cfg.Ready = bothReady(kafkaReady, apiReady)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.Log, cfg.LogName, err = kafka.dialCluster(ctx, cfg.Properties, set); err != nil {
+		return err
+	}
 	return engine.Serve(ctx, cfg, os.Stderr)
 }
 
