@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ksqlgo/ksql/broker"
@@ -18,7 +19,11 @@ import (
 // Produce and consume throughput of the Kafka listener over the embedded
 // log, with franz-go on loopback (docs/benchmarks.md has the figures):
 //
-//	go test ./broker/kafkaproto -run '^$' -bench 'Listener' -benchtime 200000x -count 3
+//	go test ./broker/kafkaproto -run '^$' -bench 'Listener|Kfake' -benchtime 200000x -count 3
+//
+// BenchmarkKfakeProduce is the same load against kfake, franz-go's
+// in-memory fake Kafka in the same process: a reference that never
+// touches a disk.
 //
 // b.SetBytes is the record value size, so MB/s is payload throughput.
 // The log's sync policy is the one of ksql.log.sync: "always" (the
@@ -133,5 +138,39 @@ func BenchmarkListenerConsume(b *testing.B) {
 				b.Fatalf("consumed %d of %d", got, total)
 			}
 		})
+	}
+}
+
+func BenchmarkKfakeProduce(b *testing.B) {
+	for _, size := range []int{100, 1000} {
+		for _, acks := range []string{"1", "all"} {
+			b.Run(fmt.Sprintf("size=%d/acks=%s", size, acks), func(b *testing.B) {
+				c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "bench"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				opts := []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...), kgo.DefaultProduceTopic("bench"),
+					kgo.ProducerLinger(time.Millisecond), kgo.ProducerBatchMaxBytes(1 << 20),
+					kgo.MaxBufferedRecords(100_000)}
+				if acks == "1" {
+					opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+				}
+				cl, err := kgo.NewClient(opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cl.Close()
+				value := benchValue(size)
+				b.SetBytes(int64(size))
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					cl.Produce(context.Background(), &kgo.Record{Value: value}, nil)
+				}
+				if err := cl.Flush(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }
