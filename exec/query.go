@@ -424,6 +424,12 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 // is left to recovery at the next start, which resolves it the same way.
 func (q *Query) finish(t *Task, panicked bool) error {
 	ctx := context.Background()
+	defer func() {
+		if t.reader != nil {
+			t.reader.Close()
+			t.reader = nil // made again if the task runs again
+		}
+	}()
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {

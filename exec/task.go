@@ -158,9 +158,11 @@ type Task struct {
 	producer  string
 	prefix    string
 	input     planner.Input
-	dec       *inputDecoder
-	head      operator
-	flushers  []interface {
+	// reader reads the input partition (its own read-ahead on Kafka).
+	reader   broker.Reader
+	dec      *inputDecoder
+	head     operator
+	flushers []interface {
 		flush(*Task) error
 		reset()
 	}
@@ -286,7 +288,10 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	if max <= 0 {
 		max = 500
 	}
-	recs, next, err := t.rt.Log.Read(ctx, t.input.Name, t.partition, t.pos, broker.ReadOptions{MaxRecords: max})
+	if t.reader == nil {
+		t.reader = broker.NewReader(t.rt.Log, t.input.Name, t.partition)
+	}
+	recs, next, err := t.reader.Read(ctx, t.pos, broker.ReadOptions{MaxRecords: max})
 	if err != nil {
 		if errors.Is(err, broker.ErrUnknownTopic) {
 			return false, inputDeleted(t.input.Name)

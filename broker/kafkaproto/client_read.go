@@ -109,8 +109,39 @@ func (l *ClientLog) reader(tp broker.TopicPartition) *partReader {
 	return r
 }
 
-// Read implements broker.Log (see the comment above).
+// Read implements broker.Log (see the comment above): readers that do
+// not hold their own (NewReader) share one read-ahead per partition.
 func (l *ClientLog) Read(ctx context.Context, topic string, partition int32, offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
+	return l.readWith(ctx, l.reader(broker.TopicPartition{Topic: topic, Partition: partition}), topic, partition, offset, opts)
+}
+
+var _ broker.ReaderLog = (*ClientLog)(nil)
+
+// NewReader implements broker.ReaderLog: a reader with its own
+// read-ahead.
+func (l *ClientLog) NewReader(topic string, partition int32) broker.Reader {
+	return &clientReader{l: l, topic: topic, partition: partition}
+}
+
+type clientReader struct {
+	l         *ClientLog
+	topic     string
+	partition int32
+	ra        partReader
+}
+
+func (r *clientReader) Read(ctx context.Context, offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
+	return r.l.readWith(ctx, &r.ra, r.topic, r.partition, offset, opts)
+}
+
+func (r *clientReader) Close() error {
+	r.ra.mu.Lock()
+	defer r.ra.mu.Unlock()
+	r.ra.drop()
+	return nil
+}
+
+func (l *ClientLog) readWith(ctx context.Context, r *partReader, topic string, partition int32, offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
 	if err := l.enter(); err != nil {
 		return nil, 0, err
 	}
@@ -121,7 +152,6 @@ func (l *ClientLog) Read(ctx context.Context, topic string, partition int32, off
 	if maxBytes <= 0 {
 		maxBytes = 1 << 20
 	}
-	r := l.reader(broker.TopicPartition{Topic: topic, Partition: partition})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.ok || r.from != offset || r.iso != opts.Isolation || r.gen != readGen.Load() {
