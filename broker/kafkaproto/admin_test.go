@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/embedded"
@@ -45,6 +46,14 @@ func startAdminBroker(t *testing.T, cfg kafkaproto.Config, opts embedded.Options
 	return &testBroker{log: l, srv: srv, addr: srv.Addr().String()}
 }
 
+// pinned is a client of b that sends request key at version v (kgo sends
+// the highest version both sides support, whatever the request says).
+func (b *testBroker) pinned(t *testing.T, key kmsg.Key, v int16) *kgo.Client {
+	vs := kversion.Stable()
+	vs.SetMaxKeyVersion(key.Int16(), v)
+	return b.client(t, kgo.MaxVersions(vs))
+}
+
 func codeName(code int16) string {
 	if code == 0 {
 		return "NONE"
@@ -74,6 +83,7 @@ func TestCreatePartitions(t *testing.T) {
 	}
 	cl := b.client(t)
 	for v := int16(0); v <= 3; v++ {
+		cl := b.pinned(t, kmsg.CreatePartitions, v)
 		cases := []struct {
 			name         string
 			validateOnly bool
@@ -98,6 +108,9 @@ func TestCreatePartitions(t *testing.T) {
 			resp, err := req.RequestWith(ctx, cl)
 			if err != nil {
 				t.Fatalf("v%d %s: %v", v, c.name, err)
+			}
+			if resp.Version != v {
+				t.Fatalf("v%d %s: answered in v%d", v, c.name, resp.Version)
 			}
 			if len(resp.Topics) != 1 || resp.Topics[0].Topic != c.topic || resp.Topics[0].ErrorCode != c.code {
 				t.Fatalf("v%d %s: %+v, want %s", v, c.name, resp.Topics, codeName(c.code))
@@ -171,15 +184,16 @@ func TestDeleteRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cl := b.client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	prod := b.client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	for v := range int16(3) {
+		cl := b.pinned(t, kmsg.DeleteRecords, v)
 		topic := fmt.Sprint("del-", v)
 		for i := range 200 {
 			r := &kgo.Record{Topic: topic, Value: []byte("a value of some thirty-odd bytes")}
 			if i%2 == 1 {
 				r.Partition = 1
 			}
-			if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+			if err := prod.ProduceSync(ctx, r).FirstErr(); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -188,7 +202,10 @@ func TestDeleteRecords(t *testing.T) {
 			// To the broker itself: kgo would refuse an unknown partition.
 			resp, err := deleteRecordsReq(v, topic, offsets).RequestWith(ctx, cl.Broker(0))
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("v%d: %v", v, err)
+			}
+			if resp.Version != v {
+				t.Fatalf("v%d: answered in v%d", v, resp.Version)
 			}
 			out := map[int32]kmsg.DeleteRecordsResponseTopicPartition{}
 			for _, p := range resp.Topics[0].Partitions {
@@ -226,8 +243,117 @@ func TestDeleteRecords(t *testing.T) {
 			t.Fatalf("v%d: unknown partition: %s", v, codeName(got[2].ErrorCode))
 		}
 	}
-	resp, err := deleteRecordsReq(0, "nope", map[int32]int64{0: 1}).RequestWith(ctx, cl.Broker(0))
+	resp, err := deleteRecordsReq(0, "nope", map[int32]int64{0: 1}).RequestWith(ctx, prod.Broker(0))
 	if err != nil || resp.Topics[0].Partitions[0].ErrorCode != kerr.UnknownTopicOrPartition.Code {
 		t.Fatalf("unknown topic: %+v %v", resp, err)
 	}
+}
+
+func TestDescribeConfigs(t *testing.T) {
+	b := startAdminBroker(t, kafkaproto.Config{NodeID: 2, MaxBatchBytes: 4 << 20}, embedded.Options{RetentionMs: 3600_000, SegmentBytes: 1 << 20})
+	ctx := testCtx(t)
+	if err := b.log.CreateTopic(ctx, "own", broker.TopicConfig{Partitions: 1, RetentionMs: 60_000, CleanupPolicy: "compact"}); err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		value     string
+		source    kmsg.ConfigSource
+		isDefault bool
+	}
+	for v := int16(0); v <= 4; v++ {
+		cl := b.pinned(t, kmsg.DescribeConfigs, v)
+		req := kmsg.NewPtrDescribeConfigsRequest()
+		req.Version = v
+		req.IncludeSynonyms, req.IncludeDocumentation = true, true
+		res := func(typ kmsg.ConfigResourceType, name string, names ...string) kmsg.DescribeConfigsRequestResource {
+			r := kmsg.NewDescribeConfigsRequestResource()
+			r.ResourceType, r.ResourceName, r.ConfigNames = typ, name, names
+			return r
+		}
+		req.Resources = []kmsg.DescribeConfigsRequestResource{
+			res(kmsg.ConfigResourceTypeTopic, "own"),
+			res(kmsg.ConfigResourceTypeTopic, "own", "retention.bytes", "no.such.config"),
+			res(kmsg.ConfigResourceTypeTopic, "nope"),
+			res(kmsg.ConfigResourceTypeBroker, "2"),
+			res(kmsg.ConfigResourceTypeBroker, ""),
+			res(kmsg.ConfigResourceTypeBroker, "7"),
+		}
+		resp, err := req.RequestWith(ctx, cl.Broker(2))
+		if err != nil {
+			t.Fatalf("v%d: %v", v, err)
+		}
+		if resp.Version != v {
+			t.Fatalf("v%d: answered in v%d", v, resp.Version)
+		}
+		if len(resp.Resources) != len(req.Resources) {
+			t.Fatalf("v%d: %d resources answered, %d asked", v, len(resp.Resources), len(req.Resources))
+		}
+		configs := func(i int) map[string]kmsg.DescribeConfigsResponseResourceConfig {
+			r := resp.Resources[i]
+			if r.ErrorCode != 0 {
+				t.Fatalf("v%d: resource %s: %s", v, r.ResourceName, codeName(r.ErrorCode))
+			}
+			out := map[string]kmsg.DescribeConfigsResponseResourceConfig{}
+			for _, c := range r.Configs {
+				out[c.Name] = c
+			}
+			return out
+		}
+		check := func(what string, got map[string]kmsg.DescribeConfigsResponseResourceConfig, wants map[string]want) {
+			t.Helper()
+			for name, w := range wants {
+				c, ok := got[name]
+				if !ok {
+					t.Fatalf("v%d %s: no %s among %d configs", v, what, name, len(got))
+				}
+				if c.Value == nil || *c.Value != w.value || (v == 0 && c.IsDefault != w.isDefault) {
+					t.Fatalf("v%d %s: %s = %v (default %v), want %s (default %v)", v, what, name, ptrStr(c.Value), c.IsDefault, w.value, w.isDefault)
+				}
+				if v >= 1 && (c.Source != w.source || len(c.ConfigSynonyms) == 0 || c.ConfigSynonyms[0].Source != w.source) {
+					t.Fatalf("v%d %s: %s source %v synonyms %+v, want %v", v, what, name, c.Source, c.ConfigSynonyms, w.source)
+				}
+				if v >= 3 && (c.Documentation == nil || *c.Documentation == "" || c.ConfigType == kmsg.ConfigTypeUnknown) {
+					t.Fatalf("v%d %s: %s without documentation or type", v, what, name)
+				}
+			}
+		}
+		check("topic", configs(0), map[string]want{
+			"cleanup.policy":    {"compact", kmsg.ConfigSourceDynamicTopicConfig, false},
+			"retention.ms":      {"60000", kmsg.ConfigSourceDynamicTopicConfig, false},
+			"retention.bytes":   {"-1", kmsg.ConfigSourceDefaultConfig, true},
+			"segment.bytes":     {"1048576", kmsg.ConfigSourceDefaultConfig, true},
+			"max.message.bytes": {"4194304", kmsg.ConfigSourceDefaultConfig, true},
+		})
+		if v >= 1 {
+			syn := configs(0)["retention.ms"].ConfigSynonyms
+			if len(syn) != 2 || syn[1].Name != "log.retention.ms" || *syn[1].Value != "3600000" {
+				t.Fatalf("v%d: retention.ms synonyms %+v, want the topic's then log.retention.ms=3600000", v, syn)
+			}
+		}
+		if got := configs(1); len(got) != 1 || got["retention.bytes"].Value == nil {
+			t.Fatalf("v%d: filtered to retention.bytes, got %v", v, got)
+		}
+		if r := resp.Resources[2]; r.ErrorCode != kerr.UnknownTopicOrPartition.Code || r.ErrorMessage == nil {
+			t.Fatalf("v%d: unknown topic: %s", v, codeName(r.ErrorCode))
+		}
+		check("broker", configs(3), map[string]want{
+			"log.retention.ms":          {"3600000", kmsg.ConfigSourceStaticBrokerConfig, false},
+			"message.max.bytes":         {"4194304", kmsg.ConfigSourceStaticBrokerConfig, false},
+			"auto.create.topics.enable": {"false", kmsg.ConfigSourceStaticBrokerConfig, false},
+			"broker.id":                 {"2", kmsg.ConfigSourceStaticBrokerConfig, false},
+		})
+		if got := configs(4); len(got) != 0 {
+			t.Fatalf("v%d: the cluster's dynamic configs: %v, want none", v, got)
+		}
+		if r := resp.Resources[5]; r.ErrorCode != kerr.InvalidRequest.Code {
+			t.Fatalf("v%d: another broker's id: %s", v, codeName(r.ErrorCode))
+		}
+	}
+}
+
+func ptrStr(s *string) string {
+	if s == nil {
+		return "<null>"
+	}
+	return *s
 }

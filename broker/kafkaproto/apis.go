@@ -40,6 +40,7 @@ func init() {
 		// Administration (partitions.go).
 		kmsg.CreatePartitions.Int16(): {0, 3, serveCreatePartitions},
 		kmsg.DeleteRecords.Int16():    {0, 2, serveDeleteRecords},
+		kmsg.DescribeConfigs.Int16():  {0, 4, serveDescribeConfigs},
 		// Idempotent and transactional producers (producers.go, txn.go).
 		kmsg.InitProducerID.Int16():     {0, 4, serveInitProducerID},
 		kmsg.AddPartitionsToTxn.Int16(): {0, 3, serveAddPartitionsToTxn},

@@ -37,7 +37,7 @@ type backend struct {
 
 var backends = []backend{
 	{name: "kfake", start: startKfake, configs: true},
-	{name: "server", start: startServer},
+	{name: "server", start: startServer, configs: true},
 }
 
 func startKfake(t *testing.T) *cluster {

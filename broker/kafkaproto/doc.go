@@ -30,6 +30,11 @@
 // only (never the active one, never past the stable offset): the low
 // watermark answered is the real new start, which may be below the
 // offset asked, and records below the offset may still be fetched.
+// DescribeConfigs v0-v4 (configs.go) describes topics (their own
+// settings as DYNAMIC_TOPIC_CONFIG, the others with the log's defaults as
+// DEFAULT_CONFIG, each with its broker synonym) and this broker (its real
+// settings, STATIC_BROKER_CONFIG); every config is read-only, as
+// AlterConfigs is not served.
 //
 // It is also the coordinator of every consumer group. OffsetCommit and
 // OffsetFetch keep positions in the log, so they survive a restart
