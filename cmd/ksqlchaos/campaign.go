@@ -8,16 +8,32 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ksqlgo/ksql/broker"
 )
 
 // Config configures a campaign.
 type Config struct {
 	// Binary is the ksql binary to drive; "" builds ./cmd/ksql.
 	Binary string
+	// Kafka runs the server over a Kafka cluster (`ksql server
+	// --bootstrap-servers`) instead of the data directory's embedded log:
+	// kfake, franz-go's fake Kafka, in a helper process.
+	Kafka bool
+	// WipeStateProb is, over Kafka, the probability that a restart begins
+	// on an empty state directory (<data dir>/state removed; the format
+	// stamp stays), so that every task restores its state from the
+	// changelogs. Ignored on the embedded log, whose state store holds
+	// the decision of its transactions.
+	WipeStateProb float64
+	// FinalWipe, over Kafka, makes the final run start on an empty state
+	// directory (with a Schedule; otherwise drawn with WipeStateProb).
+	FinalWipe bool
 	// DataDir is the server's data directory. It must be empty or absent;
 	// "" uses a temporary directory (removed afterwards unless Keep and
 	// the campaign failed). A given DataDir is never removed.
@@ -53,11 +69,13 @@ type Config struct {
 	Log io.Writer
 }
 
-// Stop is one planned stop: the signal, and whether the run drops and
-// recreates one query's output first.
+// Stop is one planned stop: the signal, whether the run drops and
+// recreates one query's output first, and (over Kafka) whether the run
+// starts on an empty state directory.
 type Stop struct {
-	Signal syscall.Signal
-	Drop   bool
+	Signal    syscall.Signal
+	Drop      bool
+	WipeState bool
 }
 
 func (c Config) withDefaults() Config {
@@ -85,6 +103,7 @@ type BrickedStart struct {
 // Summary is the outcome of a campaign.
 type Summary struct {
 	Seed    int64
+	Log     string // "embedded" or "kafka"
 	Sync    string
 	DataDir string
 	Kept    bool
@@ -96,6 +115,7 @@ type Summary struct {
 	Drops        int // drop/recreate sequences completed
 	DropsCut     int // drop/recreate sequences a stop or an error interrupted
 	Repairs      int // outputs a start-up found missing or without query and created again
+	StateWipes   int // starts on an empty state directory (Kafka)
 
 	Input      *inputReport
 	Outputs    []*outputReport
@@ -135,6 +155,7 @@ type campaign struct {
 	dir   string
 	props map[string]string
 	sum   *Summary
+	dep   deployment
 
 	lastStop string         // how the previous run ended
 	run      int            // the current run
@@ -170,9 +191,12 @@ func Run(cfg Config) (*Summary, error) {
 		created:     map[string]bool{},
 		sum:         &Summary{Seed: cfg.Seed, Sync: cfg.Sync, Stops: map[string]int{}, Notes: newNotes()},
 	}
-	if c.sum.Sync == "" {
+	switch {
+	case cfg.Kafka:
+		c.sum.Sync = "n/a (Kafka)"
+	case c.sum.Sync == "":
 		c.sum.Sync = "always (default)"
-	} else {
+	default:
 		c.props["ksql.log.sync"] = cfg.Sync
 	}
 	defer func() { c.sum.Elapsed = time.Since(began) }()
@@ -210,6 +234,21 @@ func Run(cfg Config) (*Summary, error) {
 			os.RemoveAll(c.dir)
 		}
 	}()
+	if !cfg.Kafka {
+		c.sum.Log = "embedded"
+		c.dep = embeddedDeployment{dir: c.dir}
+	} else {
+		c.sum.Log = "kafka"
+		c.logf("starting kfake")
+		k, err := startKfake()
+		if err != nil {
+			return c.sum, err
+		}
+		c.logf("kfake listening on %s", k.Addr)
+		c.dep = kafkaDeployment{kfake: k}
+		defer c.dep.close()
+	}
+	kafka := cfg.Kafka
 
 	schedule := cfg.Schedule
 	if schedule == nil {
@@ -219,7 +258,13 @@ func Run(cfg Config) (*Summary, error) {
 				st.Signal = syscall.SIGKILL
 			}
 			st.Drop = c.rng.Float64() < cfg.DropProb
+			if kafka {
+				st.WipeState = c.rng.Float64() < cfg.WipeStateProb
+			}
 			schedule = append(schedule, st)
+		}
+		if kafka {
+			c.cfg.FinalWipe = c.rng.Float64() < cfg.WipeStateProb
 		}
 	}
 	for i, st := range schedule {
@@ -230,9 +275,35 @@ func Run(cfg Config) (*Summary, error) {
 			c.logf("two starts in a row failed: the campaign ends without its final checks")
 			return c.sum, nil
 		}
+		if err := c.clusterAlive(); err != nil {
+			return c.sum, err
+		}
 		c.betweenRuns()
 	}
 	return c.sum, c.finalRun(len(schedule) + 1)
+}
+
+// clusterAlive fails the harness when the Kafka cluster it runs has
+// exited: nothing the engine does may stop it.
+func (c *campaign) clusterAlive() error {
+	if k, ok := c.dep.(kafkaDeployment); ok && !k.kfake.Alive() {
+		return errors.New("the kfake helper process exited during the campaign")
+	}
+	return nil
+}
+
+// wipeState removes the state directory before a start over Kafka: the
+// tasks restore their stores from the changelogs.
+func (c *campaign) wipeState(n int) error {
+	if !c.cfg.Kafka {
+		return nil
+	}
+	if err := os.RemoveAll(filepath.Join(c.dir, "state")); err != nil {
+		return fmt.Errorf("removing the state directory: %w", err)
+	}
+	c.sum.StateWipes++
+	c.logf("run %d: starts on an empty state directory", n)
+	return nil
 }
 
 func (c *campaign) logf(format string, args ...any) {
@@ -263,7 +334,7 @@ func sigName(s syscall.Signal) string {
 // no stop planned), or until it fails. It reports whether the stop came
 // first; on a failed start it records a bricked start and returns nil.
 func (c *campaign) start(n int, stopAt time.Time) (srv *server, stoppedEarly bool, err error) {
-	srv, err = startServer(c.bin, c.dir, c.props)
+	srv, err = startServer(c.bin, c.dir, c.props, c.dep.serverArgs())
 	if err != nil {
 		return nil, false, err
 	}
@@ -343,6 +414,16 @@ func (c *campaign) chaosRun(n int, st Stop) error {
 	// later, so that the sequence of choices depends on the seed only.
 	delay := c.stopDelay()
 	target := outputs[c.rng.Intn(len(outputs))]
+	var live liveAppend
+	if c.dep.appendsWhileRunning() {
+		live = c.drawLiveAppend(delay)
+	}
+	if st.WipeState {
+		if err := c.wipeState(n); err != nil {
+			return err
+		}
+	}
+	defer c.appendWhileRunning(n, live)()
 
 	var stopAt time.Time
 	startedAt := time.Now()
@@ -464,12 +545,84 @@ func (c *campaign) collectNotes(srv *server, sig string) {
 	}
 }
 
+// liveAppend is a direct append planned during a run (over Kafka, where
+// the harness is one more client of the cluster).
+type liveAppend struct {
+	rows int           // 0: none
+	at   time.Duration // after the process starts
+}
+
+func (c *campaign) drawLiveAppend(runFor time.Duration) liveAppend {
+	doIt := c.rng.Float64() < directAppendProb
+	count := 5 + c.rng.Intn(36)
+	at := time.Duration(c.rng.Float64() * float64(runFor))
+	if !doIt {
+		return liveAppend{}
+	}
+	return liveAppend{rows: count, at: at}
+}
+
+// appendWhileRunning appends a's rows directly to the input topic a.at
+// after now (or at once when the run ends first), while the server runs,
+// recovers or is stopped. The returned function waits until it is done.
+func (c *campaign) appendWhileRunning(n int, a liveAppend) (wait func()) {
+	if a.rows == 0 {
+		return func() {}
+	}
+	rows := make([]row, a.rows)
+	for i := range rows {
+		rows[i] = c.gen.row(c.led.allocate())
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-time.After(a.at):
+		case <-stop:
+		}
+		lg, err := c.dep.open(c.harness.logf)
+		if err != nil {
+			c.violation("direct-append", "run %d: connecting to append while the server runs: %v", n, err)
+			return
+		}
+		defer lg.Close()
+		acked, ok, err := c.appendDirect(lg, rows)
+		if err != nil {
+			c.violation("direct-append", "run %d: appending to %s while the server runs: %v", n, inputTopic, err)
+			return
+		}
+		if ok {
+			c.logf("run %d: %d rows appended directly to %s while the server runs", n, acked, inputTopic)
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+	}
+}
+
+// appendDirect appends rows to the input topic through lg and records
+// their fates: appended, unknown after a failed append, none when the
+// topic does not exist yet.
+func (c *campaign) appendDirect(lg broker.Log, rows []row) (acked int, ok bool, err error) {
+	acked, ok, err = appendRows(lg, rows)
+	for i, r := range rows {
+		switch {
+		case i < acked:
+			c.led.set(r.ID, direct)
+		case ok:
+			c.led.set(r.ID, unknown)
+		}
+	}
+	return acked, ok, err
+}
+
 // betweenRuns records where the outputs end after the run, and sometimes
-// appends rows directly to the stopped server's input topic.
+// appends rows directly to the input topic while the server is stopped.
 func (c *campaign) betweenRuns() {
 	doIt := c.rng.Float64() < directAppendProb
 	count := 5 + c.rng.Intn(36)
-	lg, err := openLog(c.dir, c.harness.logf)
+	lg, err := c.dep.open(c.harness.logf)
 	for _, l := range c.harness.take() {
 		c.sum.Notes.add(l, "harness opening the log after "+c.lastStop)
 	}
@@ -490,15 +643,7 @@ func (c *campaign) betweenRuns() {
 	for i := range rows {
 		rows[i] = c.gen.row(c.led.allocate())
 	}
-	n, ok, err := appendRows(lg, rows)
-	for i, r := range rows {
-		switch {
-		case i < n:
-			c.led.set(r.ID, direct)
-		case ok:
-			c.led.set(r.ID, unknown)
-		}
-	}
+	n, ok, err := c.appendDirect(lg, rows)
 	if err != nil {
 		c.violation("direct-append", "appending to %s after %s: %v", inputTopic, c.lastStop, err)
 		return
@@ -512,6 +657,11 @@ func (c *campaign) betweenRuns() {
 // it with SIGTERM and checks the outputs.
 func (c *campaign) finalRun(n int) error {
 	c.beginRun(n)
+	if c.cfg.FinalWipe {
+		if err := c.wipeState(n); err != nil {
+			return err
+		}
+	}
 	var srv *server
 	for attempt := 0; srv == nil; attempt++ {
 		if attempt == 2 {
@@ -606,20 +756,28 @@ func (c *campaign) drain(srv *server) error {
 // check reads the input and every output of the stopped server and
 // compares them with the model.
 func (c *campaign) check() error {
-	o, err := openEmbeddedOutputs(c.dir, c.harness.logf)
+	if err := c.clusterAlive(); err != nil {
+		return err
+	}
+	lg, err := c.dep.open(c.harness.logf)
 	if err != nil {
 		c.violation("open", "opening the log after the final stop: %v", err)
 		return nil
 	}
+	o := &logOutputs{log: lg}
 	defer o.Close()
 	for _, l := range c.harness.take() {
 		c.sum.Notes.add(l, "harness opening the log after the final SIGTERM")
 	}
-	if txns, err := o.InDoubt(); err != nil {
+	topics := []string{inputTopic}
+	for _, out := range outputs {
+		topics = append(topics, out.Name)
+	}
+	if open, err := c.dep.unsettled(lg, topics); err != nil {
 		c.violation("in-doubt", "listing transactions in doubt: %v", err)
-	} else if len(txns) > 0 {
+	} else if len(open) > 0 {
 		c.violation("in-doubt", "%d transaction(s) still open after the final SIGTERM (they hold back committed reads): %s",
-			len(txns), strings.Join(tail(txns, 10), ", "))
+			len(open), strings.Join(tail(open, 10), ", "))
 	}
 	c.sum.Checked = true
 	return c.checkOutputs(o)

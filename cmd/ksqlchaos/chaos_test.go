@@ -13,20 +13,19 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 )
 
-// TestCampaign runs a short campaign against the real binary: five stops
-// with both signals, one drop and recreate of an output, then the final
-// checks. It asserts what the campaign found, never how long it took.
+// TestCampaign runs a short campaign against the real binary over the
+// embedded log: five stops with both signals, one drop and recreate of an
+// output, then the final checks. It asserts what the campaign found,
+// never how long it took.
 func TestCampaign(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end chaos campaign")
 	}
-	var log bytes.Buffer
-	cfg := Config{
+	runShortCampaign(t, Config{
 		// With this seed the stop delays mix short runs (stops during the
 		// first commits after recovery) and runs of seconds with input
 		// flowing, and the drop hits the repartitioned CHAOS_GRP.
 		Seed: 3,
-		Rate: 200,
 		Schedule: []Stop{
 			{Signal: syscall.SIGKILL},
 			{Signal: syscall.SIGTERM, Drop: true},
@@ -34,9 +33,44 @@ func TestCampaign(t *testing.T) {
 			{Signal: syscall.SIGTERM},
 			{Signal: syscall.SIGKILL},
 		},
-		DrainTimeout: time.Minute,
-		Log:          &log,
+	})
+}
+
+// TestCampaignKafka runs the same short campaign over Kafka: kfake in a
+// helper process, `ksql server --bootstrap-servers`, input appended and
+// outputs read through kafkaproto.ClientLog (read_committed), also while
+// the server runs. Two restarts and the final run start on an empty state
+// directory, one of them right after a SIGKILL, so that tasks restore
+// their state from the changelogs.
+func TestCampaignKafka(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end chaos campaign")
 	}
+	sum := runShortCampaign(t, Config{
+		Kafka: true,
+		Seed:  3,
+		Schedule: []Stop{
+			{Signal: syscall.SIGKILL},
+			{Signal: syscall.SIGTERM, Drop: true},
+			{Signal: syscall.SIGKILL, WipeState: true},
+			{Signal: syscall.SIGTERM, WipeState: true},
+			{Signal: syscall.SIGKILL},
+		},
+		FinalWipe: true,
+	})
+	if sum.Log != "kafka" || sum.StateWipes != 3 {
+		t.Errorf("log %q with %d starts on an empty state directory, want kafka and 3", sum.Log, sum.StateWipes)
+	}
+}
+
+// runShortCampaign runs a scheduled campaign of three SIGKILLs and two
+// SIGTERMs with at least one drop, and fails t on anything it found.
+func runShortCampaign(t *testing.T, cfg Config) *Summary {
+	t.Helper()
+	var log bytes.Buffer
+	cfg.Rate = 200
+	cfg.DrainTimeout = time.Minute
+	cfg.Log = &log
 	sum, err := Run(cfg)
 	var out strings.Builder
 	sum.Print(&out)
@@ -70,6 +104,7 @@ func TestCampaign(t *testing.T) {
 	for _, v := range sum.AllViolations() {
 		t.Errorf("violation: %s", v)
 	}
+	return sum
 }
 
 // The checks themselves: a faithful rendering of the queries' semantics

@@ -29,6 +29,7 @@ func newNotes() *notes { return &notes{byKey: map[string]*note{}} }
 // routine lines carry no news: every start and every clean stop prints them.
 var routine = []string{
 	"ksql engine running on the embedded log",
+	"ksql engine running over Kafka",
 	"HTTP API listening on",
 	"shutting down: stopping queries and committing their progress",
 }
@@ -80,10 +81,13 @@ func (s *Summary) Print(w io.Writer) {
 	for _, n := range s.Stops {
 		total += n
 	}
-	fmt.Fprintf(w, "ksqlchaos: seed %d, ksql.log.sync %s, elapsed %v\n", s.Seed, s.Sync, s.Elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(w, "ksqlchaos: log %s, seed %d, ksql.log.sync %s, elapsed %v\n", s.Log, s.Seed, s.Sync, s.Elapsed.Round(100*time.Millisecond))
 	fmt.Fprintf(w, "stops: %d (SIGKILL %d, SIGTERM %d; %d during start-up); starts %d, bricked starts %d\n",
 		total, s.Stops["SIGKILL"], s.Stops["SIGTERM"], s.StartupStops, s.Starts, len(s.Bricked))
 	fmt.Fprintf(w, "drop/recreate: %d completed, %d interrupted; outputs repaired at start-up: %d\n", s.Drops, s.DropsCut, s.Repairs)
+	if s.Log == "kafka" {
+		fmt.Fprintf(w, "starts on an empty state directory (restored from the changelogs): %d\n", s.StateWipes)
+	}
 	if in := s.Input; in != nil {
 		fmt.Fprintf(w, "input: %d rows acknowledged over HTTP, %d unknown (%d of them present), %d appended directly; %d records in %s\n",
 			in.Acked, in.Unknown, in.UnknownPresent, in.Direct, in.Present, inputTopic)

@@ -58,9 +58,11 @@ type server struct {
 }
 
 // startServer starts `ksql server` on dataDir with the HTTP API on a
-// loopback port the kernel picks (the server prints the bound address).
-func startServer(bin, dataDir string, props map[string]string) (*server, error) {
+// loopback port the kernel picks (the server prints the bound address),
+// and the extra arguments (the log to run over).
+func startServer(bin, dataDir string, props map[string]string, extra []string) (*server, error) {
 	args := []string{"server", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--kafka-listen", ""}
+	args = append(args, extra...)
 	for k, v := range props {
 		args = append(args, "--set", k+"="+v)
 	}
