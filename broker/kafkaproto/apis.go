@@ -127,6 +127,7 @@ func metadataTopic(ctx context.Context, s *Server, name string, version int16) k
 		mp.OfflineReplicas = []int32{}
 		t.Partitions = append(t.Partitions, mp)
 	}
+	t.IsInternal = s.internal(name)
 	return t
 }
 
@@ -245,7 +246,9 @@ func serveDeleteTopics(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Res
 	for _, name := range req.TopicNames {
 		t := kmsg.NewDeleteTopicsResponseTopic()
 		t.Topic = kmsg.StringPtr(name)
-		if err := s.log.DeleteTopic(ctx, name); err != nil {
+		if s.internal(name) {
+			t.ErrorCode, t.ErrorMessage = kerr.TopicAuthorizationFailed.Code, kmsg.StringPtr(internalTopicMessage(name, "delete"))
+		} else if err := s.log.DeleteTopic(ctx, name); err != nil {
 			t.ErrorCode, t.ErrorMessage = errorCode(err), kmsg.StringPtr(err.Error())
 		}
 		resp.Topics = append(resp.Topics, t)

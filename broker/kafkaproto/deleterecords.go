@@ -42,6 +42,9 @@ func deleteRecords(ctx context.Context, s *Server, deleter broker.RecordDeleter,
 		// DeleteRecords has no error message: the closest code.
 		return -1, kerr.PolicyViolation.Code
 	}
+	if s.internal(topic) {
+		return -1, kerr.InvalidTopicException.Code // as Kafka, for its internal topics
+	}
 	if offset == -1 {
 		offset = offs.End
 	}

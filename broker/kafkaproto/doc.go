@@ -36,6 +36,13 @@
 // settings, STATIC_BROKER_CONFIG); every config is read-only, as
 // AlterConfigs is not served.
 //
+// Topics internal to the engine (Config.Internal: its command log,
+// processing log and query topics) are readable but protected
+// (internal.go): a produce or DeleteRecords gets INVALID_TOPIC_EXCEPTION
+// as for Kafka's internal topics, DeleteTopics and CreatePartitions
+// TOPIC_AUTHORIZATION_FAILED, with a message naming the topic as internal
+// to ksql; Metadata marks them IsInternal.
+//
 // It is also the coordinator of every consumer group. OffsetCommit and
 // OffsetFetch keep positions in the log, so they survive a restart
 // (groups.go). Membership (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,

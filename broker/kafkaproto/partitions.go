@@ -42,6 +42,9 @@ func createPartitions(ctx context.Context, s *Server, adder broker.PartitionAdde
 	if adder == nil {
 		return kerr.InvalidRequest.Code, "this broker's log cannot add partitions"
 	}
+	if s.internal(rt.Topic) {
+		return kerr.TopicAuthorizationFailed.Code, internalTopicMessage(rt.Topic, "add partitions to")
+	}
 	info, err := s.log.Topic(ctx, rt.Topic)
 	if err != nil {
 		return errorCode(err), err.Error()

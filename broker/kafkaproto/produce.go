@@ -41,6 +41,9 @@ func producePartition(ctx context.Context, s *Server, req *kmsg.ProduceRequest, 
 	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
 		return kerr.InvalidRequiredAcks.Code, "acks must be 0, 1 or -1 (all)"
 	}
+	if s.internal(topic) {
+		return kerr.InvalidTopicException.Code, internalTopicMessage(topic, "write to")
+	}
 	if _, err := s.log.Offsets(ctx, topic, rp.Partition); err != nil {
 		return errorCode(err), err.Error()
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	MaxBatchBytes int32
 	// Logf reports connection errors and recovered panics (nil: silent).
 	Logf func(format string, args ...any)
+	// Internal reports the topics internal to the engine (nil: none):
+	// clients may read them but not write, delete or grow them
+	// (internal.go).
+	Internal func(topic string) bool
 
 	// Consumer groups (membership.go). GroupInitialRebalanceDelay is
 	// Kafka's group.initial.rebalance.delay.ms: the first rebalance of an

@@ -87,6 +87,7 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 	return func(eng *engine.Engine) func() {
 		srv := kafkaproto.NewServer(eng.Log(), kafkaproto.Config{
 			Advertise: adv,
+			Internal:  eng.InternalTopic,
 			Logf:      func(format string, args ...any) { fmt.Fprintf(os.Stderr, "kafka listener: "+format+"\n", args...) },
 		})
 		if err := srv.UseListener(ln); err != nil {
