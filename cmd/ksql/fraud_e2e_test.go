@@ -17,17 +17,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/embedded"
+	"github.com/ksqlgo/ksql/broker/kafkaproto"
 )
 
 // The end-to-end proof of the engine core: the fraud query of the original
-// KSQL demo, run headless by the real binary over the embedded log, on
-// generated authorizations (many cards, some over the threshold, late and
-// out-of-order records within grace). The windowed results are checked
-// against a model; then the same input is run again with kill -9 at
-// random points and restarts, and must give the same output: every count
-// sequence 4, 5, ..., n exactly once.
+// KSQL demo, run headless by the real binary, on generated authorizations
+// (many cards, some over the threshold, late and out-of-order records
+// within grace). The windowed results are checked against a model; then
+// the same input is run again with kill -9 at random points and restarts,
+// and must give the same output: every count sequence 4, 5, ..., n
+// exactly once. It runs over the embedded log, and over an external Kafka
+// cluster (kfake, franz-go's fake Kafka, in this test process; the server
+// under test is a separate process reaching it with --bootstrap-servers).
 
 var ksqlBinary string
 
@@ -120,33 +125,80 @@ func expectedFraud(attempts []attempt) map[windowKey]int64 {
 	return out
 }
 
-// writeInput creates the input topic in a data directory, with the two
-// partitions testdata/fraud/fraud.sql declares, and appends the attempts.
-func writeInput(t *testing.T, dataDir string, attempts []attempt) {
+// fraudLog is the log a fraud run's server runs over, as the test reaches
+// it from outside the server.
+type fraudLog interface {
+	// serverArgs are the arguments `ksql server` needs to run over it.
+	serverArgs() []string
+	// open connects the test to the log (the embedded log only while the
+	// server is stopped: it locks its directory).
+	open(t *testing.T) broker.Log
+}
+
+// embeddedLog is the embedded log of a data directory.
+type embeddedLog struct{ dataDir string }
+
+func (embeddedLog) serverArgs() []string { return nil }
+
+func (e embeddedLog) open(t *testing.T) broker.Log {
 	t.Helper()
-	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
+	lg, err := embedded.Open(filepath.Join(e.dataDir, "log"), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return lg
+}
+
+// kafkaCluster is a kfake cluster served by this test process.
+type kafkaCluster struct{ addr string }
+
+// newKafkaCluster starts a one-broker kfake cluster on a loopback port,
+// closed when the test ends.
+func newKafkaCluster(t *testing.T) kafkaCluster {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return kafkaCluster{addr: c.ListenAddrs()[0]}
+}
+
+func (k kafkaCluster) serverArgs() []string { return []string{"--bootstrap-servers", k.addr} }
+
+func (k kafkaCluster) open(t *testing.T) broker.Log {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lg, err := kafkaproto.Dial(ctx, kafkaproto.ClientConfig{SeedBrokers: []string{k.addr}, ClientID: "fraud-test", TransactionalIDPrefix: "fraud-test-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lg
+}
+
+// writeInput creates the input topic, with the two partitions
+// testdata/fraud/fraud.sql declares, and appends the attempts.
+func writeInput(t *testing.T, fl fraudLog, attempts []attempt) {
+	t.Helper()
+	lg := fl.open(t)
 	if err := lg.CreateTopic(context.Background(), fraudTopic, broker.TopicConfig{Partitions: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if err := lg.Close(); err != nil {
 		t.Fatal(err)
 	}
-	appendInput(t, dataDir, attempts)
+	appendInput(t, fl, attempts)
 }
 
 // appendInput appends the attempts to the existing input topic as JSON
 // values, spread over its two partitions.
-func appendInput(t *testing.T, dataDir string, attempts []attempt) {
+func appendInput(t *testing.T, fl fraudLog, attempts []attempt) {
 	t.Helper()
-	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lg := fl.open(t)
 	defer lg.Close()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	var batch [2][]broker.Record
 	flush := func(p int) {
 		if len(batch[p]) == 0 {
@@ -179,13 +231,16 @@ type server struct {
 	logs  *strings.Builder
 }
 
-func startServer(t *testing.T, dataDir string) *server {
+// startServer starts the fraud queries file headless on dataDir, with
+// the extra arguments (the log to run over).
+func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	t.Helper()
 	queries, err := filepath.Abs("../../testdata/fraud/fraud.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return launch(t, exec.Command(ksqlBinary, "server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", ""))
+	args := append([]string{"server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", ""}, extra...)
+	return launch(t, exec.Command(ksqlBinary, args...))
 }
 
 // launch starts a server process and waits until its HTTP API listens.
@@ -336,21 +391,28 @@ type outputRecord struct {
 	count int64 // -1 for a tombstone
 }
 
-// readOutput reads the sink's changelog from a stopped server's data dir.
-func readOutput(t *testing.T, dataDir string) []outputRecord {
+// readOutput reads the sink's changelog (committed records only) after
+// the server stopped.
+func readOutput(t *testing.T, fl fraudLog) []outputRecord {
 	t.Helper()
-	lg, err := embedded.Open(filepath.Join(dataDir, "log"), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lg := fl.open(t)
 	defer lg.Close()
-	info, err := lg.Topic(context.Background(), fraudSink)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	info, err := lg.Topic(ctx, fraudSink)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []outputRecord
 	for p := int32(0); p < info.Config.Partitions; p++ {
-		recs, err := broker.ReadAll(context.Background(), lg, fraudSink, p, 0, broker.ReadCommitted, 0)
+		off, err := lg.Offsets(ctx, fraudSink, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off.Stable != off.End {
+			t.Errorf("%s-%d: stable offset %d below the end %d after the final stop: a transaction was left open", fraudSink, p, off.Stable, off.End)
+		}
+		recs, err := broker.ReadAll(ctx, lg, fraudSink, p, 0, broker.ReadCommitted, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,6 +466,18 @@ func TestFraudQueryHeadless(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
+	t.Run("embedded", func(t *testing.T) {
+		fraudKills(t, func(dataDir string) fraudLog { return embeddedLog{dataDir} })
+	})
+	t.Run("kafka", func(t *testing.T) {
+		fraudKills(t, func(string) fraudLog { return newKafkaCluster(t) })
+	})
+}
+
+// fraudKills runs the fraud query uninterrupted, then with kill -9 at
+// random points, each over a log of its own (newLog gets the run's data
+// directory), and compares both outputs with the model and each other.
+func fraudKills(t *testing.T, newLog func(dataDir string) fraudLog) {
 	attempts := generateAttempts(42)
 	want := expectedFraud(attempts)
 	if len(want) < 50 {
@@ -412,13 +486,16 @@ func TestFraudQueryHeadless(t *testing.T) {
 
 	// Uninterrupted run.
 	dir1 := t.TempDir()
-	writeInput(t, dir1, attempts)
+	log1 := newLog(dir1)
+	writeInput(t, log1, attempts)
 	began := time.Now()
-	s := startServer(t, dir1)
+	s := startServer(t, dir1, log1.serverArgs()...)
 	s.waitUntil(t, "all input processed", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
 	runTime := time.Since(began)
-	s.stop(t, syscall.SIGTERM)
-	clean := readOutput(t, dir1)
+	if err := s.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("server exited with %v after SIGTERM\n%s", err, s.logs)
+	}
+	clean := readOutput(t, log1)
 	checkChangelog(t, clean, want)
 	t.Logf("%d attempts, %d fraud windows, %d changelog records", len(attempts), len(want), len(clean))
 
@@ -427,12 +504,13 @@ func TestFraudQueryHeadless(t *testing.T) {
 	t.Logf("kill points from seed %d", seed)
 	rng := rand.New(rand.NewSource(seed))
 	dir2 := t.TempDir()
-	writeInput(t, dir2, attempts)
+	log2 := newLog(dir2)
+	writeInput(t, log2, attempts)
 	for kill := 0; kill < 3; kill++ {
 		// A random point within the time an uninterrupted run takes.
 		after := time.Duration(float64(runTime) * (0.1 + 0.8*rng.Float64()))
 		began := time.Now()
-		s := startServer(t, dir2)
+		s := startServer(t, dir2, log2.serverArgs()...)
 		time.Sleep(time.Until(began.Add(after))) // the kill point itself, not a wait for a result
 		at, lag := -1.0, int64(-1)
 		if r, ok := s.lag(t); ok {
@@ -441,10 +519,12 @@ func TestFraudQueryHeadless(t *testing.T) {
 		s.stop(t, syscall.SIGKILL)
 		t.Logf("kill -9 #%d after %v: source progress %.0f%%, records still to process %d", kill+1, after.Round(time.Millisecond), at*100, lag)
 	}
-	s = startServer(t, dir2)
+	s = startServer(t, dir2, log2.serverArgs()...)
 	s.waitUntil(t, "all input processed after restarts", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
-	s.stop(t, syscall.SIGTERM)
-	crashed := readOutput(t, dir2)
+	if err := s.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("server exited with %v after SIGTERM\n%s", err, s.logs)
+	}
+	crashed := readOutput(t, log2)
 	checkChangelog(t, crashed, want)
 
 	// Identical final output, key by key.
@@ -488,10 +568,10 @@ func TestFraudQueryHeadlessFreshDataDir(t *testing.T) {
 		attempts = append(attempts, attempt{card: 4000_1234_1234_1234, ts: base + i*1000})
 	}
 	attempts = append(attempts, attempt{card: 4000_0000_0000_0001, ts: base})
-	appendInput(t, dir, attempts)
+	appendInput(t, embeddedLog{dir}, attempts)
 
 	s = startServer(t, dir)
 	s.waitUntil(t, "the input processed", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
 	s.stop(t, syscall.SIGTERM)
-	checkChangelog(t, readOutput(t, dir), expectedFraud(attempts))
+	checkChangelog(t, readOutput(t, embeddedLog{dir}), expectedFraud(attempts))
 }
