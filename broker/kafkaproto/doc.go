@@ -18,6 +18,10 @@
 // in chunks as they arrive, so a short connection cannot make the server
 // allocate the size it announced.
 //
+// With Config.TLS every connection is TLS (the listener is wrapped with
+// crypto/tls): Kafka's SSL security protocol. A client that speaks plain
+// Kafka to it fails its handshake and is closed.
+//
 // This broker is node Config.NodeID, the leader of every partition of
 // every topic of the log, with leader epoch -1 (unknown) everywhere.
 // Topics are never created automatically.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,10 @@ type Config struct {
 	NodeID int32
 	// ClusterID is reported in Metadata. Empty: "ksql-embedded".
 	ClusterID string
+	// TLS, when set, makes every connection TLS (the listener given to
+	// UseListener, or bound by Listen, is wrapped): Kafka's SSL, or
+	// SASL_SSL with Users. It must hold a certificate.
+	TLS *tls.Config
 	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes).
 	MaxFrameBytes int32
 	// MaxBatchBytes bounds the records of one produce batch after
@@ -139,6 +144,9 @@ func (s *Server) UseListener(ln net.Listener) error {
 	defer s.mu.Unlock()
 	if s.closed || s.ln != nil {
 		return errors.New("kafkaproto: server closed or already listening")
+	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
 	}
 	s.ln, s.host, s.port = ln, host, int32(port)
 	return nil

@@ -24,6 +24,8 @@ import (
 type kafkaFlags struct {
 	listen    *string
 	advertise *string
+	tlsCert   *string
+	tlsKey    *string
 	bootstrap *string
 }
 
@@ -34,6 +36,8 @@ func addKafkaFlags(fs *flag.FlagSet) *kafkaFlags {
 	return &kafkaFlags{
 		listen:    fs.String("kafka-listen", DefaultKafkaListen, "address where the embedded log answers Kafka clients (kcat, librdkafka, franz-go, Java); \"\" turns the listener off"),
 		advertise: fs.String("kafka-advertise", "", "host:port Kafka clients are told to connect to (default: the --kafka-listen address)"),
+		tlsCert:   fs.String("kafka-tls-cert", "", "PEM certificate chain: the Kafka listener speaks TLS (security.protocol SSL)"),
+		tlsKey:    fs.String("kafka-tls-key", "", "PEM private key of --kafka-tls-cert"),
 		bootstrap: fs.String("bootstrap-servers", "", "run over this Kafka cluster (host:port[,host:port...]) instead of the embedded log; ksqlDB's bootstrap.servers property also works"),
 	}
 }
@@ -59,14 +63,20 @@ func (f *kafkaFlags) bootstrapServers(props map[string]string, setFlags map[stri
 // off.
 func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]bool) (func(*engine.Engine) func(), error) {
 	if f.bootstrapServers(props, setFlags) != "" {
-		if setFlags["kafka-listen"] && strings.TrimSpace(*f.listen) != "" {
-			return nil, errors.New("--kafka-listen serves the embedded log: it has no use over an external Kafka cluster (--bootstrap-servers)")
+		for _, lf := range f.listenerFlags() {
+			if setFlags[lf.name] && strings.TrimSpace(*lf.value) != "" {
+				return nil, fmt.Errorf("--%s configures the listener of the embedded log: it has no use over an external Kafka cluster (--bootstrap-servers)", lf.name)
+			}
 		}
 		return nil, nil // over an external cluster there is no listener
 	}
 	addr := strings.TrimSpace(*f.listen)
 	if addr == "" {
 		return nil, nil
+	}
+	tlsCfg, err := f.listenerTLS()
+	if err != nil {
+		return nil, err
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("--kafka-listen %q: not a host:port (%v)", addr, err)
@@ -87,6 +97,7 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 	return func(eng *engine.Engine) func() {
 		srv := kafkaproto.NewServer(eng.Log(), kafkaproto.Config{
 			Advertise: adv,
+			TLS:       tlsCfg,
 			Internal:  eng.InternalTopic,
 			Logf:      func(format string, args ...any) { fmt.Fprintf(os.Stderr, "kafka listener: "+format+"\n", args...) },
 		})
@@ -102,12 +113,46 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 				fmt.Fprintf(os.Stderr, "ksql: Kafka listener stopped: %v\n", err)
 			}
 		}()
-		fmt.Fprintf(os.Stderr, "Kafka listener on %s (advertised as %s)\n", ln.Addr(), srv.Advertised())
+		over := ""
+		if tlsCfg != nil {
+			over = " over SSL"
+		}
+		fmt.Fprintf(os.Stderr, "Kafka listener on %s%s (advertised as %s)\n", ln.Addr(), over, srv.Advertised())
 		return func() {
 			srv.Close()
 			<-done
 		}
 	}, nil
+}
+
+// listenerFlags are the flags that configure the listener, which an
+// external cluster has no use for.
+func (f *kafkaFlags) listenerFlags() []struct {
+	name  string
+	value *string
+} {
+	return []struct {
+		name  string
+		value *string
+	}{{"kafka-listen", f.listen}, {"kafka-tls-cert", f.tlsCert}, {"kafka-tls-key", f.tlsKey}}
+}
+
+// listenerTLS loads --kafka-tls-cert and --kafka-tls-key (nil, nil when
+// neither is given), so that a missing file or a key that does not match
+// fails the start before the engine opens.
+func (f *kafkaFlags) listenerTLS() (*tls.Config, error) {
+	certFile, keyFile := strings.TrimSpace(*f.tlsCert), strings.TrimSpace(*f.tlsKey)
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("--kafka-tls-cert and --kafka-tls-key go together: give both (PEM files) or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--kafka-tls-cert %s / --kafka-tls-key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // dialCluster connects to the external cluster asked for, if any: the
