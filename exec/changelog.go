@@ -138,14 +138,8 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 			return t.abortLogDecided(ctx, err)
 		}
 	}
-	for _, tp := range t.order {
-		recs := t.pending[tp]
-		if len(recs) == 0 {
-			continue
-		}
-		if _, err := t.rt.Log.AppendTxn(ctx, txn, tp.Topic, tp.Partition, recs); err != nil {
-			return t.abortLogDecided(ctx, fmt.Errorf("append to %s: %w", tp, err))
-		}
+	if _, err := t.appendPending(ctx, txn); err != nil {
+		return t.abortLogDecided(ctx, err)
 	}
 	t.changes = append(t.changes, broker.Record{Key: metaChangeKey, Value: encodeChangeMeta(t.pos, t.streamTime), Timestamp: t.rt.now().UnixMilli()})
 	base, err := t.rt.Log.AppendTxn(ctx, txn, t.changelog, t.partition, t.changes)

@@ -386,16 +386,9 @@ func (t *Task) commit(ctx context.Context) error {
 		}
 		t.publish()
 	}()
-	appended := false
-	for _, tp := range t.order {
-		recs := t.pending[tp]
-		if len(recs) == 0 {
-			continue
-		}
-		if _, err := t.rt.Log.AppendTxn(ctx, txn, tp.Topic, tp.Partition, recs); err != nil {
-			return t.abort(ctx, fmt.Errorf("append to %s: %w", tp, err))
-		}
-		appended = true
+	appended, err := t.appendPending(ctx, txn)
+	if err != nil {
+		return t.abort(ctx, err)
 	}
 	if appended {
 		if err := t.rt.Log.PrepareTxn(ctx, txn); err != nil {
@@ -411,7 +404,7 @@ func (t *Task) commit(ctx context.Context) error {
 	b := t.ensureBatch()
 	b.Set(metaKey(t.producer), meta.encode())
 	durable := t.rt.Durable && appended
-	err := b.Commit(durable)
+	err = b.Commit(durable)
 	t.batch = nil
 	if err != nil {
 		return t.abort(ctx, fmt.Errorf("state commit: %w", err))
@@ -435,6 +428,24 @@ func (t *Task) commit(ctx context.Context) error {
 		return nil
 	}
 	return t.resolveTxn(ctx)
+}
+
+// appendPending appends the buffered output under txn, partition by
+// partition in the order first written; it reports whether anything was
+// appended.
+func (t *Task) appendPending(ctx context.Context, txn broker.Txn) (bool, error) {
+	appended := false
+	for _, tp := range t.order {
+		recs := t.pending[tp]
+		if len(recs) == 0 {
+			continue
+		}
+		if _, err := t.rt.Log.AppendTxn(ctx, txn, tp.Topic, tp.Partition, recs); err != nil {
+			return appended, fmt.Errorf("append to %s: %w", tp, err)
+		}
+		appended = true
+	}
+	return appended, nil
 }
 
 // abort decides the open, undecided transaction as aborted and rewinds the
