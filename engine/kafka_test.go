@@ -2,6 +2,10 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +82,68 @@ type kfakeLogger struct{ t *testing.T }
 func (l kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
 	if level <= kfake.LogLevelWarn && level != kfake.LogLevelNone {
 		l.t.Logf("kfake %s: "+format, append([]any{level}, args...)...)
+	}
+}
+
+// Client queries over Kafka: a push query (a transient query, with its
+// own changelogs and transactions), a pull query on a table whose state
+// was restored from its changelog on an empty state directory, and the
+// push query's topics gone once it closes.
+func TestClientQueriesOverKafka(t *testing.T) {
+	if testing.Short() {
+		t.Skip("over an external cluster: not in -short")
+	}
+	dial := kfakeCluster(t)
+	dir := t.TempDir()
+	props := map[string]string{"ksql.streams.auto.offset.reset": "earliest"}
+	open := func() *Engine {
+		eng, err := Open(context.Background(), Config{DataDir: dir, Log: dial(t), NoSync: true, CommitInterval: 5 * time.Millisecond, Properties: props})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	eng := open()
+	sess := NewSession()
+	mustExec(t, eng, sess, `CREATE STREAM s (id VARCHAR KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=2);
+CREATE TABLE totals AS SELECT id, SUM(v) AS total FROM s GROUP BY id;`)
+	push := stream(t, eng, sess, "SELECT id, v * 10 AS v10 FROM s EMIT CHANGES;")
+	mustExec(t, eng, sess, `INSERT INTO s (id, v) VALUES ('a', 1); INSERT INTO s (id, v) VALUES ('b', 2); INSERT INTO s (id, v) VALUES ('a', 3);`)
+	got := readRows(t, push, 3)
+	slices.Sort(got)
+	if want := []string{`["a",10]`, `["a",30]`, `["b",20]`}; !slices.Equal(got, want) {
+		t.Fatalf("push rows %v, want %v", got, want)
+	}
+	push.Close()
+	waitFor(t, "the table to catch up", func() bool {
+		for _, q := range eng.Lag(context.Background()) {
+			if q.Records != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh machine: no state directory; the pull query's view comes
+	// back from the changelog.
+	if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
+		t.Fatal(err)
+	}
+	eng = open()
+	defer eng.Close()
+	rows := readAll(t, stream(t, eng, NewSession(), "SELECT id, total FROM totals WHERE id = 'a';"))
+	if len(rows) != 1 || rows[0] != `["a",4]` {
+		t.Fatalf("pull query after a restore: %v, want [\"a\",4]", rows)
+	}
+	ts, err := eng.Log().Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range ts {
+		if strings.Contains(ti.Name, "transient") {
+			t.Fatalf("the push query's topic %s is left", ti.Name)
+		}
 	}
 }
