@@ -15,7 +15,9 @@ import (
 
 // api is one served request kind: the versions served and the handler.
 // A handler returns the response (nil: none is due, as for acks=0
-// produce) or an error that closes the connection.
+// produce) or an error that closes the connection. A nil serve marks a
+// request that acts on the connection itself (SASL), served by
+// conn.serveSASL.
 type api struct {
 	min, max int16
 	serve    func(ctx context.Context, s *Server, req kmsg.Request) (kmsg.Response, error)
@@ -60,23 +62,41 @@ func init() {
 	}
 }
 
-func apiVersionsResponse(version int16) *kmsg.ApiVersionsResponse {
+// api returns the served API of key: the table, and the SASL APIs when
+// authentication is on.
+func (s *Server) api(key int16) (api, bool) {
+	if a, ok := apis[key]; ok {
+		return a, true
+	}
+	if s.users != nil {
+		a, ok := saslAPIs[key]
+		return a, ok
+	}
+	return api{}, false
+}
+
+func apiVersionsResponse(s *Server, version int16) *kmsg.ApiVersionsResponse {
 	resp := kmsg.NewPtrApiVersionsResponse()
 	resp.Version = version
-	keys := make([]int16, 0, len(apis))
+	keys := make([]int16, 0, len(apis)+len(saslAPIs))
 	for k := range apis {
 		keys = append(keys, k)
 	}
+	if s.users != nil {
+		for k := range saslAPIs {
+			keys = append(keys, k)
+		}
+	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		a := apis[k]
+		a, _ := s.api(k)
 		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: k, MinVersion: a.min, MaxVersion: a.max})
 	}
 	return resp
 }
 
-func serveApiVersions(_ context.Context, _ *Server, req kmsg.Request) (kmsg.Response, error) {
-	return apiVersionsResponse(req.GetVersion()), nil
+func serveApiVersions(_ context.Context, s *Server, req kmsg.Request) (kmsg.Response, error) {
+	return apiVersionsResponse(s, req.GetVersion()), nil
 }
 
 // errorCode maps a log error to a Kafka error code.

@@ -22,6 +22,18 @@
 // crypto/tls): Kafka's SSL security protocol. A client that speaks plain
 // Kafka to it fails its handshake and is closed.
 //
+// With Config.Users clients authenticate with SASL/PLAIN (sasl.go):
+// SASL_PLAINTEXT, or SASL_SSL with TLS. SaslHandshake v0-v1 and
+// SaslAuthenticate v0-v2 are served, and advertised by ApiVersions, only
+// then; SaslHandshake v0 is followed by the raw token, as Kafka allows.
+// Another mechanism gets UNSUPPORTED_SASL_MECHANISM with the enabled list
+// (PLAIN). A refused password gets SASL_AUTHENTICATION_FAILED and the
+// connection is closed after the answer. Before authentication a
+// connection may send ApiVersions and the SASL requests only, in frames of
+// at most 64 KiB; anything else closes it. Passwords are compared in
+// constant time (SHA-256 digests), unknown users included. Sessions do
+// not expire (lifetime 0), so clients do not re-authenticate.
+//
 // This broker is node Config.NodeID, the leader of every partition of
 // every topic of the log, with leader epoch -1 (unknown) everywhere.
 // Topics are never created automatically.

@@ -9,7 +9,7 @@ func (s *Server) ServeFrame(frame []byte) ([]byte, error) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	cn := &conn{s: s, c: a}
+	cn := newConn(s, a)
 	return cn.handle(frame)
 }
 

@@ -37,6 +37,9 @@ type Config struct {
 	// UseListener, or bound by Listen, is wrapped): Kafka's SSL, or
 	// SASL_SSL with Users. It must hold a certificate.
 	TLS *tls.Config
+	// Users turns on SASL/PLAIN authentication (sasl.go): user name to
+	// password. Nil: no authentication; every request is served.
+	Users map[string]string
 	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes).
 	MaxFrameBytes int32
 	// MaxBatchBytes bounds the records of one produce batch after
@@ -70,11 +73,12 @@ type Config struct {
 // until its context is done), Close stops accepting, closes every
 // connection and waits for their goroutines. A Server serves once.
 type Server struct {
-	log  broker.Log
-	plog broker.ProducerLog // log, if it keeps producer state (else nil)
-	cfg  Config
-	dec  *decompressor
-	txns *txnCoordinator
+	log   broker.Log
+	plog  broker.ProducerLog // log, if it keeps producer state (else nil)
+	cfg   Config
+	dec   *decompressor
+	txns  *txnCoordinator
+	users *credentials // Config.Users (nil: no authentication)
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -104,6 +108,7 @@ func NewServer(l broker.Log, cfg Config) *Server {
 	s := &Server{log: l, cfg: cfg, dec: newDecompressor(int(cfg.MaxBatchBytes)), conns: map[net.Conn]struct{}{}, ctx: ctx, cancel: cancel, groups: newCoordinator(cfg)}
 	s.plog, _ = l.(broker.ProducerLog)
 	s.txns = newTxnCoordinator(s)
+	s.users = newCredentials(cfg.Users)
 	return s
 }
 
@@ -265,6 +270,9 @@ type conn struct {
 	r  *bufio.Reader
 	w  *bufio.Writer
 	in bytes.Buffer // the current frame
+
+	sasl       saslState // authentication (sasl.go)
+	closeAfter bool      // close once the response is written
 }
 
 func (s *Server) serveConn(c net.Conn) {
@@ -275,8 +283,16 @@ func (s *Server) serveConn(c net.Conn) {
 		s.mu.Unlock()
 		c.Close()
 	}()
-	cn := &conn{s: s, c: c, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 64<<10)}
+	cn := newConn(s, c)
+	cn.r, cn.w = bufio.NewReaderSize(c, 64<<10), bufio.NewWriterSize(c, 64<<10)
 	for {
+		if cn.sasl == saslRaw {
+			if err := cn.rawSASL(); err != nil {
+				s.logf("kafkaproto: %s: closing connection: %v", c.RemoteAddr(), err)
+				return
+			}
+			continue
+		}
 		frame, err := cn.readFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -295,6 +311,10 @@ func (s *Server) serveConn(c net.Conn) {
 		if _, err := cn.w.Write(out); err != nil {
 			return
 		}
+		if cn.closeAfter {
+			cn.w.Flush()
+			return
+		}
 		// Flush unless another request is already buffered: pipelined
 		// requests get their responses in one write, in order.
 		if cn.r.Buffered() == 0 {
@@ -305,6 +325,24 @@ func (s *Server) serveConn(c net.Conn) {
 	}
 }
 
+// newConn is a connection of s over c, authenticated already when s
+// asks for no authentication.
+func newConn(s *Server, c net.Conn) *conn {
+	cn := &conn{s: s, c: c}
+	if s.users == nil {
+		cn.sasl = authenticated
+	}
+	return cn
+}
+
+// frameLimit is the largest request frame the connection may send now.
+func (cn *conn) frameLimit() int32 {
+	if cn.sasl != authenticated {
+		return min(cn.s.cfg.MaxFrameBytes, maxUnauthenticatedFrame)
+	}
+	return cn.s.cfg.MaxFrameBytes
+}
+
 // readFrame reads one size-prefixed frame. The body is read in chunks as
 // it arrives, so an announced size costs memory only once sent.
 func (cn *conn) readFrame() ([]byte, error) {
@@ -313,8 +351,8 @@ func (cn *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(sz[:]))
-	if n < 10 || n > cn.s.cfg.MaxFrameBytes {
-		return nil, fmt.Errorf("request frame of %d bytes (allowed 10..%d)", n, cn.s.cfg.MaxFrameBytes)
+	if limit := cn.frameLimit(); n < 10 || n > limit {
+		return nil, fmt.Errorf("request frame of %d bytes (allowed 10..%d)", n, limit)
 	}
 	cn.in.Reset()
 	if got, err := io.CopyN(&cn.in, cn.r, int64(n)); err != nil {
@@ -334,15 +372,18 @@ func (cn *conn) handle(frame []byte) (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	api, known := apis[h.key]
+	api, known := cn.s.api(h.key)
 	req := kmsg.RequestForKey(h.key)
 	if !known || req == nil {
 		return nil, fmt.Errorf("unsupported API key %d (%s) version %d", h.key, kmsg.NameForKey(h.key), h.version)
 	}
+	if err := cn.admit(h.key); err != nil {
+		return nil, err
+	}
 	if h.version < api.min || h.version > api.max {
 		if h.key == kmsg.ApiVersions.Int16() {
 			// Answer in v0 so that any client can read it, as Kafka does.
-			resp := apiVersionsResponse(0)
+			resp := apiVersionsResponse(cn.s, 0)
 			resp.ErrorCode = kerr.UnsupportedVersion.Code
 			return encodeResponse(h, resp, false), nil
 		}
@@ -362,7 +403,12 @@ func (cn *conn) handle(frame []byte) (out []byte, err error) {
 			out, err = nil, fmt.Errorf("panic serving %s v%d: %v", kmsg.NameForKey(h.key), h.version, r)
 		}
 	}()
-	resp, err := api.serve(withClient(cn.s.ctx, h.clientID, cn.c.RemoteAddr()), cn.s, req)
+	var resp kmsg.Response
+	if api.serve == nil {
+		resp, err = cn.serveSASL(req)
+	} else {
+		resp, err = api.serve(withClient(cn.s.ctx, h.clientID, cn.c.RemoteAddr()), cn.s, req)
+	}
 	if err != nil || resp == nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ type kafkaFlags struct {
 	advertise *string
 	tlsCert   *string
 	tlsKey    *string
+	saslUsers *string
 	bootstrap *string
 }
 
@@ -38,6 +39,7 @@ func addKafkaFlags(fs *flag.FlagSet) *kafkaFlags {
 		advertise: fs.String("kafka-advertise", "", "host:port Kafka clients are told to connect to (default: the --kafka-listen address)"),
 		tlsCert:   fs.String("kafka-tls-cert", "", "PEM certificate chain: the Kafka listener speaks TLS (security.protocol SSL)"),
 		tlsKey:    fs.String("kafka-tls-key", "", "PEM private key of --kafka-tls-cert"),
+		saslUsers: fs.String("kafka-sasl-users", "", "file of user:password lines (# comments): Kafka clients must authenticate with SASL/PLAIN (SASL_PLAINTEXT, or SASL_SSL with --kafka-tls-cert)"),
 		bootstrap: fs.String("bootstrap-servers", "", "run over this Kafka cluster (host:port[,host:port...]) instead of the embedded log; ksqlDB's bootstrap.servers property also works"),
 	}
 }
@@ -78,6 +80,12 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 	if err != nil {
 		return nil, err
 	}
+	var users map[string]string
+	if file := strings.TrimSpace(*f.saslUsers); file != "" {
+		if users, err = readSASLUsers(file); err != nil {
+			return nil, fmt.Errorf("--kafka-sasl-users: %w", err)
+		}
+	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("--kafka-listen %q: not a host:port (%v)", addr, err)
 	}
@@ -98,6 +106,7 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 		srv := kafkaproto.NewServer(eng.Log(), kafkaproto.Config{
 			Advertise: adv,
 			TLS:       tlsCfg,
+			Users:     users,
 			Internal:  eng.InternalTopic,
 			Logf:      func(format string, args ...any) { fmt.Fprintf(os.Stderr, "kafka listener: "+format+"\n", args...) },
 		})
@@ -114,8 +123,13 @@ func (f *kafkaFlags) startKafka(props map[string]string, setFlags map[string]boo
 			}
 		}()
 		over := ""
-		if tlsCfg != nil {
+		switch {
+		case tlsCfg != nil && users != nil:
+			over = " over SASL_SSL"
+		case tlsCfg != nil:
 			over = " over SSL"
+		case users != nil:
+			over = " over SASL_PLAINTEXT"
 		}
 		fmt.Fprintf(os.Stderr, "Kafka listener on %s%s (advertised as %s)\n", ln.Addr(), over, srv.Advertised())
 		return func() {
@@ -134,7 +148,7 @@ func (f *kafkaFlags) listenerFlags() []struct {
 	return []struct {
 		name  string
 		value *string
-	}{{"kafka-listen", f.listen}, {"kafka-tls-cert", f.tlsCert}, {"kafka-tls-key", f.tlsKey}}
+	}{{"kafka-listen", f.listen}, {"kafka-tls-cert", f.tlsCert}, {"kafka-tls-key", f.tlsKey}, {"kafka-sasl-users", f.saslUsers}}
 }
 
 // listenerTLS loads --kafka-tls-cert and --kafka-tls-key (nil, nil when
@@ -153,6 +167,41 @@ func (f *kafkaFlags) listenerTLS() (*tls.Config, error) {
 		return nil, fmt.Errorf("--kafka-tls-cert %s / --kafka-tls-key %s: %w", certFile, keyFile, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// readSASLUsers reads a --kafka-sasl-users file: one user:password a
+// line (the password is what follows the first colon), blank lines and
+// lines starting with # skipped, surrounding white space trimmed.
+// Mistakes are reported as file:line.
+func readSASLUsers(file string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string]string{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		user, pass, ok := strings.Cut(line, ":")
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s:%d: expected user:password", file, i+1)
+		case user == "":
+			return nil, fmt.Errorf("%s:%d: empty user name", file, i+1)
+		case pass == "":
+			return nil, fmt.Errorf("%s:%d: empty password for user %s", file, i+1, user)
+		}
+		if _, dup := users[user]; dup {
+			return nil, fmt.Errorf("%s:%d: user %s given twice", file, i+1, user)
+		}
+		users[user] = pass
+	}
+	if len(users) == 0 {
+		return nil, fmt.Errorf("%s: no users (lines user:password)", file)
+	}
+	return users, nil
 }
 
 // dialCluster connects to the external cluster asked for, if any: the

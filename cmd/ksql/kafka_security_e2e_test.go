@@ -112,3 +112,75 @@ func TestKcatOverTLS(t *testing.T) {
 		t.Fatalf("a plaintext kcat listed the metadata of a TLS listener:\n%s", out)
 	}
 }
+
+// TestKafkaSASLUsersFileCheckedAtStart: a mistake in --kafka-sasl-users
+// stops the start, as file:line.
+func TestKafkaSASLUsersFileCheckedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ content, want string }{
+		{"# users\nalice:secret\nbob\n", "users.txt:3: expected user:password"},
+		{":secret\n", "users.txt:1: empty user name"},
+		{"alice:\n", "users.txt:1: empty password for user alice"},
+		{"alice:a\n\nalice:b\n", "users.txt:3: user alice given twice"},
+		{"# nobody\n\n", "users.txt: no users"},
+	} {
+		file := writeFile(t, dir, "users.txt", tc.content)
+		if out := startFails(t, "--kafka-sasl-users", file); !strings.Contains(out, "--kafka-sasl-users: ") || !strings.Contains(out, tc.want) {
+			t.Errorf("users file %q: output lacks %q:\n%s", tc.content, tc.want, out)
+		}
+	}
+	if out := startFails(t, "--kafka-sasl-users", filepath.Join(dir, "missing.txt")); !strings.Contains(out, "--kafka-sasl-users: open ") {
+		t.Errorf("a missing users file:\n%s", out)
+	}
+}
+
+// TestKcatSASL: kcat authenticates with SASL/PLAIN, over plaintext
+// (SASL_PLAINTEXT) and over TLS (SASL_SSL); a wrong password or no SASL
+// at all gets no metadata.
+func TestKcatSASL(t *testing.T) {
+	kcat(t)
+	dir := t.TempDir()
+	users := writeFile(t, dir, "users.txt", "# test users\nalice:alice-secret\nbob:pa:ss\n")
+	cert, key := writeSelfSigned(t, dir)
+	for _, tc := range []struct {
+		protocol string
+		args     []string
+		kcatTLS  []string
+	}{
+		{"SASL_PLAINTEXT", nil, nil},
+		{"SASL_SSL", []string{"--kafka-tls-cert", cert, "--kafka-tls-key", key}, []string{"-X", "ssl.ca.location=" + cert}},
+	} {
+		t.Run(tc.protocol, func(t *testing.T) {
+			args := append([]string{"server", "--data-dir", filepath.Join(t.TempDir(), "data"), "--listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0", "--kafka-sasl-users", users}, tc.args...)
+			s := startServerArgs(t, args...)
+			if s.kafka == "" || !strings.Contains(s.logs.String(), "over "+tc.protocol) {
+				t.Fatalf("the server did not report a %s Kafka listener:\n%s", tc.protocol, s.logs)
+			}
+			sasl := func(user, pass string) []string {
+				return append([]string{"-b", s.kafka, "-X", "security.protocol=" + tc.protocol, "-X", "sasl.mechanisms=PLAIN",
+					"-X", "sasl.username=" + user, "-X", "sasl.password=" + pass}, tc.kcatTLS...)
+			}
+			if out := runKcat(t, "", append(sasl("bob", "pa:ss"), "-L")...); !strings.Contains(out, "1 brokers:") {
+				t.Fatalf("kcat -L with the right password:\n%s", out)
+			}
+			bad := exec.Command(kcat(t), append(sasl("alice", "wrong"), "-L", "-m", "3")...)
+			if out, err := bad.CombinedOutput(); err == nil {
+				t.Fatalf("kcat with a wrong password listed the metadata:\n%s", out)
+			} else if !strings.Contains(string(out), "Authentication failed") {
+				t.Errorf("kcat with a wrong password did not say why:\n%s", out)
+			}
+			none := exec.Command(kcat(t), append(append([]string{"-b", s.kafka, "-L", "-m", "3"}, tc.kcatTLS...), securityOnly(tc.protocol)...)...)
+			if out, err := none.CombinedOutput(); err == nil {
+				t.Fatalf("kcat without SASL listed the metadata:\n%s", out)
+			}
+		})
+	}
+}
+
+// securityOnly is the security.protocol without SASL of a SASL one.
+func securityOnly(protocol string) []string {
+	if protocol == "SASL_SSL" {
+		return []string{"-X", "security.protocol=SSL"}
+	}
+	return nil
+}
