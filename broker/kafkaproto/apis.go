@@ -238,6 +238,8 @@ func serveCreateTopics(ctx context.Context, s *Server, r kmsg.Request) (kmsg.Res
 			fail(kerr.InvalidReplicationFactor.Code, fmt.Sprintf("replication factor %d: this broker has one replica (use 1 or -1)", rt.ReplicationFactor))
 		case partitions < 1:
 			fail(kerr.InvalidPartitions.Code, fmt.Sprintf("number of partitions %d must be at least 1", rt.NumPartitions))
+		case partitions > s.cfg.MaxPartitions:
+			fail(kerr.InvalidPartitions.Code, tooManyPartitions(s, rt.Topic, partitions))
 		default:
 			cfg, err := topicConfig(partitions, rt.Configs)
 			if err != nil {

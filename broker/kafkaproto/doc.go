@@ -18,6 +18,21 @@
 // in chunks as they arrive, so a short connection cannot make the server
 // allocate the size it announced.
 //
+// Decoding is bounded too (limits.go). kmsg allocates an array when it
+// reads its length, checking only that one byte per element remains, so
+// a frame can decode to about 136 times its size. MaxFrameBytes keeps
+// Kafka's 100 MiB default, because clients size produce requests to it
+// (kgo fills requests up to 100 MiB across partitions), but it applies
+// to Produce only, whose shape is walked before decoding: topics,
+// partitions and tagged fields that would decode to more than twice the
+// frame close the connection (a real partition carries a record batch of
+// 61 bytes or more, and its records are not copied). Every other request
+// carries no data and is bounded by Config.MaxNonProduceFrameBytes (1 MiB:
+// a Fetch of about 30,000 partitions), so decoding one costs at most
+// about 136 MiB. CreateTopics and CreatePartitions ask for at most
+// Config.MaxPartitions partitions per topic (10,000), else
+// INVALID_PARTITIONS: the log makes a directory per partition.
+//
 // With Config.TLS every connection is TLS (the listener is wrapped with
 // crypto/tls): Kafka's SSL security protocol. A client that speaks plain
 // Kafka to it fails its handshake and is closed.

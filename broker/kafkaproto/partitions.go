@@ -55,6 +55,8 @@ func createPartitions(ctx context.Context, s *Server, adder broker.PartitionAdde
 		return kerr.InvalidPartitions.Code, fmt.Sprintf("topic %s already has %d partitions", rt.Topic, have)
 	case rt.Count < have:
 		return kerr.InvalidPartitions.Code, fmt.Sprintf("topic %s has %d partitions, more than the %d asked for: partitions can only be added", rt.Topic, have, rt.Count)
+	case rt.Count > s.cfg.MaxPartitions:
+		return kerr.InvalidPartitions.Code, tooManyPartitions(s, rt.Topic, rt.Count)
 	}
 	if rt.Assignment != nil {
 		if len(rt.Assignment) != int(rt.Count-have) {

@@ -20,7 +20,9 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 )
 
-// DefaultMaxFrameBytes is Kafka's default socket.request.max.bytes.
+// DefaultMaxFrameBytes is Kafka's default socket.request.max.bytes. It
+// bounds Produce frames; other requests are bounded by
+// DefaultMaxNonProduceFrameBytes (limits.go).
 const DefaultMaxFrameBytes = 100 << 20
 
 // Config configures a Server. The zero value serves on the listener's own
@@ -40,8 +42,14 @@ type Config struct {
 	// Users turns on SASL/PLAIN authentication (sasl.go): user name to
 	// password. Nil: no authentication; every request is served.
 	Users map[string]string
-	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes).
-	MaxFrameBytes int32
+	// MaxFrameBytes bounds one request frame (0: DefaultMaxFrameBytes);
+	// MaxNonProduceFrameBytes, lower, bounds a frame of any request but
+	// Produce (0: DefaultMaxNonProduceFrameBytes; limits.go).
+	MaxFrameBytes, MaxNonProduceFrameBytes int32
+	// MaxPartitions bounds the partitions of a topic that CreateTopics
+	// and CreatePartitions may ask for (0: DefaultMaxPartitions); more
+	// gets INVALID_PARTITIONS.
+	MaxPartitions int32
 	// MaxBatchBytes bounds the records of one produce batch after
 	// decompression (0: DefaultMaxBatchBytes). A batch over it is refused
 	// with MESSAGE_TOO_LARGE, which clients do not retry as is (Java's
@@ -100,6 +108,13 @@ func NewServer(l broker.Log, cfg Config) *Server {
 	}
 	if cfg.MaxBatchBytes <= 0 {
 		cfg.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if cfg.MaxNonProduceFrameBytes <= 0 {
+		cfg.MaxNonProduceFrameBytes = DefaultMaxNonProduceFrameBytes
+	}
+	cfg.MaxNonProduceFrameBytes = min(cfg.MaxNonProduceFrameBytes, cfg.MaxFrameBytes)
+	if cfg.MaxPartitions <= 0 {
+		cfg.MaxPartitions = DefaultMaxPartitions
 	}
 	if cfg.ClusterID == "" {
 		cfg.ClusterID = "ksql-embedded"
@@ -335,12 +350,17 @@ func newConn(s *Server, c net.Conn) *conn {
 	return cn
 }
 
-// frameLimit is the largest request frame the connection may send now.
-func (cn *conn) frameLimit() int32 {
-	if cn.sasl != authenticated {
+// frameLimit is the largest request frame of API key the connection may
+// send now; any key when key is -1.
+func (cn *conn) frameLimit(key int16) int32 {
+	switch {
+	case cn.sasl != authenticated:
 		return min(cn.s.cfg.MaxFrameBytes, maxUnauthenticatedFrame)
+	case key == -1 || key == kmsg.Produce.Int16():
+		return cn.s.cfg.MaxFrameBytes
+	default:
+		return cn.s.cfg.MaxNonProduceFrameBytes
 	}
-	return cn.s.cfg.MaxFrameBytes
 }
 
 // readFrame reads one size-prefixed frame. The body is read in chunks as
@@ -351,8 +371,16 @@ func (cn *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(sz[:]))
-	if limit := cn.frameLimit(); n < 10 || n > limit {
+	if limit := cn.frameLimit(-1); n < 10 || n > limit {
 		return nil, fmt.Errorf("request frame of %d bytes (allowed 10..%d)", n, limit)
+	}
+	// The API key decides the limit: wait for it before the body.
+	k, err := cn.r.Peek(2)
+	if err != nil {
+		return nil, err
+	}
+	if key := int16(binary.BigEndian.Uint16(k)); n > cn.frameLimit(key) {
+		return nil, fmt.Errorf("%s request frame of %d bytes (allowed 10..%d)", kmsg.NameForKey(key), n, cn.frameLimit(key))
 	}
 	cn.in.Reset()
 	if got, err := io.CopyN(&cn.in, cn.r, int64(n)); err != nil {
@@ -392,6 +420,11 @@ func (cn *conn) handle(frame []byte) (out []byte, err error) {
 	req.SetVersion(h.version)
 	if req.IsFlexible() {
 		if rest, err = skipTaggedFields(rest); err != nil {
+			return nil, err
+		}
+	}
+	if h.key == kmsg.Produce.Int16() {
+		if err := checkProduceShape(rest, h.version); err != nil {
 			return nil, err
 		}
 	}
