@@ -208,4 +208,3 @@ func FuzzFrame(f *testing.F) {
 		}
 	})
 }
-
