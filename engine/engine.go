@@ -50,7 +50,10 @@ type Config struct {
 	// NoSync turns off fsync for the log and the state store (tests only:
 	// a machine crash may then lose acknowledged data).
 	NoSync bool
-	// CommitInterval is how often queries commit (0: 100ms).
+	// CommitInterval is how often queries commit; 0: the property
+	// ksql.streams.commit.interval.ms (as ksqlDB; also commit.interval.ms),
+	// else 100 ms (Kafka Streams' default under exactly-once). Output
+	// becomes visible at a commit, so it bounds end-to-end latency.
 	CommitInterval time.Duration
 	// Logf receives operational messages (nil: discarded).
 	Logf func(format string, args ...any)
@@ -129,6 +132,13 @@ func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
 	}
 	if cfg.Properties == nil {
 		cfg.Properties = map[string]string{}
+	}
+	if cfg.CommitInterval == 0 {
+		d, err := commitInterval(cfg.Properties)
+		if err != nil {
+			return nil, err
+		}
+		cfg.CommitInterval = d
 	}
 	lg := cfg.Log
 	if lg == nil {
@@ -423,4 +433,24 @@ func (e *Engine) Lag(ctx context.Context) []QueryLag {
 func (e *Engine) InternalTopic(topic string) bool {
 	return topic == e.cmdTopic || topic == e.processingLogTopic() ||
 		strings.HasPrefix(topic, "_confluent-ksql-"+e.serviceID())
+}
+
+// PropCommitInterval is how often queries commit, in milliseconds.
+const PropCommitInterval = "ksql.streams.commit.interval.ms"
+
+// commitInterval reads PropCommitInterval (or its Kafka Streams name
+// commit.interval.ms); 0 when unset.
+func commitInterval(props map[string]string) (time.Duration, error) {
+	for _, k := range []string{PropCommitInterval, "commit.interval.ms"} {
+		v := strings.TrimSpace(props[k])
+		if v == "" {
+			continue
+		}
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || ms < 1 || ms > 24*3600*1000 {
+			return 0, fmt.Errorf("engine: property %s: %q is not a number of milliseconds between 1 and 86400000", k, v)
+		}
+		return time.Duration(ms) * time.Millisecond, nil
+	}
+	return 0, nil
 }
