@@ -136,6 +136,28 @@ func BenchmarkFraudQuery(b *testing.B) {
 		"authorization_attempts", fraudValue)
 }
 
+// fraudValueManyCards is fraudValue over 1,000,000 cards, with one card
+// in ten drawn from 1,000 hot ones (a card used again and again).
+func fraudValueManyCards(i int, rng *rand.Rand) ([]byte, int64) {
+	ts := int64(1_700_000_000_000) + int64(i)*5 + rng.Int63n(60_000)
+	card := rng.Int63n(1_000_000)
+	if i%10 == 0 {
+		card = rng.Int63n(1_000)
+	}
+	v := fmt.Sprintf(`{"card_number":%d,"amount":%d.25,"merchant":"merchant-%d"}`,
+		4000_0000_0000_0000+card, 1+rng.Intn(500), rng.Intn(300))
+	return []byte(v), ts
+}
+
+// BenchmarkFraudQueryManyCards: the fraud query with more groups than
+// the aggregation's cache holds (1M cards), so eviction matters.
+func BenchmarkFraudQueryManyCards(b *testing.B) {
+	runQueryBench(b, fraudDDL,
+		`CREATE TABLE possible_fraud AS SELECT card_number, count() FROM authorization_attempts
+		   WINDOW TUMBLING (SIZE 5 MINUTE) GROUP BY card_number HAVING count() > 3;`,
+		"authorization_attempts", fraudValueManyCards)
+}
+
 // BenchmarkFilterProjectHandWritten is the same query as
 // BenchmarkFilterProject written by hand against the log and the JSON
 // codec, with no engine: read a batch, decode, filter, compute, encode,

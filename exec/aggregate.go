@@ -26,6 +26,9 @@ type aggregateOp struct {
 	next    operator
 
 	cache map[string]*aggEntry
+	// ring lists cached entries in load order for CLOCK eviction (evict):
+	// a slot whose entry is no longer the cached one is stale.
+	ring []ringSlot
 	// dirty lists cache keys changed since the last commit.
 	dirty []string
 	// byWindow indexes cached entries by window start, so that expiring
@@ -44,10 +47,22 @@ type aggEntry struct {
 	emitted      bool  // the last emission passed HAVING
 	isDirty      bool
 	deleted      bool
+	// ref is CLOCK's reference bit: set when the entry is used, cleared
+	// when eviction passes it over.
+	ref bool
 }
 
-// maxAggCache bounds the entries kept in memory after a commit.
-const maxAggCache = 200_000
+// ringSlot is one cached entry in the eviction ring.
+type ringSlot struct {
+	ck string
+	e  *aggEntry
+}
+
+// aggCacheLimit bounds the entries an aggregation keeps in memory after a
+// commit; past it the least recently used ones go (CLOCK: one second
+// chance for entries used since the last pass) down to 90% of it. A var
+// so that tests can make it small.
+var aggCacheLimit = 200_000
 
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
 	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}, byWindow: map[int64][]string{}}
@@ -101,6 +116,7 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 	sk := a.stateKey(key, wstart)
 	ck := string(sk)
 	if e, ok := a.cache[ck]; ok {
+		e.ref = true
 		return e, ck, nil
 	}
 	e := &aggEntry{key: key, wstart: wstart, wend: wend}
@@ -123,6 +139,7 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 		}
 	}
 	a.cache[ck] = e
+	a.ring = append(a.ring, ringSlot{ck: ck, e: e})
 	if a.win != nil {
 		a.byWindow[wstart] = append(a.byWindow[wstart], ck)
 	}
@@ -344,16 +361,47 @@ func (a *aggregateOp) flush(t *Task) error {
 			a.expiredBefore = cutoff
 		}
 	}
-	if len(a.cache) > maxAggCache {
-		clear(a.cache)
-		clear(a.byWindow)
+	switch {
+	case len(a.cache) > aggCacheLimit:
+		a.evict(aggCacheLimit * 9 / 10)
+	case len(a.ring) > 2*len(a.cache)+1024:
+		a.evict(len(a.cache)) // only drops stale slots
 	}
 	return nil
+}
+
+// evict drops clean entries until at most target remain, oldest first,
+// sparing once those used since the last pass (CLOCK), and compacts the
+// ring. Called after a flush, when no entry is dirty. Evicted entries are
+// loaded again from the store when next needed; their keys may stay in
+// byWindow until their window expires (deleting an absent key is free).
+func (a *aggregateOp) evict(target int) {
+	for pass := 0; pass < 2; pass++ {
+		kept := a.ring[:0]
+		for _, s := range a.ring {
+			if a.cache[s.ck] != s.e {
+				continue // stale: evicted, expired or loaded again
+			}
+			if len(a.cache) > target && !s.e.ref && !s.e.isDirty {
+				delete(a.cache, s.ck)
+				continue
+			}
+			s.e.ref = false
+			kept = append(kept, s)
+		}
+		clear(a.ring[len(kept):])
+		a.ring = kept
+		if len(a.cache) <= target {
+			return
+		}
+	}
 }
 
 // reset drops in-memory state after a failed commit; it reloads from the store.
 func (a *aggregateOp) reset() {
 	clear(a.cache)
 	clear(a.byWindow)
+	clear(a.ring)
+	a.ring = a.ring[:0]
 	a.dirty = a.dirty[:0]
 }

@@ -212,7 +212,7 @@ func (s *tableSourceOp) flush(t *Task) error {
 		}
 	}
 	clear(s.dirty)
-	if len(s.cache) > maxAggCache {
+	if len(s.cache) > aggCacheLimit { // TODO(issue 8): evict as the aggregation does, not all
 		clear(s.cache)
 	}
 	return nil

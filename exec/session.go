@@ -206,7 +206,7 @@ func (s *sessionOp) flush(t *Task) error {
 		}
 		s.swept = t.streamTime
 	}
-	if len(s.sessions) > maxAggCache {
+	if len(s.sessions) > aggCacheLimit { // TODO(issue 8): evict as the aggregation does, not all
 		clear(s.sessions)
 	}
 	return nil
