@@ -36,6 +36,14 @@ type aggregateOp struct {
 	byWindow map[int64][]string
 	// expiredBefore is the window start below which state was deleted.
 	expiredBefore int64
+	// newestStored bounds the window starts in the store (in key order:
+	// window starts as uint64), when newestKnown: a group of a newer
+	// window cannot be there, so loading it skips the store (most events
+	// open a new window for their key). It is read from the store's last
+	// key after a reset, and raised by every flush.
+	newestStored uint64
+	newestKnown  bool
+	anyStored    bool
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -120,9 +128,13 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 		return e, ck, nil
 	}
 	e := &aggEntry{key: key, wstart: wstart, wend: wend}
-	raw, ok, err := t.stateGet(a.store, sk)
-	if err != nil {
-		return nil, "", err
+	var raw []byte
+	ok := false
+	if a.win == nil || !a.newerThanStored(t, wstart) {
+		var err error
+		if raw, ok, err = t.stateGet(a.store, sk); err != nil {
+			return nil, "", err
+		}
 	}
 	if ok {
 		row, _, err := decodeRow(raw, nil)
@@ -144,6 +156,23 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 		a.byWindow[wstart] = append(a.byWindow[wstart], ck)
 	}
 	return e, ck, nil
+}
+
+// newerThanStored reports whether no group of window wstart can be in the
+// store (see newestStored). A failure to find the newest stored window
+// only costs the shortcut.
+func (a *aggregateOp) newerThanStored(t *Task, wstart int64) bool {
+	if !a.newestKnown {
+		newest, ok, err := t.lastStateKey(a.store)
+		if err != nil {
+			return false
+		}
+		a.newestKnown, a.anyStored = true, ok && len(newest) >= 8
+		if a.anyStored {
+			a.newestStored = binary.BigEndian.Uint64(newest)
+		}
+	}
+	return !a.anyStored || uint64(wstart) > a.newestStored
 }
 
 func (a *aggregateOp) markDirty(e *aggEntry, ck string) {
@@ -341,6 +370,9 @@ func (a *aggregateOp) flush(t *Task) error {
 		row = append(row, e.ts, e.emitted)
 		t.stateSet(a.store, []byte(ck), appendRow(nil, row))
 		e.isDirty = false
+		if w := uint64(e.wstart); a.win != nil && (!a.anyStored || w > a.newestStored) {
+			a.newestStored, a.anyStored = w, true
+		}
 	}
 	a.dirty = a.dirty[:0]
 	if a.win != nil && a.win.RetentionMs > 0 {
@@ -404,4 +436,5 @@ func (a *aggregateOp) reset() {
 	clear(a.ring)
 	a.ring = a.ring[:0]
 	a.dirty = a.dirty[:0]
+	a.newestKnown = false // the store may have changed under us (restore)
 }

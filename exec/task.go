@@ -210,6 +210,22 @@ type Task struct {
 
 func (t *Task) String() string { return t.producer }
 
+// lastStateKey returns the largest key of one of the task's stores (below
+// the store's prefix), ok false when the store is empty.
+func (t *Task) lastStateKey(store string) ([]byte, bool, error) {
+	lo := t.stateKey(store, nil)
+	hi := append(lo[:len(lo)-1:len(lo)-1], '/'+1)
+	it, err := t.rt.State.NewIter(lo, hi)
+	if err != nil {
+		return nil, false, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return nil, false, it.Close()
+	}
+	return append([]byte(nil), it.Key()[len(lo):]...), true, nil
+}
+
 // stateGet reads a key of one of the task's stores.
 func (t *Task) stateGet(store string, key []byte) ([]byte, bool, error) {
 	return t.rt.State.Get(t.stateKey(store, key))

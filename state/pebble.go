@@ -458,6 +458,13 @@ func (it *dbIter) First() bool {
 	return it.check(it.pi.First())
 }
 
+func (it *dbIter) Last() bool {
+	if !it.usable() {
+		return false
+	}
+	return it.check(it.pi.Last())
+}
+
 func (it *dbIter) Next() bool {
 	if !it.valid || !it.usable() {
 		it.valid = false

@@ -208,6 +208,19 @@ func TestIteratorBounds(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("[%q, %q): got %q, want %q", tc.lower, tc.upper, got, tc.want)
 		}
+		// Last is the largest key in bounds.
+		it, err := db.NewIter(tc.lower, tc.upper)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := it.Last()
+		switch {
+		case tc.want == "" && ok:
+			t.Errorf("[%q, %q): Last found %q in an empty range", tc.lower, tc.upper, it.Key())
+		case tc.want != "" && (!ok || string(it.Key()) != tc.want[len(tc.want)-1:]):
+			t.Errorf("[%q, %q): Last = %v %q, want %q", tc.lower, tc.upper, ok, it.Key(), tc.want[len(tc.want)-1:])
+		}
+		it.Close()
 	}
 
 	it, err := db.NewIter([]byte("b"), []byte("e"))

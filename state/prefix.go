@@ -130,6 +130,7 @@ type prefixIter struct {
 }
 
 func (it *prefixIter) First() bool   { return it.inner.First() }
+func (it *prefixIter) Last() bool    { return it.inner.Last() }
 func (it *prefixIter) Next() bool    { return it.inner.Next() }
 func (it *prefixIter) Valid() bool   { return it.inner.Valid() }
 func (it *prefixIter) Value() []byte { return it.inner.Value() }

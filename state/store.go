@@ -122,6 +122,8 @@ type Store interface {
 type Iterator interface {
 	// First positions the iterator at the smallest key in bounds.
 	First() bool
+	// Last positions the iterator at the largest key in bounds.
+	Last() bool
 	// Next advances to the next key in bounds.
 	Next() bool
 	// Valid reports whether the iterator is positioned at a key.
