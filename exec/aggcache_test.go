@@ -13,9 +13,9 @@ import (
 // dropping its whole cache; evicted groups come back from the store with
 // their counts intact.
 func TestAggregateCacheEvictsAndReloads(t *testing.T) {
-	old := aggCacheLimit
-	aggCacheLimit = 20
-	defer func() { aggCacheLimit = old }()
+	old := cacheLimit
+	cacheLimit = 20
+	defer func() { cacheLimit = old }()
 	h := newHarness(t)
 	q := h.query()
 	want := map[string]int{}
@@ -37,11 +37,11 @@ func TestAggregateCacheEvictsAndReloads(t *testing.T) {
 		for _, tk := range q.tasks {
 			for _, f := range tk.flushers {
 				if a, ok := f.(*aggregateOp); ok {
-					if len(a.cache) > aggCacheLimit {
-						t.Fatalf("round %d: %d cached groups, limit %d", round, len(a.cache), aggCacheLimit)
+					if a.cache.len() > cacheLimit {
+						t.Fatalf("round %d: %d cached groups, limit %d", round, a.cache.len(), cacheLimit)
 					}
-					if len(a.ring) > 2*aggCacheLimit+1024 {
-						t.Fatalf("round %d: ring of %d slots", round, len(a.ring))
+					if len(a.cache.ring) > 2*cacheLimit+1024 {
+						t.Fatalf("round %d: ring of %d slots", round, len(a.cache.ring))
 					}
 				}
 			}
@@ -62,37 +62,40 @@ func TestAggregateCacheEvictsAndReloads(t *testing.T) {
 	}
 }
 
-func TestEvictSparesRecentlyUsed(t *testing.T) {
-	a := &aggregateOp{cache: map[string]*aggEntry{}}
-	add := func(k string) *aggEntry {
-		e := &aggEntry{}
-		a.cache[k] = e
-		a.ring = append(a.ring, ringSlot{ck: k, e: e})
-		return e
-	}
+func TestClockCacheEvictsOldestUnused(t *testing.T) {
+	c := newClockCache[int]()
 	for i := 0; i < 10; i++ {
-		add(fmt.Sprint(i))
+		c.put(fmt.Sprint(i), i)
 	}
-	a.cache["3"].ref = true // used since the last pass
-	a.evict(5)
-	if len(a.cache) != 5 {
-		t.Fatalf("%d entries after evict(5)", len(a.cache))
+	c.get("3") // used since the last pass
+	pinned := func(k string, _ int) bool { return k == "1" }
+	c.evict(5, pinned)
+	if c.len() != 5 {
+		t.Fatalf("%d entries after evict(5)", c.len())
 	}
-	if _, ok := a.cache["3"]; !ok {
-		t.Fatal("a recently used entry was evicted before older unused ones")
+	for _, k := range []string{"1", "3"} {
+		if _, ok := c.m[k]; !ok {
+			t.Fatalf("entry %s (pinned or recently used) was evicted before older unused ones", k)
+		}
 	}
-	if _, ok := a.cache["0"]; ok {
+	if _, ok := c.m["0"]; ok {
 		t.Fatal("the oldest unused entry was kept")
 	}
-	// A stale slot (the key loaded again since) is dropped, not counted.
-	e := add("9")
-	_ = e
-	a.evict(len(a.cache))
+	// A key deleted and put again has one live slot; stale ones go.
+	c.del("9")
+	c.put("9", 9)
+	c.each(func(k string, _ int) bool { return k != "8" })
+	c.evict(c.len(), nil)
 	seen := map[string]int{}
-	for _, s := range a.ring {
-		seen[s.ck]++
+	for _, s := range c.ring {
+		seen[s.key]++
 	}
-	if seen["9"] != 1 || len(a.ring) != len(a.cache) {
-		t.Fatalf("ring %v after compaction, cache %d", seen, len(a.cache))
+	if seen["9"] != 1 || seen["8"] != 0 || len(c.ring) != c.len() {
+		t.Fatalf("ring %v after compaction, %d entries", seen, c.len())
+	}
+	// Nothing is evicted when everything is pinned.
+	c.evict(0, func(string, int) bool { return true })
+	if c.len() == 0 {
+		t.Fatal("pinned entries were evicted")
 	}
 }

@@ -25,10 +25,7 @@ type aggregateOp struct {
 	store   string
 	next    operator
 
-	cache map[string]*aggEntry
-	// ring lists cached entries in load order for CLOCK eviction (evict):
-	// a slot whose entry is no longer the cached one is stale.
-	ring []ringSlot
+	cache *clockCache[*aggEntry]
 	// dirty lists cache keys changed since the last commit.
 	dirty []string
 	// byWindow indexes cached entries by window start, so that expiring
@@ -55,25 +52,10 @@ type aggEntry struct {
 	emitted      bool  // the last emission passed HAVING
 	isDirty      bool
 	deleted      bool
-	// ref is CLOCK's reference bit: set when the entry is used, cleared
-	// when eviction passes it over.
-	ref bool
 }
-
-// ringSlot is one cached entry in the eviction ring.
-type ringSlot struct {
-	ck string
-	e  *aggEntry
-}
-
-// aggCacheLimit bounds the entries an aggregation keeps in memory after a
-// commit; past it the least recently used ones go (CLOCK: one second
-// chance for entries used since the last pass) down to 90% of it. A var
-// so that tests can make it small.
-var aggCacheLimit = 200_000
 
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
-	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: map[string]*aggEntry{}, byWindow: map[int64][]string{}}
+	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: newClockCache[*aggEntry](), byWindow: map[int64][]string{}}
 	for _, c := range p.Calls {
 		impl, ok := c.Fn.(functions.AggImpl)
 		if !ok {
@@ -123,8 +105,7 @@ func (a *aggregateOp) stateKey(key types.Row, wstart int64) []byte {
 func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntry, string, error) {
 	sk := a.stateKey(key, wstart)
 	ck := string(sk)
-	if e, ok := a.cache[ck]; ok {
-		e.ref = true
+	if e, ok := a.cache.get(ck); ok {
 		return e, ck, nil
 	}
 	e := &aggEntry{key: key, wstart: wstart, wend: wend}
@@ -150,8 +131,7 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 			e.accs[i] = impl.Init()
 		}
 	}
-	a.cache[ck] = e
-	a.ring = append(a.ring, ringSlot{ck: ck, e: e})
+	a.cache.put(ck, e)
 	if a.win != nil {
 		a.byWindow[wstart] = append(a.byWindow[wstart], ck)
 	}
@@ -361,7 +341,7 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, ev *event) error {
 // flush writes dirty groups to the commit batch and expires old windows.
 func (a *aggregateOp) flush(t *Task) error {
 	for _, ck := range a.dirty {
-		e := a.cache[ck]
+		e, _ := a.cache.get(ck)
 		if e == nil || !e.isDirty {
 			continue
 		}
@@ -385,7 +365,7 @@ func (a *aggregateOp) flush(t *Task) error {
 			for start, keys := range a.byWindow {
 				if start < cutoff {
 					for _, ck := range keys {
-						delete(a.cache, ck)
+						a.cache.del(ck)
 					}
 					delete(a.byWindow, start)
 				}
@@ -393,48 +373,14 @@ func (a *aggregateOp) flush(t *Task) error {
 			a.expiredBefore = cutoff
 		}
 	}
-	switch {
-	case len(a.cache) > aggCacheLimit:
-		a.evict(aggCacheLimit * 9 / 10)
-	case len(a.ring) > 2*len(a.cache)+1024:
-		a.evict(len(a.cache)) // only drops stale slots
-	}
+	a.cache.trim(func(_ string, e *aggEntry) bool { return e.isDirty })
 	return nil
-}
-
-// evict drops clean entries until at most target remain, oldest first,
-// sparing once those used since the last pass (CLOCK), and compacts the
-// ring. Called after a flush, when no entry is dirty. Evicted entries are
-// loaded again from the store when next needed; their keys may stay in
-// byWindow until their window expires (deleting an absent key is free).
-func (a *aggregateOp) evict(target int) {
-	for pass := 0; pass < 2; pass++ {
-		kept := a.ring[:0]
-		for _, s := range a.ring {
-			if a.cache[s.ck] != s.e {
-				continue // stale: evicted, expired or loaded again
-			}
-			if len(a.cache) > target && !s.e.ref && !s.e.isDirty {
-				delete(a.cache, s.ck)
-				continue
-			}
-			s.e.ref = false
-			kept = append(kept, s)
-		}
-		clear(a.ring[len(kept):])
-		a.ring = kept
-		if len(a.cache) <= target {
-			return
-		}
-	}
 }
 
 // reset drops in-memory state after a failed commit; it reloads from the store.
 func (a *aggregateOp) reset() {
-	clear(a.cache)
+	a.cache.reset()
 	clear(a.byWindow)
-	clear(a.ring)
-	a.ring = a.ring[:0]
 	a.dirty = a.dirty[:0]
 	a.newestKnown = false // the store may have changed under us (restore)
 }

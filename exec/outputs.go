@@ -163,18 +163,18 @@ type tableSourceOp struct {
 	store string
 	nKey  int
 	next  operator
-	cache map[string]types.Row // nil value: deleted
+	cache *clockCache[types.Row] // nil value: deleted
 	dirty map[string]bool
 }
 
 func newTableSourceOp(p *planner.TableSource, nKey int) *tableSourceOp {
-	return &tableSourceOp{store: p.StoreName, nKey: nKey, cache: map[string]types.Row{}, dirty: map[string]bool{}}
+	return &tableSourceOp{store: p.StoreName, nKey: nKey, cache: newClockCache[types.Row](), dirty: map[string]bool{}}
 }
 
 func (s *tableSourceOp) process(t *Task, ev *event) error {
 	sk := appendRow(nil, ev.row[:s.nKey])
 	ck := string(sk)
-	old, ok := s.cache[ck]
+	old, ok := s.cache.get(ck)
 	if !ok {
 		raw, found, err := t.stateGet(s.store, sk)
 		if err != nil {
@@ -191,7 +191,7 @@ func (s *tableSourceOp) process(t *Task, ev *event) error {
 		cur = ev.row
 	}
 	s.dirty[ck] = true
-	s.cache[ck] = cur
+	s.cache.put(ck, cur)
 	if old == nil && cur == nil {
 		return nil
 	}
@@ -201,7 +201,7 @@ func (s *tableSourceOp) process(t *Task, ev *event) error {
 
 func (s *tableSourceOp) flush(t *Task) error {
 	for ck := range s.dirty {
-		row, ok := s.cache[ck]
+		row, ok := s.cache.get(ck)
 		if !ok {
 			continue
 		}
@@ -212,13 +212,11 @@ func (s *tableSourceOp) flush(t *Task) error {
 		}
 	}
 	clear(s.dirty)
-	if len(s.cache) > aggCacheLimit { // TODO(issue 8): evict as the aggregation does, not all
-		clear(s.cache)
-	}
+	s.cache.trim(nil) // nothing is dirty after a flush
 	return nil
 }
 
 func (s *tableSourceOp) reset() {
-	clear(s.cache)
+	s.cache.reset()
 	clear(s.dirty)
 }

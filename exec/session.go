@@ -22,7 +22,7 @@ type sessionOp struct {
 	*aggregateOp
 	merge []functions.Merger
 
-	sessions map[string]*sessionSet
+	sessions *clockCache[*sessionSet]
 	dirtyKey map[string]bool
 	// swept is the stream time of the last sweep of expired sessions.
 	swept int64
@@ -35,7 +35,7 @@ type sessionSet struct {
 }
 
 func newSessionOp(a *aggregateOp) (*sessionOp, error) {
-	s := &sessionOp{aggregateOp: a, sessions: map[string]*sessionSet{}, dirtyKey: map[string]bool{}}
+	s := &sessionOp{aggregateOp: a, sessions: newClockCache[*sessionSet](), dirtyKey: map[string]bool{}}
 	for i, impl := range a.impls {
 		m, ok := impl.(functions.Merger)
 		if !ok {
@@ -56,7 +56,7 @@ func sessionStoreKey(groupKey []byte, start, end int64) []byte {
 func (s *sessionOp) load(t *Task, key types.Row) (*sessionSet, string, error) {
 	kb := appendRow(nil, key)
 	ck := string(kb)
-	if set, ok := s.sessions[ck]; ok {
+	if set, ok := s.sessions.get(ck); ok {
 		return set, ck, nil
 	}
 	set := &sessionSet{key: key}
@@ -86,7 +86,7 @@ func (s *sessionOp) load(t *Task, key types.Row) (*sessionSet, string, error) {
 		set.list = append(set.list, e)
 	}
 	sort.Slice(set.list, func(i, j int) bool { return set.list[i].wstart < set.list[j].wstart })
-	s.sessions[ck] = set
+	s.sessions.put(ck, set)
 	return set, ck, nil
 }
 
@@ -181,7 +181,7 @@ func (s *sessionOp) projectKeyOnly(t *Task, e *aggEntry) types.Row {
 
 func (s *sessionOp) flush(t *Task) error {
 	for ck := range s.dirtyKey {
-		set := s.sessions[ck]
+		set, _ := s.sessions.get(ck)
 		if set == nil {
 			continue
 		}
@@ -206,9 +206,7 @@ func (s *sessionOp) flush(t *Task) error {
 		}
 		s.swept = t.streamTime
 	}
-	if len(s.sessions) > aggCacheLimit { // TODO(issue 8): evict as the aggregation does, not all
-		clear(s.sessions)
-	}
+	s.sessions.trim(func(ck string, _ *sessionSet) bool { return s.dirtyKey[ck] })
 	return nil
 }
 
@@ -229,7 +227,7 @@ func (s *sessionOp) sweep(t *Task, cutoff int64) error {
 			t.stateDelete(s.store, append([]byte(nil), k...))
 		}
 	}
-	for ck, set := range s.sessions {
+	s.sessions.each(func(ck string, set *sessionSet) bool {
 		var keep []*aggEntry
 		for _, e := range set.list {
 			if e.wend >= cutoff {
@@ -237,15 +235,13 @@ func (s *sessionOp) sweep(t *Task, cutoff int64) error {
 			}
 		}
 		set.list = keep
-		if len(keep) == 0 && !s.dirtyKey[ck] {
-			delete(s.sessions, ck)
-		}
-	}
+		return len(keep) > 0 || s.dirtyKey[ck]
+	})
 	return nil
 }
 
 func (s *sessionOp) reset() {
-	clear(s.sessions)
+	s.sessions.reset()
 	clear(s.dirtyKey)
 	s.aggregateOp.reset()
 }
