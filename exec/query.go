@@ -274,14 +274,15 @@ func (q *Query) Start() {
 	q.cancel = cancel
 	q.state = StateRunning
 	q.mu.Unlock()
+	// Every goroutine is counted before any starts: one may end the
+	// query (a push query's LIMIT) and Stop waits for them.
+	q.wg.Add(len(q.tasks) + 1)
 	for _, t := range q.tasks {
-		q.wg.Add(1)
 		go func(t *Task) {
 			defer q.wg.Done()
 			q.runTask(ctx, t)
 		}(t)
 	}
-	q.wg.Add(1)
 	go func() {
 		defer q.wg.Done()
 		q.watchInputs(ctx)
