@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/planner"
@@ -130,6 +131,8 @@ func decodeChangeMeta(b []byte) (position, streamTime int64, err error) {
 // and input position in one log transaction, its commit the decision,
 // then the state store.
 func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) error {
+	start := time.Now()
+	defer t.publish()
 	txn := broker.Txn{Producer: t.producer, Seq: t.spent + 1}
 	t.spent = txn.Seq
 	t.txn = &txn
@@ -183,6 +186,7 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
 	t.stats.commits.Add(1)
+	t.stats.commitLatency.observe(time.Since(start))
 	t.maybePurge(ctx, meta.position) // committed in the log: durable
 	return nil
 }
