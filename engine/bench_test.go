@@ -116,6 +116,14 @@ func BenchmarkFilterProject(b *testing.B) {
 		"bid", bidValue)
 }
 
+// BenchmarkDecimalProjection: Nexmark q1 as written, the price converted
+// with a DECIMAL literal (0.908 * price is DECIMAL arithmetic).
+func BenchmarkDecimalProjection(b *testing.B) {
+	runQueryBench(b, bidDDL,
+		`CREATE STREAM q1 AS SELECT auction, bidder, 0.908 * price AS price_eur, dateTime, extra FROM bid;`,
+		"bid", bidValue)
+}
+
 const fraudDDL = `CREATE STREAM authorization_attempts (card_number BIGINT, amount DOUBLE, merchant STRING)
   WITH (kafka_topic='authorization_attempts', value_format='JSON');`
 
