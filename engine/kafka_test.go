@@ -114,6 +114,16 @@ CREATE TABLE totals AS SELECT id, SUM(v) AS total FROM s GROUP BY id;`)
 	if want := []string{`["a",10]`, `["a",30]`, `["b",20]`}; !slices.Equal(got, want) {
 		t.Fatalf("push rows %v, want %v", got, want)
 	}
+	// A push query's state ends with it: no changelog topics for it.
+	ts, err := eng.Log().Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range ts {
+		if strings.Contains(ti.Name, "transient") && strings.HasSuffix(ti.Name, "-changelog") {
+			t.Fatalf("the push query has a changelog topic %s", ti.Name)
+		}
+	}
 	push.Close()
 	waitFor(t, "the table to catch up", func() bool {
 		for _, q := range eng.Lag(context.Background()) {
@@ -137,7 +147,7 @@ CREATE TABLE totals AS SELECT id, SUM(v) AS total FROM s GROUP BY id;`)
 	if len(rows) != 1 || rows[0] != `["a",4]` {
 		t.Fatalf("pull query after a restore: %v, want [\"a\",4]", rows)
 	}
-	ts, err := eng.Log().Topics(context.Background())
+	ts, err = eng.Log().Topics(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

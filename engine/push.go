@@ -109,7 +109,7 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 	e.pushMu.Unlock()
 
 	p.rt = &exec.Runtime{
-		Log:                e.log,
+		Log:                transientLog{e.log},
 		State:              e.store,
 		ProcessingLogTopic: e.rt.ProcessingLogTopic,
 		Durable:            false,
@@ -417,4 +417,15 @@ func (e *Engine) dropTransientLeftovers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// transientLog is the log as push queries see it: a log that decides its
+// own transactions (Kafka) is used through the plain transaction
+// contract, so a push query gets no changelog topics and no restore: its
+// state is dropped when it ends, and a crash ends it. A consumer's own
+// reader state is kept (broker.ReaderLog).
+type transientLog struct{ broker.Log }
+
+func (l transientLog) NewReader(topic string, partition int32) broker.Reader {
+	return broker.NewReader(l.Log, topic, partition)
 }
