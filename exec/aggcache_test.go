@@ -99,3 +99,20 @@ func TestClockCacheEvictsOldestUnused(t *testing.T) {
 		t.Fatal("pinned entries were evicted")
 	}
 }
+
+// A cache hit allocates nothing.
+func TestClockCacheHitDoesNotAllocate(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under the race detector or coverage")
+	}
+	c := newClockCache[*aggEntry]()
+	c.put("k", &aggEntry{})
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, ok := c.get("k"); !ok {
+			t.Fatal("miss")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per cache hit, want 0", allocs)
+	}
+}

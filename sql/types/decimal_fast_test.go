@@ -92,3 +92,24 @@ func BenchmarkDecimalMulBig(b *testing.B) {
 		_ = bx.Mul(by).Rescale(3)
 	}
 }
+
+// The 64-bit paths allocate nothing: q1's 0.908 * price and the rescale
+// of its result, a comparison and a sum.
+func TestDecimalSmallArithmeticDoesNotAllocate(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under the race detector or coverage")
+	}
+	x, _ := ParseDec("0.908")
+	y := DecFromInt64(123_456)
+	var sink Dec
+	allocs := testing.AllocsPerRun(1000, func() {
+		p := x.Mul(y).Rescale(3)
+		if p.Cmp(y) < 0 {
+			sink = p.Add(x)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per small DECIMAL multiply, rescale, compare and add, want 0", allocs)
+	}
+	_ = sink
+}
