@@ -30,29 +30,7 @@ func groupConfig() kafkaproto.Config {
 
 func startBrokerWith(t *testing.T, cfg kafkaproto.Config) *testBroker {
 	t.Helper()
-	l, err := embedded.Open(t.TempDir(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Logf = t.Logf
-	srv := kafkaproto.NewServer(l, cfg)
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(context.Background()) }()
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := l.Close(); err != nil {
-			t.Errorf("log Close: %v", err)
-		}
-	})
-	return &testBroker{log: l, srv: srv, addr: srv.Addr().String()}
+	return startAdminBroker(t, cfg, embedded.Options{})
 }
 
 // groupMember is a kgo consumer in a group, tracking the partitions its

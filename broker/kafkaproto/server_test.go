@@ -26,28 +26,7 @@ type testBroker struct {
 
 func startBroker(t *testing.T) *testBroker {
 	t.Helper()
-	l, err := embedded.Open(t.TempDir(), embedded.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := kafkaproto.NewServer(l, kafkaproto.Config{Logf: t.Logf})
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(context.Background()) }()
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		if err := l.Close(); err != nil {
-			t.Errorf("log Close: %v", err)
-		}
-	})
-	return &testBroker{log: l, srv: srv, addr: srv.Addr().String()}
+	return startAdminBroker(t, kafkaproto.Config{}, embedded.Options{})
 }
 
 func (b *testBroker) client(t *testing.T, opts ...kgo.Opt) *kgo.Client {
