@@ -20,6 +20,21 @@ const DefaultCacheSize = 64 << 20
 // DefaultMemTableSize is the memtable size used when Options.MemTableSize is 0.
 const DefaultMemTableSize = 32 << 20
 
+// memTableStopWrites is Pebble's MemTableStopWritesThreshold: writes stall
+// while this many memtables wait to be flushed.
+const memTableStopWrites = 2
+
+// memTableReserve is how much of Pebble's block cache its memtables may
+// take: every memtable reserves its size in the cache while it lives, up
+// to memTableStopWrites of them queued plus the one Pebble keeps for
+// reuse. Open adds it to the configured cache size; without it, a cache
+// no larger than two memtables (64 MiB against 32 MiB memtables, as
+// before) holds no block at all, and every Get reads and decompresses
+// index, filter and data blocks from disk.
+func memTableReserve(memTableSize uint64) int64 {
+	return int64(memTableSize) * (memTableStopWrites + 1)
+}
+
 // Logger receives the storage engine's log messages. Implementations must be
 // safe for concurrent use.
 type Logger interface {
@@ -35,8 +50,12 @@ type Logger interface {
 // The write-ahead log is always enabled: there is deliberately no option to
 // disable it, since commits must survive a crash.
 type Options struct {
-	// CacheSize is the size in bytes of the block cache. 0 means
-	// DefaultCacheSize (64 MiB).
+	// CacheSize is the size in bytes of the block cache: the sstable
+	// blocks (data, index and Bloom filter blocks) kept in memory. 0 means
+	// DefaultCacheSize (64 MiB). Pebble charges its memtables to the same
+	// cache, so Open makes the cache larger by what they may hold (see
+	// memTableReserve): the store's memory is about CacheSize +
+	// memTableReserve(MemTableSize).
 	CacheSize int64
 	// MemTableSize is the size in bytes of a memtable, i.e. roughly how much
 	// recently written data is buffered in memory before it is flushed to an
@@ -179,14 +198,15 @@ func Open(dir string, opts Options) (*DB, error) {
 		db.fail(fmt.Errorf("%w: write-ahead log: %w", ErrFailed, err))
 	}}
 
-	cache := pebble.NewCache(opts.CacheSize)
+	cache := pebble.NewCache(opts.CacheSize + memTableReserve(opts.MemTableSize))
 	po := &pebble.Options{
-		Cache:              cache,
-		MemTableSize:       opts.MemTableSize,
-		DisableWAL:         false,
-		Logger:             logger,
-		FS:                 fs,
-		FormatMajorVersion: pebble.FormatNewest,
+		Cache:                       cache,
+		MemTableSize:                opts.MemTableSize,
+		MemTableStopWritesThreshold: memTableStopWrites,
+		DisableWAL:                  false,
+		Logger:                      logger,
+		FS:                          fs,
+		FormatMajorVersion:          pebble.FormatNewest,
 		EventListener: &pebble.EventListener{
 			BackgroundError: func(err error) {
 				logger.Errorf("state: background error in %s: %v", dir, err)
