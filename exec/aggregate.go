@@ -41,6 +41,14 @@ type aggregateOp struct {
 	newestStored uint64
 	newestKnown  bool
 	anyStored    bool
+	// base is what the store held when the cache last began remembering
+	// its evictions (read with newestStored, taken again when the cache's
+	// filter fills up): any group at all, and the newest window start.
+	// A group the base cannot hold (any, for a store then empty; of a
+	// newer window, windowed) is in the store only if the cache evicted
+	// it since (clockCache.maybeEvicted).
+	baseAny    bool
+	baseNewest uint64
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -56,6 +64,7 @@ type aggEntry struct {
 
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
 	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: newClockCache[*aggEntry](), byWindow: map[int64][]string{}}
+	op.cache.rememberEvicted()
 	for _, c := range p.Calls {
 		impl, ok := c.Fn.(functions.AggImpl)
 		if !ok {
@@ -111,7 +120,7 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 	e := &aggEntry{key: key, wstart: wstart, wend: wend}
 	var raw []byte
 	ok := false
-	if a.win == nil || !a.newerThanStored(t, wstart) {
+	if a.mayBeStored(t, wstart, ck) {
 		var err error
 		if raw, ok, err = t.stateGet(a.store, sk); err != nil {
 			return nil, "", err
@@ -138,21 +147,33 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 	return e, ck, nil
 }
 
-// newerThanStored reports whether no group of window wstart can be in the
-// store (see newestStored). A failure to find the newest stored window
-// only costs the shortcut.
-func (a *aggregateOp) newerThanStored(t *Task, wstart int64) bool {
+// mayBeStored reports whether the group ck (of window wstart) can be in
+// the store; false only when it cannot (see newestStored and baseAny). A
+// failure to find the newest stored key only costs the shortcut.
+func (a *aggregateOp) mayBeStored(t *Task, wstart int64, ck string) bool {
 	if !a.newestKnown {
 		newest, ok, err := t.lastStateKey(a.store)
 		if err != nil {
-			return false
+			return true
 		}
-		a.newestKnown, a.anyStored = true, ok && len(newest) >= 8
-		if a.anyStored {
+		a.newestKnown, a.anyStored = true, ok && (a.win == nil || len(newest) >= 8)
+		if a.anyStored && a.win != nil {
 			a.newestStored = binary.BigEndian.Uint64(newest)
 		}
+		a.cache.forgetEvicted()
+		a.baseAny, a.baseNewest = a.anyStored, a.newestStored
 	}
-	return !a.anyStored || uint64(wstart) > a.newestStored
+	if a.win != nil && (!a.anyStored || uint64(wstart) > a.newestStored) {
+		return false // a window newer than any stored
+	}
+	if a.cache.evictedFull() {
+		a.cache.forgetEvicted()
+		a.baseAny, a.baseNewest = a.anyStored, a.newestStored
+	}
+	if a.baseAny && (a.win == nil || uint64(wstart) <= a.baseNewest) {
+		return true
+	}
+	return a.cache.maybeEvicted(ck)
 }
 
 func (a *aggregateOp) markDirty(e *aggEntry, ck string) {
@@ -350,7 +371,9 @@ func (a *aggregateOp) flush(t *Task) error {
 		row = append(row, e.ts, e.emitted)
 		t.stateSet(a.store, []byte(ck), appendRow(nil, row))
 		e.isDirty = false
-		if w := uint64(e.wstart); a.win != nil && (!a.anyStored || w > a.newestStored) {
+		if w := uint64(e.wstart); a.win == nil {
+			a.anyStored = true
+		} else if !a.anyStored || w > a.newestStored {
 			a.newestStored, a.anyStored = w, true
 		}
 	}
