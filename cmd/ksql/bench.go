@@ -422,9 +422,16 @@ func printBench(w io.Writer, rep *benchReport) {
 	}
 }
 
+// buildRevision names the source of a binary built without VCS stamps
+// (go build -ldflags "-X main.buildRevision=...").
+var buildRevision string
+
 // revision is the commit the binary was built from (with "+modified"
 // when its tree had changes), from the build's VCS stamp.
 func revision() string {
+	if buildRevision != "" {
+		return buildRevision
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
