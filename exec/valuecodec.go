@@ -13,8 +13,12 @@ import (
 // The engine's own binary encoding of runtime values, used for state
 // (aggregate accumulators, materialized rows) and for the values of
 // internal repartition topics. Each value is a tag byte followed by its
-// payload; containers nest. It is not order-preserving (state keys that
-// need order use state's key encoding).
+// payload; containers nest. It is not order-preserving: the state keys
+// that need an order put it first themselves (a window start as 8 bytes
+// big-endian, ahead of the group key, so that expiring windows is one
+// range delete); group keys need none, only equality and prefixes (every
+// encoding is self-delimiting, so a group key's encoding is a prefix of
+// only its own keys: session sets, view rows).
 
 const (
 	tagNull byte = iota

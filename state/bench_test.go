@@ -1,11 +1,12 @@
 package state
 
 import (
+	"encoding/binary"
 	"math/rand"
 	"testing"
 )
 
-var benchPrefix = AppendString(nil, "bench")
+var benchPrefix = []byte("bench/")
 
 func benchKey(i int) []byte {
 	return appendBenchKey(nil, i)
@@ -13,7 +14,7 @@ func benchKey(i int) []byte {
 
 // appendBenchKey appends the i-th benchmark key to buf[:0].
 func appendBenchKey(buf []byte, i int) []byte {
-	return AppendUint64(append(buf[:0], benchPrefix...), uint64(i))
+	return binary.BigEndian.AppendUint64(append(buf[:0], benchPrefix...), uint64(i))
 }
 
 // BenchmarkBatchCommit commits batches of 1000 Sets of 100-byte values
@@ -105,18 +106,4 @@ func BenchmarkGet(b *testing.B) {
 			}
 		}
 	})
-}
-
-// BenchmarkKeyEncode builds a typical composite aggregation key.
-func BenchmarkKeyEncode(b *testing.B) {
-	b.ReportAllocs()
-	buf := make([]byte, 0, 64)
-	for b.Loop() {
-		k := AppendString(buf[:0], "query-42")
-		k = AppendNotNull(k)
-		k = AppendInt64(k, -12345)
-		k = AppendString(k, "user\x00name")
-		k = AppendFloat64(k, 3.5)
-		buf = k
-	}
 }

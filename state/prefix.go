@@ -11,9 +11,9 @@ import (
 // prefix, whatever bounds are requested. Nested views concatenate their
 // prefixes.
 //
-// Namespaces are isolated only if no prefix in use is a prefix of another;
-// build prefixes with an order-preserving encoder (e.g. AppendString or
-// AppendUint64), whose outputs are prefix-free, or give them a fixed length.
+// Namespaces are isolated only if no prefix in use is a prefix of another:
+// end each with a separator its names cannot contain (as exec's
+// "s/<query>/<stage>/<partition>/" do), or give them a fixed length.
 //
 // The view shares s's storage, concurrency rules and durability. A batch
 // obtained from the view's NewBatch is a separate batch of s and commits
@@ -194,3 +194,22 @@ func (b *prefixBatch) Commit(sync bool) error {
 }
 
 func (b *prefixBatch) Close() { b.inner.Close() }
+
+// PrefixEnd returns the smallest key that is greater than every key having
+// b as a prefix, or nil if there is none (b is empty or all 0xFF bytes). It
+// is the exclusive upper bound for scanning the keys that start with b:
+//
+//	it, err := s.NewIter(prefix, PrefixEnd(prefix)) // nil: unbounded
+//
+// The result is newly allocated.
+func PrefixEnd(b []byte) []byte {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0xFF {
+			out := make([]byte, i+1)
+			copy(out, b)
+			out[i]++
+			return out
+		}
+	}
+	return nil
+}

@@ -1,14 +1,16 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/rand"
 	"sync"
 	"testing"
 )
 
-// ns returns a prefix-free namespace prefix for name.
-func ns(name string) []byte { return AppendString(nil, name) }
+// ns returns a prefix-free namespace prefix for name (names have no '/').
+func ns(name string) []byte { return []byte(name + "/") }
 
 func TestPrefixedIsolation(t *testing.T) {
 	db := openTest(t)
@@ -213,9 +215,9 @@ func TestPrefixedBatchAtomicUnderConcurrentReads(t *testing.T) {
 				}
 				seen := map[string]int{}
 				for ok := it.First(); ok; ok = it.Next() {
-					rest, _, err := DecodeString(it.Key()) // namespace
-					if err != nil {
-						t.Error(err)
+					_, rest, ok := bytes.Cut(it.Key(), []byte("/")) // namespace
+					if !ok {
+						t.Errorf("key %q has no namespace", it.Key())
 						break
 					}
 					seen[string(rest)]++
@@ -244,4 +246,52 @@ func TestPrefixedBatchAtomicUnderConcurrentReads(t *testing.T) {
 	}
 	close(done)
 	wg.Wait()
+}
+
+func TestPrefixEnd(t *testing.T) {
+	for _, tc := range []struct{ in, want []byte }{
+		{nil, nil},
+		{[]byte{}, nil},
+		{[]byte("a"), []byte("b")},
+		{[]byte("a\xff"), []byte("b")},
+		{[]byte("a\xff\xff"), []byte("b")},
+		{[]byte("\xff"), nil},
+		{[]byte("\xff\xff"), nil},
+		{[]byte("a\x00"), []byte("a\x01")},
+		{[]byte("\xfe\xff"), []byte("\xff")},
+	} {
+		in := bytes.Clone(tc.in)
+		got := PrefixEnd(in)
+		if !bytes.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("PrefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if !bytes.Equal(in, tc.in) {
+			t.Errorf("PrefixEnd modified its input")
+		}
+	}
+	// Property: every key with prefix p is < PrefixEnd(p), every other key
+	// >= p is >= PrefixEnd(p).
+	rng := rand.New(rand.NewSource(1))
+	alphabet := []byte{0x00, 0x01, 0x7f, 0xfe, 0xff}
+	randKey := func(n int) []byte {
+		k := make([]byte, rng.Intn(n+1))
+		for i := range k {
+			k[i] = alphabet[rng.Intn(len(alphabet))]
+		}
+		return k
+	}
+	for range 20000 {
+		p, k := randKey(3), randKey(5)
+		end := PrefixEnd(p)
+		switch {
+		case bytes.HasPrefix(k, p):
+			if end != nil && bytes.Compare(k, end) >= 0 {
+				t.Fatalf("key %x with prefix %x is not below PrefixEnd %x", k, p, end)
+			}
+		case bytes.Compare(k, p) > 0:
+			if end == nil || bytes.Compare(k, end) < 0 {
+				t.Fatalf("key %x without prefix %x is below PrefixEnd %x", k, p, end)
+			}
+		}
+	}
 }
