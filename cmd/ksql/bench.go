@@ -77,17 +77,20 @@ type benchQueryReport struct {
 }
 
 type benchReport struct {
-	Revision    string              `json:"revision"`
-	GoVersion   string              `json:"go_version"`
-	Machine     string              `json:"machine"`
-	CPUs        int                 `json:"cpus"`
-	LoadBefore  string              `json:"loadavg_before"`
-	LoadAfter   string              `json:"loadavg_after"`
-	Events      int64               `json:"events"`
-	Runs        int                 `json:"runs"`
-	Partitions  int                 `json:"partitions"`
-	Seed        int64               `json:"seed"`
-	EventRate   float64             `json:"event_rate"`
+	Revision   string  `json:"revision"`
+	GoVersion  string  `json:"go_version"`
+	Machine    string  `json:"machine"`
+	CPUs       int     `json:"cpus"`
+	LoadBefore string  `json:"loadavg_before"`
+	LoadAfter  string  `json:"loadavg_after"`
+	Events     int64   `json:"events"`
+	Runs       int     `json:"runs"`
+	Partitions int     `json:"partitions"`
+	Seed       int64   `json:"seed"`
+	EventRate  float64 `json:"event_rate"`
+	// BaseTime is the event time of the first input record of every run
+	// (the start of the command: topics' time retention keeps the input).
+	BaseTime    int64               `json:"base_time"`
 	Started     time.Time           `json:"started"`
 	Seconds     float64             `json:"seconds"`
 	Queries     []*benchQueryReport `json:"queries"`
@@ -138,6 +141,7 @@ func runBench(args []string) (failed bool, err error) {
 	}
 	rep := &benchReport{Revision: revision(), GoVersion: runtime.Version(), Machine: machine(), CPUs: runtime.NumCPU(),
 		LoadBefore: loadavg(), Events: *events, Runs: *runs, Partitions: *partitions, Seed: *seed, EventRate: *eventRate, Started: time.Now()}
+	rep.BaseTime = rep.Started.Truncate(time.Second).UnixMilli()
 	byName := map[string]*benchQueryReport{}
 	for _, name := range splitList(*queries) {
 		q, ok := findBenchQuery(name)
@@ -172,6 +176,7 @@ func runBench(args []string) (failed bool, err error) {
 		defer os.RemoveAll(d)
 		a := append([]string{benchChildCommand, "--query", q.Name, "--seed", strconv.FormatInt(*seed, 10),
 			"--partitions", strconv.Itoa(*partitions), "--event-rate", strconv.FormatFloat(*eventRate, 'f', -1, 64),
+			"--base-time", strconv.FormatInt(rep.BaseTime, 10),
 			"--dir", d, "--timeout", timeout.String()}, extra...)
 		cctx, cancel := context.WithTimeout(ctx, *timeout+time.Minute)
 		defer cancel()

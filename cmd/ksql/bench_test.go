@@ -48,7 +48,7 @@ func readTopic(t *testing.T, lg broker.Log, topic string) [][]broker.Record {
 
 func TestDatagenIntoDataDir(t *testing.T) {
 	dir := t.TempDir()
-	out, _ := runKsql(t, "datagen", "--data-dir", dir, "--streams", "person,auction,bid,authorization", "--count", "5000", "--seed", "3", "--cards", "50")
+	out, _ := runKsql(t, "datagen", "--data-dir", dir, "--streams", "person,auction,bid,authorization", "--count", "5000", "--seed", "3", "--cards", "50", "--base-time", "1767225600000")
 	if !strings.Contains(out, "wrote 10000 records") {
 		t.Errorf("datagen said:\n%s", out)
 	}
@@ -88,10 +88,10 @@ func TestDatagenIntoDataDir(t *testing.T) {
 	}
 	lg.Close()
 
-	// The same seed gives the same records; the bids alone are the same
-	// bids.
+	// The same seed and base time give the same records; the bids alone
+	// are the same bids.
 	dir2 := t.TempDir()
-	runKsql(t, "datagen", "--data-dir", dir2, "--streams", "bid", "--count", "4600", "--seed", "3")
+	runKsql(t, "datagen", "--data-dir", dir2, "--streams", "bid", "--count", "4600", "--seed", "3", "--base-time", "1767225600000")
 	lg2 := embeddedLog{dir2}.open(t)
 	defer lg2.Close()
 	var bids []string
@@ -150,8 +150,8 @@ func TestDatagenIntoKafka(t *testing.T) {
 // queries must output for the first n records of a stream: the number
 // of records of q0, q1 and q2, and the number of keys (group, window) of
 // the tables.
-func expectedAnswers(n int64, eventRate float64) map[string]int64 {
-	g := nexmark.New(nexmark.Config{Seed: 1, EventRate: eventRate})
+func expectedAnswers(n int64, eventRate float64, baseTime int64) map[string]int64 {
+	g := nexmark.New(nexmark.Config{Seed: 1, EventRate: eventRate, BaseTime: baseTime})
 	want := map[string]int64{"q0": n, "q1": n}
 	q5, q7 := map[[2]int64]bool{}, map[int64]bool{}
 	for i, bids := int64(0), int64(0); bids < n; i++ {
@@ -170,7 +170,7 @@ func expectedAnswers(n int64, eventRate float64) map[string]int64 {
 	}
 	want["q5"], want["q7"] = int64(len(q5)), int64(len(q7))
 	for name, cards := range map[string]int64{"fraud-10k": 10_000, "fraud-1m": 1_000_000} {
-		c := nexmark.NewCards(nexmark.CardConfig{Seed: 1, Cards: cards, EventRate: eventRate})
+		c := nexmark.NewCards(nexmark.CardConfig{Seed: 1, Cards: cards, EventRate: eventRate, BaseTime: baseTime})
 		counts := map[[2]int64]int{}
 		for i := int64(0); i < n; i++ {
 			a := c.Attempt(i, c.Timestamp(i))
@@ -195,7 +195,7 @@ func TestBenchTiny(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not a JSON report: %v\n%s\nstderr:\n%s", err, out, stderr)
 	}
-	want := expectedAnswers(events, 100)
+	want := expectedAnswers(events, 100, rep.BaseTime)
 	t.Logf("expected outputs (records or table keys): %v", want)
 	if rep.Events != events || rep.Runs != 1 || len(rep.Queries) != 8 {
 		t.Fatalf("report of %d events, %d runs, %d queries", rep.Events, rep.Runs, len(rep.Queries))

@@ -128,6 +128,7 @@ func runBenchChild(args []string) error {
 	events := fs.Int64("events", 2_000_000, "input records")
 	seed := fs.Int64("seed", 1, "datagen seed")
 	eventRate := fs.Float64("event-rate", 10_000, "events per second of event time")
+	baseTime := fs.Int64("base-time", 0, "event time of the first event (ms)")
 	partitions := fs.Int("partitions", 2, "input partitions")
 	dir := fs.String("dir", "", "data directory (created; removed at the end)")
 	commitMs := fs.Int64("commit-interval-ms", 100, "latency: ksql.streams.commit.interval.ms")
@@ -152,9 +153,9 @@ func runBenchChild(args []string) error {
 	var err error
 	switch *impl {
 	case "engine", "loop":
-		res, err = runThroughputChild(ctx, q, *impl, *events, benchSpec(q, *seed, int32(*partitions), *eventRate), *dir, *cpuProfile)
+		res, err = runThroughputChild(ctx, q, *impl, *events, benchSpec(q, *seed, int32(*partitions), *eventRate, *baseTime), *dir, *cpuProfile)
 	case "latency":
-		res, err = runLatencyChild(ctx, q, benchSpec(q, *seed, int32(*partitions), *eventRate), *dir, *commitMs, *rate, *duration)
+		res, err = runLatencyChild(ctx, q, benchSpec(q, *seed, int32(*partitions), *eventRate, *baseTime), *dir, *commitMs, *rate, *duration)
 	default:
 		return fmt.Errorf("bench-child: --impl %q", *impl)
 	}
@@ -164,8 +165,8 @@ func runBenchChild(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-func benchSpec(q benchQuery, seed int64, partitions int32, eventRate float64) genSpec {
-	return genSpec{Streams: []string{q.Input}, Partitions: partitions, Seed: seed, Cards: q.Cards, EventRate: eventRate}
+func benchSpec(q benchQuery, seed int64, partitions int32, eventRate float64, baseTime int64) genSpec {
+	return genSpec{Streams: []string{q.Input}, Partitions: partitions, Seed: seed, Cards: q.Cards, EventRate: eventRate, BaseTime: baseTime}
 }
 
 func runThroughputChild(ctx context.Context, q benchQuery, impl string, events int64, spec genSpec, dir, cpuProfile string) (childResult, error) {
@@ -345,6 +346,11 @@ func readAnswer(ctx context.Context, lg broker.Log, topic string, table bool) (a
 	h := fnv.New64a()
 	for p := int32(0); p < info.Config.Partitions; p++ {
 		off := int64(0)
+		if o, err := lg.Offsets(ctx, topic, p); err != nil {
+			return a, err
+		} else if o.Start > 0 {
+			return a, fmt.Errorf("%s-%d: retention deleted the output below offset %d before it was read back", topic, p, o.Start)
+		}
 		for {
 			recs, next, err := lg.Read(ctx, topic, p, off, broker.ReadOptions{MaxRecords: 5000, Isolation: broker.ReadCommitted})
 			if err != nil {

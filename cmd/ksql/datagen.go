@@ -32,7 +32,7 @@ and 46 bids in every 50 events; unselected kinds are skipped) and authorization
 (authorization: authorization_attempts) and created with --partitions if absent.
 Values are JSON in the column order of docs/benchmarks.md's CREATE STREAM
 statements; records have no key; record i of a topic goes to partition
-i mod partitions. The same --seed gives the same records.
+i mod partitions. The same --seed and --base-time give the same records.
 `
 
 // Stream names of datagen and their default topics.
@@ -284,7 +284,7 @@ func runDatagen(args []string) error {
 	topic := fs.String("topic", "", "topic of the (one) stream (default: the stream's name; authorization_attempts)")
 	eventTime := fs.String("event-time", "", "sequence: event n at base time + n/event-rate (default with --count); wall: the wall clock at append (default with --rate)")
 	eventRate := fs.Float64("event-rate", 10_000, "events per second of event time (sequence event time)")
-	baseTime := fs.Int64("base-time", nexmark.DefaultBaseTime, "event time of the first event, ms since the epoch (sequence event time)")
+	baseTime := fs.Int64("base-time", 0, "event time of the first event, ms since the epoch (sequence event time; default: the wall clock at the start, to the second, so that a topic's retention, 7 days by default, keeps the records; give it to reproduce a run byte for byte)")
 	props := propertyFlags{}
 	fs.Var(props, "set", "a property, key=value (repeatable): ksql.log.* for the data directory, Kafka client properties for --bootstrap-servers")
 	if err := fs.Parse(args); err != nil {
@@ -309,6 +309,9 @@ func runDatagen(args []string) error {
 	}
 	if *bootstrap != "" && set["data-dir"] {
 		return errors.New("datagen: --data-dir or --bootstrap-servers, not both")
+	}
+	if *baseTime == 0 {
+		*baseTime = time.Now().Truncate(time.Second).UnixMilli()
 	}
 	spec := genSpec{Topic: *topic, Partitions: int32(*partitions), Seed: *seed, Cards: *cards, BaseTime: *baseTime, EventRate: *eventRate, WallTime: *rate > 0}
 	switch *eventTime {
