@@ -297,7 +297,7 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		if err := validateFormats(sink); err != nil {
 			return nil, err
 		}
-		if err := exec.Validate(plan, e.effectiveProps(sess.Properties)); err != nil {
+		if err := validateQuery(plan, e.effectiveProps(sess.Properties)); err != nil {
 			return nil, err
 		}
 		cmd.source, cmd.plan = sink, plan
@@ -328,7 +328,7 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		if err != nil {
 			return nil, err
 		}
-		if err := exec.Validate(plan, e.effectiveProps(sess.Properties)); err != nil {
+		if err := validateQuery(plan, e.effectiveProps(sess.Properties)); err != nil {
 			return nil, err
 		}
 		cmd.plan = plan
@@ -532,7 +532,9 @@ func (e *Engine) apply(ctx context.Context, cmd *command) (*Result, error) {
 		}
 		return res, nil
 	}
-	q, err := exec.NewQuery(ctx, e.rt, cmd.plan, exec.QueryOptions{StartAtEnd: e.startAtEnd(cmd.props), Properties: e.effectiveProps(cmd.props)})
+	props := e.effectiveProps(cmd.props)
+	cacheBytes, _ := recordCacheBytes(props) // checked when prepared; the default otherwise
+	q, err := exec.NewQuery(ctx, e.rt, cmd.plan, exec.QueryOptions{StartAtEnd: e.startAtEnd(cmd.props), Properties: props, RecordCacheBytes: cacheBytes})
 	if err != nil {
 		if cmd.source != nil && cmd.query.Kind == catalog.CreateAsQuery {
 			e.cat.DropSource(cmd.source.Name)

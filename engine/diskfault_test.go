@@ -40,7 +40,8 @@ func TestDiskFaultsUnderLoad(t *testing.T) {
 			stMem := state.NewMemFS()
 			open := func() *Engine {
 				eng, err := Open(ctx, Config{DataDir: dir, CommitInterval: 2 * time.Millisecond,
-					Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"},
+					// Every changelog update is counted: no record cache.
+					Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"},
 					testFS:     &testFS{log: faults, state: stMem}})
 				if err != nil {
 					t.Fatal(err)

@@ -140,6 +140,9 @@ func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
 		}
 		cfg.CommitInterval = d
 	}
+	if _, err := recordCacheBytes(cfg.Properties); err != nil {
+		return nil, err
+	}
 	lg := cfg.Log
 	if lg == nil {
 		if lg, err = openEmbeddedLog(cfg); err != nil {
@@ -453,4 +456,37 @@ func commitInterval(props map[string]string) (time.Duration, error) {
 		return time.Duration(ms) * time.Millisecond, nil
 	}
 	return 0, nil
+}
+
+// PropCacheMaxBytes bounds the record cache of a query's table results, in
+// bytes (ksqlDB's ksql.streams.cache.max.bytes.buffering, default
+// 10,000,000; exec/recordcache.go): updates of a key within a commit
+// interval are forwarded once, at commit or when the cache is full. 0
+// forwards every update.
+const PropCacheMaxBytes = "ksql.streams.cache.max.bytes.buffering"
+
+// recordCacheBytes reads PropCacheMaxBytes (or its Kafka Streams name
+// cache.max.bytes.buffering); ksqlDB's default when unset.
+func recordCacheBytes(props map[string]string) (int64, error) {
+	for _, k := range []string{PropCacheMaxBytes, "cache.max.bytes.buffering"} {
+		v := strings.TrimSpace(props[k])
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return exec.DefaultRecordCacheBytes, fmt.Errorf("engine: property %s: %q is not a number of bytes (0 or more)", k, v)
+		}
+		return n, nil
+	}
+	return exec.DefaultRecordCacheBytes, nil
+}
+
+// validateQuery compiles a query's plan and checks the properties it
+// runs with, before the statement is recorded.
+func validateQuery(plan *planner.QueryPlan, props map[string]string) error {
+	if _, err := recordCacheBytes(props); err != nil {
+		return err
+	}
+	return exec.Validate(plan, props)
 }

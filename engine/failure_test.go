@@ -60,7 +60,8 @@ func TestStateFailureStopsServerAndRestartRecovers(t *testing.T) {
 			engCh := make(chan *Engine, 1)
 			cfg := ServerConfig{
 				DataDir:    dir,
-				Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"},
+				// Every changelog update is checked: no record cache.
+				Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"},
 				Ready:      func(e *Engine) func() { engCh <- e; return nil },
 				stateFault: func(o string) error {
 					if armed.Load() && o == op {
@@ -134,7 +135,7 @@ CREATE TABLE counts AS SELECT user, COUNT(*) AS c FROM clicks GROUP BY user;`, s
 			// The restart recovers: in-doubt output is settled by what the
 			// reopened store holds, and processing continues from there.
 			eng, err := Open(ctx, Config{DataDir: dir, Synchronous: true,
-				Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"}})
+				Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"}})
 			if err != nil {
 				t.Fatalf("restart after the failure: %v", err)
 			}

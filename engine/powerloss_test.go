@@ -165,7 +165,8 @@ func powerLossRun(t *testing.T, dir string, logMem *logfs.Mem, stMem *state.MemF
 	ctx := context.Background()
 	cp = &crashPoint{at: at, seed: seed, log: logMem, state: stMem}
 	cfg := Config{DataDir: dir, CommitInterval: 2 * time.Millisecond,
-		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"},
+		// Every changelog update is checked: no record cache.
+		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"},
 		testFS:     &testFS{log: &lockedLogFS{fs: logMem, mu: cp}, state: stMem, lock: cp}}
 	eng, err := Open(ctx, cfg)
 	if err != nil {
@@ -245,7 +246,8 @@ func checkPowerLoss(t *testing.T, name, dir string, logMem *logfs.Mem, stMem *st
 	t.Helper()
 	ctx := context.Background()
 	eng, err := Open(ctx, Config{DataDir: dir, CommitInterval: 2 * time.Millisecond,
-		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"},
+		// Every changelog update is checked: no record cache.
+		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"},
 		testFS:     &testFS{log: logMem, state: stMem, lock: &sync.Mutex{}}})
 	if err != nil {
 		t.Fatalf("%s: start refused after the crashes: %v", name, err)

@@ -73,9 +73,10 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 	if err != nil {
 		return nil, err
 	}
-	if err := exec.Validate(plan, props); err != nil {
+	if err := validateQuery(plan, props); err != nil {
 		return nil, err
 	}
+	cacheBytes, _ := recordCacheBytes(props)
 	p := &pushQuery{
 		e:           e,
 		id:          id,
@@ -122,6 +123,8 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 		StartAtEnd: e.startAtEnd(sess.Properties),
 		Properties: props,
 		Deliver:    p.deliver,
+		// ksqlDB caches transient queries' tables as persistent ones'.
+		RecordCacheBytes: cacheBytes,
 	})
 	if err != nil {
 		p.q = &exec.Query{ID: id, Plan: plan}

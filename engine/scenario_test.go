@@ -49,7 +49,8 @@ func runScenarios(t *testing.T, lk logKind) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		ctx := context.Background()
 		dir := t.TempDir()
-		props := map[string]string{"ksql.streams.auto.offset.reset": "earliest"}
+		// Scenarios print every update: no record cache.
+		props := map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"}
 		var dial func(t *testing.T) broker.Log
 		if lk.cluster != nil {
 			dial = lk.cluster(t)

@@ -192,6 +192,8 @@ INSERT INTO clicks (user, page) VALUES ('u1', 'cart');`)
 	// Rows that fail a table's filter are deletes of their key.
 	equalRows(t, "table rows", readRows(t, qt, 3), []string{`["a",null] (tombstone)`, `["b",5]`, `["a",7]`})
 
+	// Three rows are read: every update, no record cache.
+	sess.Properties[PropCacheMaxBytes] = "0"
 	qa := stream(t, eng, sess, "SELECT page, COUNT(*) AS n FROM clicks GROUP BY page EMIT CHANGES;")
 	defer qa.Close()
 	if h := header(qa); h != "`PAGE` STRING, `N` BIGINT" {

@@ -9,8 +9,10 @@ import (
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
-// aggregateOp folds rows into per-group (and per-window) accumulators and
-// emits the updated result for every input row, as ksqlDB does with
+// aggregateOp folds rows into per-group (and per-window) accumulators.
+// With the record cache (recordcache.go) a group's result is forwarded
+// when the cache is flushed (at commit, or over its budget), with its
+// latest value; without it, for every input row, as ksqlDB does with
 // caching disabled. State lives in memory and is written back to the
 // state store at commit; a miss reads the store.
 type aggregateOp struct {
@@ -24,6 +26,11 @@ type aggregateOp struct {
 	win     *planner.WindowSpec
 	store   string
 	next    operator
+
+	// rc is the task's record cache (nil: off); fwd lists the groups
+	// whose result has not been forwarded since their last update.
+	rc  *recordCache
+	fwd dirtyList[*aggEntry]
 
 	cache *clockCache[*aggEntry]
 	// dirty lists cache keys changed since the last commit.
@@ -60,6 +67,13 @@ type aggEntry struct {
 	emitted      bool  // the last emission passed HAVING
 	isDirty      bool
 	deleted      bool
+	// With the record cache: the entry's place among those to forward,
+	// the input record of its latest update, and (sessions) whether it
+	// was merged away, to forward as a delete.
+	fwd        dirtyNode[*aggEntry]
+	part       int32
+	off        int64
+	fwdDeleted bool
 }
 
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
@@ -239,9 +253,9 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 				if err := a.fold(t, e, ev.row, false); err != nil {
 					return err
 				}
-				return a.emit(t, e, ev)
+				return a.update(t, e, ev)
 			}
-			if err := a.emit(t, e, ev); err != nil {
+			if err := a.update(t, e, ev); err != nil {
 				return err
 			}
 		}
@@ -264,7 +278,7 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 		}
 		e.ts = max(e.ts, ev.ts)
 		a.markDirty(e, ck)
-		return a.emit(t, e, ev)
+		return a.update(t, e, ev)
 	}
 	return a.processWindowed(t, ev, key)
 }
@@ -304,15 +318,54 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 		}
 		e.ts = max(e.ts, ev.ts)
 		a.markDirty(e, ck)
-		if err := a.emit(t, e, ev); err != nil {
+		if err := a.update(t, e, ev); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// emit computes the group's result, applies HAVING and projects the sink row.
-func (a *aggregateOp) emit(t *Task, e *aggEntry, ev *event) error {
+// update passes on a group's new result: at once without the record
+// cache; with it, the group goes to the end of the dirty list, and past
+// the task's budget every dirty group is forwarded.
+func (a *aggregateOp) update(t *Task, e *aggEntry, ev *event) error {
+	if a.rc == nil {
+		return a.emit(t, e, ev.partition, ev.offset)
+	}
+	e.part, e.off = ev.partition, ev.offset
+	return a.cacheEntry(t, e)
+}
+
+// cacheEntry marks e dirty in the record cache (its size recomputed).
+func (a *aggregateOp) cacheEntry(t *Task, e *aggEntry) error {
+	e.fwd.val = e
+	size := entryOverhead + rowSize(e.key) + rowSize(e.accs)
+	if a.win != nil {
+		size += 16
+	}
+	if a.rc.add(a.fwd.touch(&e.fwd, size)) {
+		return a.forwardCached(t)
+	}
+	return nil
+}
+
+// forwardCached forwards every dirty group, least recently updated first.
+func (a *aggregateOp) forwardCached(t *Task) error {
+	for {
+		n, ok := a.fwd.pop()
+		if !ok {
+			return nil
+		}
+		a.rc.used -= n.size
+		if err := a.emit(t, n.val, n.val.part, n.val.off); err != nil {
+			return err
+		}
+	}
+}
+
+// emit computes the group's result, applies HAVING and projects the sink
+// row; partition and offset locate the input record of the latest update.
+func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) error {
 	width := a.k + len(a.impls)
 	if a.win != nil {
 		width += 2
@@ -352,7 +405,7 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, ev *event) error {
 		sinkRow[i] = v
 	}
 	e.emitted = pass
-	oev := event{row: sinkRow, tomb: !pass, ts: e.ts, partition: ev.partition, offset: ev.offset}
+	oev := event{row: sinkRow, tomb: !pass, ts: e.ts, partition: partition, offset: offset}
 	if a.win != nil {
 		oev.windowed, oev.wstart, oev.wend = true, e.wstart, e.wend
 	}
@@ -402,6 +455,9 @@ func (a *aggregateOp) flush(t *Task) error {
 
 // reset drops in-memory state after a failed commit; it reloads from the store.
 func (a *aggregateOp) reset() {
+	if a.rc != nil {
+		a.rc.used -= a.fwd.clear()
+	}
 	a.cache.reset()
 	clear(a.byWindow)
 	a.dirty = a.dirty[:0]

@@ -136,6 +136,10 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 	txn := broker.Txn{Producer: t.producer, Seq: t.spent + 1}
 	t.spent = txn.Seq
 	t.txn = &txn
+	// The record caches forward their dirty results into this commit.
+	if err := t.forwardCached(); err != nil {
+		return t.abortLogDecided(ctx, err)
+	}
 	for _, f := range t.flushers {
 		if err := f.flush(t); err != nil {
 			return t.abortLogDecided(ctx, err)

@@ -40,6 +40,11 @@ type QueryOptions struct {
 	// Deliver receives the rows of a query whose sink is transient (a push
 	// query); its tasks call it as they process.
 	Deliver DeliverFunc
+	// RecordCacheBytes bounds the record cache of the query's table
+	// results (ksql.streams.cache.max.bytes.buffering; recordcache.go),
+	// divided among its tasks that cache; 0 turns it off (every update
+	// is forwarded).
+	RecordCacheBytes int64
 }
 
 // Query is a running persistent query: one task per stage per input
@@ -51,6 +56,8 @@ type Query struct {
 	tasks []*Task
 	// deliver receives the rows of a transient sink.
 	deliver DeliverFunc
+	// cacheBytes is the query's record cache budget (0: off).
+	cacheBytes int64
 
 	mu      sync.Mutex
 	state   QueryState
@@ -62,7 +69,7 @@ type Query struct {
 // NewQuery builds a query's tasks and restores their committed state.
 // Internal topics are created if missing.
 func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts QueryOptions) (*Query, error) {
-	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped, deliver: opts.Deliver}
+	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped, deliver: opts.Deliver, cacheBytes: max(opts.RecordCacheBytes, 0)}
 	for _, st := range plan.Stages {
 		if st.Repartition != nil {
 			t := st.Repartition.Topic
@@ -93,7 +100,25 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 			q.tasks = append(q.tasks, t)
 		}
 	}
+	q.shareRecordCache()
 	return q, nil
+}
+
+// shareRecordCache divides the query's record cache budget among its
+// tasks that cache (recordcache.go: a task plays the role of a Kafka
+// Streams thread, which gets its share of the instance's cache).
+func (q *Query) shareRecordCache() {
+	n := int64(0)
+	for _, t := range q.tasks {
+		if t.rcache != nil {
+			n++
+		}
+	}
+	for _, t := range q.tasks {
+		if t.rcache != nil {
+			t.rcache.max = max(q.cacheBytes/n, 1)
+		}
+	}
 }
 
 func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partition int32, startAtEnd bool, props map[string]string) (*Task, error) {
@@ -108,8 +133,14 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 		pending:   map[broker.TopicPartition][]broker.Record{},
 		deliver:   q.deliver,
 	}
+	if q.cacheBytes > 0 {
+		t.rcache = &recordCache{}
+	}
 	if err := buildChain(t, st, si, props); err != nil {
 		return nil, err
+	}
+	if t.rcache != nil && t.rcache.users == 0 {
+		t.rcache = nil // nothing to cache in this stage
 	}
 	if si > 0 {
 		if prev := q.Plan.Stages[si-1]; prev.Repartition != nil && prev.Repartition.Topic.Name == st.Input.Name {
@@ -634,6 +665,10 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 				return err
 			}
 			a.next = next
+			if t.rcache != nil {
+				a.rc = t.rcache
+				t.rcache.users++
+			}
 			if o.Window != nil && o.Window.Type == catalog.SessionWindow {
 				s, err := newSessionOp(a)
 				if err != nil {
@@ -655,6 +690,10 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 		case *planner.TableSource:
 			s := newTableSourceOp(o, len(st.Input.Key))
 			s.next = next
+			if t.rcache != nil {
+				s.rc = t.rcache
+				t.rcache.users++
+			}
 			t.flushers = append(t.flushers, s)
 			next = s
 		default:

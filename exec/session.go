@@ -14,7 +14,8 @@ import (
 // every session of its key that lies within the inactivity gap of its
 // time, as Kafka Streams does. Merged-away sessions are deleted from the
 // output with tombstones; the merged session is emitted with the combined
-// accumulators.
+// accumulators (with the record cache, when the cache is flushed:
+// cacheMerge).
 //
 // State: per group key, its sessions, stored under
 // <group key><end><start> so that one prefix scan loads a key's sessions.
@@ -148,6 +149,9 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 	set.list = append(keep, ne)
 	sort.Slice(set.list, func(i, j int) bool { return set.list[i].wstart < set.list[j].wstart })
 	s.dirtyKey[ck] = true
+	if s.rc != nil {
+		return s.cacheMerge(t, ev, merged, ne)
+	}
 	// Tombstones for the sessions merged away, then the merged session.
 	for _, e := range merged {
 		if !e.emitted {
@@ -161,7 +165,62 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 		}
 	}
 	ne.emitted = false
-	return s.emit(t, ne, ev)
+	return s.emit(t, ne, ev.partition, ev.offset)
+}
+
+// cacheMerge records a merge in the record cache: the sessions merged
+// away become deletes to forward, the merged session an update, in that
+// order. As Kafka Streams' CachingSessionStore, the cache is keyed by
+// session window: a merged session with the bounds of one it replaces is
+// one entry (its latest value), and a delete of a session never forwarded
+// forwards nothing (forwardCached), so sessions created and merged between
+// two flushes never appear.
+func (s *sessionOp) cacheMerge(t *Task, ev *event, merged []*aggEntry, ne *aggEntry) error {
+	ne.part, ne.off = ev.partition, ev.offset
+	ne.emitted = false // not forwarded yet under its window
+	for _, e := range merged {
+		if e.wstart == ne.wstart && e.wend == ne.wend {
+			ne.emitted = e.emitted
+			s.rc.used -= s.fwd.remove(&e.fwd)
+			continue
+		}
+		e.fwdDeleted = true
+		e.part, e.off = ev.partition, ev.offset
+		if err := s.cacheEntry(t, e); err != nil {
+			return err
+		}
+	}
+	return s.cacheEntry(t, ne)
+}
+
+// forwardCached forwards the dirty sessions, least recently updated
+// first: a session merged away as a delete if its last forwarded value
+// was visible (passed HAVING), any other with its latest value.
+func (s *sessionOp) forwardCached(t *Task) error {
+	for {
+		n, ok := s.fwd.pop()
+		if !ok {
+			return nil
+		}
+		s.rc.used -= n.size
+		e := n.val
+		if !e.fwdDeleted {
+			if err := s.emit(t, e, e.part, e.off); err != nil {
+				return err
+			}
+			continue
+		}
+		if !e.emitted {
+			continue
+		}
+		e.emitted = false
+		tomb := event{tomb: true, ts: e.wend, partition: e.part, offset: e.off,
+			windowed: true, wstart: e.wstart, wend: e.wend}
+		tomb.row = s.projectKeyOnly(t, e)
+		if err := s.next.process(t, &tomb); err != nil {
+			return err
+		}
+	}
 }
 
 // projectKeyOnly builds the sink row of a tombstone (its key columns).

@@ -166,6 +166,9 @@ type Task struct {
 		flush(*Task) error
 		reset()
 	}
+	// rcache is the task's share of the record cache (recordcache.go);
+	// nil: off.
+	rcache *recordCache
 
 	meta  taskMeta // last committed
 	spent int64    // highest transaction seq ever used (I1)
@@ -402,6 +405,10 @@ func (t *Task) commit(ctx context.Context) error {
 		}
 		t.publish()
 	}()
+	// The record caches forward their dirty results into this commit.
+	if err := t.forwardCached(); err != nil {
+		return t.abort(ctx, err)
+	}
 	appended, err := t.appendPending(ctx, txn)
 	if err != nil {
 		return t.abort(ctx, err)

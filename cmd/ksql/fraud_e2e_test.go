@@ -256,7 +256,9 @@ func startServer(t *testing.T, dataDir string, extra ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", ""}, extra...)
+	// The checks read every update of the changelogs: no record cache.
+	args := append([]string{"server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", "",
+		"--set", "ksql.streams.cache.max.bytes.buffering=0"}, extra...)
 	return launch(t, exec.Command(ksqlBinary, args...))
 }
 

@@ -54,7 +54,9 @@ func TestKcatFeedsAQueryAndReadsItsOutput(t *testing.T) {
 	kcat(t)
 	dir := t.TempDir()
 	start := func() *server {
-		s := startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0")
+		// Every update of the count is checked: no record cache.
+		s := startServerArgs(t, "server", "--data-dir", dir, "--listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0",
+			"--set", "ksql.streams.cache.max.bytes.buffering=0")
 		if s.kafka == "" {
 			t.Fatalf("the server did not report its Kafka listener:\n%s", s.logs)
 		}

@@ -269,6 +269,9 @@ func runCase(ctx context.Context, c Case, opts Options) (res Result) {
 	props := map[string]string{
 		"ksql.service.id":                "some.ksql.service.id",
 		"ksql.streams.auto.offset.reset": "earliest",
+		// As ksqlDB's TestExecutor: no record cache, every update is
+		// forwarded (a case's own properties may set it).
+		"ksql.streams.cache.max.bytes.buffering": "0",
 	}
 	for k, v := range c.Properties {
 		props[k] = fmt.Sprint(v)

@@ -27,6 +27,8 @@ var serverProperties = map[string]string{
 	"ksql.query.push.v2.enabled":             "true",
 	"ksql.query.push.v2.new.latest.delay.ms": "0",
 	"ksql.headers.columns.enabled":           "true",
+	// TestKsqlRestApp's base configuration: no record cache.
+	"ksql.streams.cache.max.bytes.buffering": "0",
 }
 
 // engineServer is a fresh engine in a temporary data directory with the
