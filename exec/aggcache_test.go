@@ -81,17 +81,33 @@ func TestClockCacheEvictsOldestUnused(t *testing.T) {
 	if _, ok := c.m["0"]; ok {
 		t.Fatal("the oldest unused entry was kept")
 	}
-	// A key deleted and put again has one live slot; stale ones go.
+	// A key deleted and put again has one live slot, in an empty one;
+	// empty slots go once they outnumber the entries.
+	ring := len(c.ring)
 	c.del("9")
 	c.put("9", 9)
 	c.each(func(k string, _ int) bool { return k != "8" })
-	c.evict(c.len(), nil)
 	seen := map[string]int{}
 	for _, s := range c.ring {
-		seen[s.key]++
+		if s.live {
+			seen[s.key]++
+		}
 	}
-	if seen["9"] != 1 || seen["8"] != 0 || len(c.ring) != c.len() {
-		t.Fatalf("ring %v after compaction, %d entries", seen, c.len())
+	if seen["9"] != 1 || seen["8"] != 0 || len(seen) != c.len() || len(c.ring) != ring {
+		t.Fatalf("ring %v (%d slots, %d before), %d entries", seen, len(c.ring), ring, c.len())
+	}
+	for i := 0; i < 2000; i++ {
+		c.put(fmt.Sprint("x", i), i)
+	}
+	c.each(func(k string, _ int) bool { return !strings.HasPrefix(k, "x") })
+	c.trim(nil)
+	if len(c.ring) != c.len() {
+		t.Fatalf("%d slots for %d entries after trim", len(c.ring), c.len())
+	}
+	for _, k := range []string{"1", "3", "9"} {
+		if v, ok := c.get(k); !ok || fmt.Sprint(v) != k {
+			t.Fatalf("entry %s = %v, %v after compaction", k, v, ok)
+		}
 	}
 	// Nothing is evicted when everything is pinned.
 	c.evict(0, func(string, int) bool { return true })

@@ -17,10 +17,13 @@ import (
 // a key that is neither cached nor maybeEvicted is in the store only if
 // it was there at the reset: most lookups of a new group need no read.
 type clockCache[V any] struct {
-	m map[string]*clockSlot[V]
-	// ring lists the slots in load order; a slot deleted from m stays
-	// until the next pass drops it.
-	ring []*clockSlot[V]
+	// m maps a key to its slot in ring.
+	m map[string]int32
+	// ring holds the entries (and empty slots, listed in free) in the
+	// order the eviction hand visits them.
+	ring []clockSlot[V]
+	free []int32
+	hand int
 	// evicted, when not nil, remembers the keys dropped from m.
 	evicted *keyFilter
 }
@@ -28,8 +31,8 @@ type clockCache[V any] struct {
 type clockSlot[V any] struct {
 	key  string
 	val  V
-	ref  bool // used since the last eviction pass
-	gone bool // deleted from m
+	ref  bool // used since the hand last passed
+	live bool // holds an entry (else listed in free)
 }
 
 // cacheLimit bounds the entries an operator keeps in memory after a
@@ -37,7 +40,7 @@ type clockSlot[V any] struct {
 var cacheLimit = 200_000
 
 func newClockCache[V any]() *clockCache[V] {
-	return &clockCache[V]{m: map[string]*clockSlot[V]{}}
+	return &clockCache[V]{m: map[string]int32{}}
 }
 
 // rememberEvicted makes the cache remember the keys it drops (see
@@ -72,40 +75,50 @@ func (c *clockCache[V]) forgetEvicted() {
 	}
 }
 
-// drop deletes slot s from m, remembering its key.
-func (c *clockCache[V]) drop(s *clockSlot[V]) {
-	s.gone = true
+// drop empties slot i, remembering its key.
+func (c *clockCache[V]) drop(i int32) {
+	s := &c.ring[i]
 	delete(c.m, s.key)
 	if c.evicted != nil {
 		c.evicted.add(s.key)
 	}
+	*s = clockSlot[V]{}
+	c.free = append(c.free, i)
 }
 
 // get returns the entry of key and marks it used.
 func (c *clockCache[V]) get(key string) (V, bool) {
-	s, ok := c.m[key]
+	i, ok := c.m[key]
 	if !ok {
 		var zero V
 		return zero, false
 	}
+	s := &c.ring[i]
 	s.ref = true
 	return s.val, true
 }
 
-// put sets the entry of key (used).
+// put sets the entry of key (marked used if it was there).
 func (c *clockCache[V]) put(key string, v V) {
-	if s, ok := c.m[key]; ok {
+	if i, ok := c.m[key]; ok {
+		s := &c.ring[i]
 		s.val, s.ref = v, true
 		return
 	}
-	s := &clockSlot[V]{key: key, val: v}
-	c.m[key] = s
-	c.ring = append(c.ring, s)
+	var i int32
+	if n := len(c.free); n > 0 {
+		i, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		i = int32(len(c.ring))
+		c.ring = append(c.ring, clockSlot[V]{})
+	}
+	c.ring[i] = clockSlot[V]{key: key, val: v, live: true}
+	c.m[key] = i
 }
 
 func (c *clockCache[V]) del(key string) {
-	if s, ok := c.m[key]; ok {
-		c.drop(s)
+	if i, ok := c.m[key]; ok {
+		c.drop(i)
 	}
 }
 
@@ -113,9 +126,9 @@ func (c *clockCache[V]) len() int { return len(c.m) }
 
 // each calls fn for every entry; fn returning false deletes it.
 func (c *clockCache[V]) each(fn func(key string, v V) bool) {
-	for k, s := range c.m {
-		if !fn(k, s.val) {
-			c.drop(s)
+	for i := range c.ring {
+		if s := &c.ring[i]; s.live && !fn(s.key, s.val) {
+			c.drop(int32(i))
 		}
 	}
 }
@@ -124,44 +137,63 @@ func (c *clockCache[V]) each(fn func(key string, v V) bool) {
 func (c *clockCache[V]) reset() {
 	clear(c.m)
 	clear(c.ring)
-	c.ring = c.ring[:0]
+	c.ring, c.free, c.hand = c.ring[:0], c.free[:0], 0
 	c.forgetEvicted()
 }
 
 // trim evicts down to 90% of cacheLimit when the cache holds more, never
-// an entry pinned says must stay (nil: none); otherwise it only drops
-// stale slots once they outnumber the entries.
+// an entry pinned says must stay (nil: none); and gives back the empty
+// slots once they outnumber the entries.
 func (c *clockCache[V]) trim(pinned func(key string, v V) bool) {
-	switch {
-	case len(c.m) > cacheLimit:
+	if len(c.m) > cacheLimit {
 		c.evict(cacheLimit*9/10, pinned)
-	case len(c.ring) > 2*len(c.m)+1024:
-		c.evict(len(c.m), pinned)
+	}
+	if len(c.free) > len(c.m)+1024 {
+		c.compact()
 	}
 }
 
-// evict drops entries, oldest first, until at most target remain: at most
-// two passes, the first sparing (and unmarking) those used since the last
-// pass; it compacts the ring.
+// evict drops entries until at most target remain. The hand goes round
+// the ring at most twice from where it last stopped, sparing (and
+// unmarking) the entries used since it last passed them, and those
+// pinned says must stay.
 func (c *clockCache[V]) evict(target int, pinned func(key string, v V) bool) {
-	for pass := 0; pass < 2; pass++ {
-		kept := c.ring[:0]
-		for _, s := range c.ring {
-			if s.gone {
-				continue
-			}
-			if len(c.m) > target && !s.ref && (pinned == nil || !pinned(s.key, s.val)) {
-				c.drop(s)
-				continue
-			}
+	for n := 2 * len(c.ring); n > 0 && len(c.m) > target; n-- {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
+		}
+		s := &c.ring[c.hand]
+		switch {
+		case !s.live:
+		case s.ref:
 			s.ref = false
-			kept = append(kept, s)
+		case pinned == nil || !pinned(s.key, s.val):
+			c.drop(int32(c.hand))
 		}
-		clear(c.ring[len(kept):])
-		c.ring = kept
-		if len(c.m) <= target {
-			return
+		c.hand++
+	}
+	if len(c.free) > len(c.m)/2 {
+		c.compact()
+	}
+}
+
+// compact closes the ring's empty slots, keeping the entries' order.
+func (c *clockCache[V]) compact() {
+	kept, hand := 0, 0
+	for i := range c.ring {
+		if i == c.hand {
+			hand = kept
 		}
+		if s := c.ring[i]; s.live {
+			c.ring[kept] = s
+			c.m[s.key] = int32(kept)
+			kept++
+		}
+	}
+	clear(c.ring[kept:])
+	c.ring, c.free, c.hand = c.ring[:kept], c.free[:0], hand
+	if cap(c.ring) > 2*kept+1024 {
+		c.ring = append([]clockSlot[V](nil), c.ring...) // memory back
 	}
 }
 
