@@ -56,6 +56,10 @@ type aggregateOp struct {
 	// it since (clockCache.maybeEvicted).
 	baseAny    bool
 	baseNewest uint64
+
+	// keyBuf and valBuf are scratch space for state keys and values (the
+	// store copies what it is given).
+	keyBuf, valBuf []byte
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -115,10 +119,9 @@ func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string)
 	return op, nil
 }
 
-// stateKey is the store key of a group: for windows the window start
-// comes first, so that expired windows are one range delete.
-func (a *aggregateOp) stateKey(key types.Row, wstart int64) []byte {
-	var b []byte
+// appendStateKey appends the store key of a group: for windows the window
+// start comes first, so that expired windows are one range delete.
+func (a *aggregateOp) appendStateKey(b []byte, key types.Row, wstart int64) []byte {
 	if a.win != nil {
 		b = binary.BigEndian.AppendUint64(b, uint64(wstart))
 	}
@@ -126,11 +129,12 @@ func (a *aggregateOp) stateKey(key types.Row, wstart int64) []byte {
 }
 
 func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntry, string, error) {
-	sk := a.stateKey(key, wstart)
-	ck := string(sk)
-	if e, ok := a.cache.get(ck); ok {
+	a.keyBuf = a.appendStateKey(a.keyBuf[:0], key, wstart)
+	sk := a.keyBuf
+	if ck, e, ok := a.cache.getBytes(sk); ok {
 		return e, ck, nil
 	}
+	ck := string(sk)
 	e := &aggEntry{key: key, wstart: wstart, wend: wend}
 	var raw []byte
 	ok := false
@@ -419,10 +423,9 @@ func (a *aggregateOp) flush(t *Task) error {
 		if e == nil || !e.isDirty {
 			continue
 		}
-		row := make(types.Row, 0, len(e.accs)+2)
-		row = append(row, e.accs...)
-		row = append(row, e.ts, e.emitted)
-		t.stateSet(a.store, []byte(ck), appendRow(nil, row))
+		a.keyBuf = append(a.keyBuf[:0], ck...)
+		a.valBuf = appendAggState(a.valBuf[:0], e.accs, e.ts, e.emitted)
+		t.stateSet(a.store, a.keyBuf, a.valBuf)
 		e.isDirty = false
 		if w := uint64(e.wstart); a.win == nil {
 			a.anyStored = true

@@ -98,6 +98,19 @@ func (c *clockCache[V]) get(key string) (V, bool) {
 	return s.val, true
 }
 
+// getBytes is get for a key in bytes (the lookup does not allocate); it
+// also returns the key as the cache holds it.
+func (c *clockCache[V]) getBytes(key []byte) (string, V, bool) {
+	i, ok := c.m[string(key)]
+	if !ok {
+		var zero V
+		return "", zero, false
+	}
+	s := &c.ring[i]
+	s.ref = true
+	return s.key, s.val, true
+}
+
 // put sets the entry of key (marked used if it was there).
 func (c *clockCache[V]) put(key string, v V) {
 	if i, ok := c.m[key]; ok {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
 	"github.com/ksqlgo/ksql/state"
 )
 
@@ -210,5 +212,28 @@ func TestClockCachePutDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per 100 puts into emptied slots, want 0", allocs)
+	}
+}
+
+// Loading a cached group allocates nothing: its key is built in scratch
+// space and looked up without a string conversion.
+func TestAggregateLoadHitDoesNotAllocate(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under the race detector or coverage")
+	}
+	for _, win := range []*planner.WindowSpec{nil, {SizeMs: 1000, AdvanceMs: 1000}} {
+		a := &aggregateOp{win: win, cache: newClockCache[*aggEntry](), byWindow: map[int64][]string{}}
+		key := types.Row{"page-1", int64(42)}
+		want := &aggEntry{}
+		a.cache.put(string(a.appendStateKey(nil, key, 5000)), want)
+		allocs := testing.AllocsPerRun(1000, func() {
+			e, _, err := a.load(nil, key, 5000, 6000)
+			if err != nil || e != want {
+				t.Fatalf("load = %v, %v", e, err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("window %v: %v allocations per cached load, want 0", win, allocs)
+		}
 	}
 }

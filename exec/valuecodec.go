@@ -250,6 +250,21 @@ func appendRow(b []byte, row types.Row) []byte {
 	return b
 }
 
+// appendAggState appends the stored state of an aggregate group: the
+// encoding of the row accs..., ts, emitted (as appendRow writes it),
+// without building the row or boxing ts.
+func appendAggState(b []byte, accs []types.Value, ts int64, emitted bool) []byte {
+	b = binary.AppendUvarint(b, uint64(len(accs)+2))
+	for _, v := range accs {
+		b = appendValue(b, v)
+	}
+	b = binary.AppendVarint(append(b, tagInt64), ts)
+	if emitted {
+		return append(b, tagTrue)
+	}
+	return append(b, tagFalse)
+}
+
 // decodeRow decodes a row encoded by appendRow, using ts for struct types.
 func decodeRow(b []byte, ts []*types.Type) (types.Row, []byte, error) {
 	n, k := binary.Uvarint(b)

@@ -76,3 +76,24 @@ func FuzzDecodeRow(f *testing.F) {
 		}
 	})
 }
+
+// appendAggState writes what appendRow writes for the same row, and into
+// a buffer with room, allocates nothing.
+func TestAppendAggState(t *testing.T) {
+	accs := []types.Value{int64(3), nil, "x", 2.5}
+	for _, emitted := range []bool{false, true} {
+		for _, ts := range []int64{0, -1, 1_700_000_000_123} {
+			want := appendRow(nil, types.Row{accs[0], accs[1], accs[2], accs[3], ts, emitted})
+			if got := appendAggState([]byte("p"), accs, ts, emitted); string(got) != "p"+string(want) {
+				t.Fatalf("appendAggState(%v, %d, %v) = %x, want %x", accs, ts, emitted, got[1:], want)
+			}
+		}
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return // allocation counts are not meaningful there
+	}
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { buf = appendAggState(buf[:0], accs, 42, true) }); n != 0 {
+		t.Fatalf("%v allocations, want 0", n)
+	}
+}
