@@ -63,10 +63,18 @@ func benchInput(b *testing.B, eng *Engine, topic string, n int, value func(i int
 
 // runQueryBench times a persistent query over pre-written input.
 func runQueryBench(b *testing.B, ddl, query, topic string, value func(i int, rng *rand.Rand) ([]byte, int64)) {
+	runQueryBenchWith(b, nil, ddl, query, topic, value)
+}
+
+// runQueryBenchWith is runQueryBench with more server properties.
+func runQueryBenchWith(b *testing.B, props map[string]string, ddl, query, topic string, value func(i int, rng *rand.Rand) ([]byte, int64)) {
 	n := max(b.N, 20000)
 	ctx := context.Background()
-	eng, err := Open(ctx, Config{DataDir: b.TempDir(), Synchronous: true,
-		Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest"}})
+	all := map[string]string{"ksql.streams.auto.offset.reset": "earliest"}
+	for k, v := range props {
+		all[k] = v
+	}
+	eng, err := Open(ctx, Config{DataDir: b.TempDir(), Synchronous: true, Properties: all})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -91,6 +99,7 @@ func runQueryBench(b *testing.B, ddl, query, topic string, value func(i int, rng
 	}
 	b.ReportMetric(float64(n)/wall.Seconds(), "events/s")
 	b.ReportMetric(float64(n)/cpu.Seconds(), "events/cpu-s")
+	b.ReportMetric(float64(eng.Metrics()["records-out"])/float64(n), "out/event")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -142,6 +151,20 @@ func BenchmarkFraudQuery(b *testing.B) {
 		`CREATE TABLE possible_fraud AS SELECT card_number, count() FROM authorization_attempts
 		   WINDOW TUMBLING (SIZE 5 MINUTE) GROUP BY card_number HAVING count() > 3;`,
 		"authorization_attempts", fraudValue)
+}
+
+// BenchmarkHoppingCount: the first stage of Nexmark q5, a count per
+// auction over hopping windows (10 s, advancing by 2 s: five windows per
+// bid), with the record cache at its default (10 MB) and off (0: every
+// update of the five windows is output).
+func BenchmarkHoppingCount(b *testing.B) {
+	for _, c := range []struct{ name, bytes string }{{"cache=default", "10000000"}, {"cache=0", "0"}} {
+		b.Run(c.name, func(b *testing.B) {
+			runQueryBenchWith(b, map[string]string{PropCacheMaxBytes: c.bytes}, bidDDL,
+				`CREATE TABLE q5 AS SELECT auction, count(*) AS n FROM bid WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS) GROUP BY auction EMIT CHANGES;`,
+				"bid", bidValue)
+		})
+	}
 }
 
 // fraudValueManyCards is fraudValue over 1,000,000 cards, with one card
