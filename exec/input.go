@@ -23,6 +23,103 @@ type inputDecoder struct {
 	internal bool
 	keyTypes []*types.Type
 	valTypes []*types.Type
+	// arena allocates each record's values together (one chunk per record).
+	arena types.Arena
+	// need marks the value columns the stage reads (nil: all); the others
+	// are checked but not kept (columnDecoder). cur and curRec are the
+	// row being processed and its record, to show the whole record in the
+	// processing log (fullRow).
+	need   []bool
+	cur    types.Row
+	curRec *broker.Record
+}
+
+// columnDecoder is implemented by codecs that can decode only some columns
+// while checking the others exactly as a full decode does (serde's JSON).
+type columnDecoder interface {
+	DecodeColumns(data []byte, dst []types.Value, ar *types.Arena, need []bool) error
+}
+
+// arenaDecoder is implemented by codecs that can allocate a record's
+// values from an arena (serde's JSON codec).
+type arenaDecoder interface {
+	DecodeArena(data []byte, dst []types.Value, ar *types.Arena) error
+}
+
+// decodeInto decodes data with c, from the record's arena when c can.
+func (d *inputDecoder) decodeInto(c serde.Codec, data []byte, dst []types.Value) error {
+	if cd, ok := c.(columnDecoder); ok && d.need != nil && c == d.codecs.value {
+		return cd.DecodeColumns(data, dst, &d.arena, d.need)
+	}
+	if ad, ok := c.(arenaDecoder); ok {
+		return ad.DecodeArena(data, dst, &d.arena)
+	}
+	return c.Decode(data, dst)
+}
+
+// neededValues marks the value columns a stage reads before its first
+// projection or aggregation replaces the row; nil when it reads them all
+// or passes the row on (a sink, a repartition, a table's materialization).
+func neededValues(st *planner.Stage) []bool {
+	in := &st.Input
+	nKey, nValue := len(in.Key), len(in.Value)
+	used := make([]bool, in.RowWidth())
+	mark := func(e planner.Expr) {
+		planner.Walk(e, func(x planner.Expr) {
+			if c, ok := x.(*planner.Column); ok && c.Index >= 0 && c.Index < len(used) {
+				used[c.Index] = true
+			}
+		})
+	}
+	if in.TimestampColumn >= 0 {
+		if in.TimestampColumn >= len(used) {
+			return nil
+		}
+		used[in.TimestampColumn] = true
+	}
+	replaced := false
+ops:
+	for _, op := range st.Ops {
+		switch o := op.(type) {
+		case *planner.Filter:
+			mark(o.Pred)
+		case *planner.FlatMap:
+			for _, c := range o.Calls {
+				for _, a := range c.Args {
+					mark(a)
+				}
+			}
+		case *planner.Project:
+			for _, e := range o.Exprs {
+				mark(e)
+			}
+			replaced = true
+			break ops
+		case *planner.Aggregate:
+			for i := 0; i < o.KeyCount && i < len(used); i++ {
+				used[i] = true
+			}
+			for _, c := range o.Calls {
+				for _, a := range c.Args {
+					mark(a)
+				}
+			}
+			replaced = true
+			break ops
+		default:
+			return nil
+		}
+	}
+	if !replaced || nValue == 0 {
+		return nil
+	}
+	need := used[nKey : nKey+nValue]
+	for _, n := range need {
+		if !n {
+			return need
+		}
+	}
+	return nil
 }
 
 func newInputDecoder(in planner.Input) (*inputDecoder, error) {
@@ -65,13 +162,14 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 		return d.decodeInternal(rec, key, ev)
 	}
 	row := make(types.Row, d.width)
+	d.arena.Reset(len(key) + len(rec.Value) + 16*d.width)
 	if d.nKey > 0 {
 		ev.nullKey = key == nil
 		if key == nil {
 			if d.in.Table {
 				return false, &decodeError{target: "key", err: errors.New("table record with a null key")}
 			}
-		} else if err := d.codecs.key.Decode(key, row[:d.nKey]); err != nil {
+		} else if err := d.decodeInto(d.codecs.key, key, row[:d.nKey]); err != nil {
 			if !errors.Is(err, serde.ErrNullRecord) {
 				return false, &decodeError{target: "key", err: err}
 			}
@@ -87,7 +185,7 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 		if d.scratch != nil {
 			dst = d.scratch
 		}
-		if err := d.codecs.value.Decode(rec.Value, dst); err != nil {
+		if err := d.decodeInto(d.codecs.value, rec.Value, dst); err != nil {
 			if !errors.Is(err, serde.ErrNullRecord) {
 				return false, &decodeError{target: "value", err: err}
 			}
@@ -118,7 +216,26 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 		return false, err
 	}
 	ev.row = row
+	d.cur, d.curRec = row, rec
 	return true, nil
+}
+
+// fullRow decodes the current record again with every column, for the
+// processing log, when the stage decoded only the columns it reads; row
+// is returned unchanged when it is not the current input row.
+func (d *inputDecoder) fullRow(row types.Row) types.Row {
+	if d == nil || d.need == nil || len(row) == 0 || len(d.cur) != len(row) || &row[0] != &d.cur[0] || d.curRec == nil {
+		return row
+	}
+	need, cur, rec := d.need, d.cur, d.curRec
+	d.need = nil
+	var ev event
+	ok, err := d.decode(rec, &ev)
+	d.need, d.cur, d.curRec = need, cur, rec
+	if !ok || err != nil {
+		return row
+	}
+	return ev.row
 }
 
 func (d *inputDecoder) fillHeaders(rec *broker.Record, vals types.Row) {
@@ -152,12 +269,12 @@ func (d *inputDecoder) fillHeaders(rec *broker.Record, vals types.Row) {
 
 func (d *inputDecoder) fillPseudo(rec *broker.Record, row types.Row, ev *event) {
 	base := d.nKey + d.nValue
-	row[base+planner.PseudoRowtime] = rec.Timestamp
-	row[base+planner.PseudoRowpartition] = rec.Partition
-	row[base+planner.PseudoRowoffset] = rec.Offset
+	row[base+planner.PseudoRowtime] = d.arena.Int64(rec.Timestamp)
+	row[base+planner.PseudoRowpartition] = d.arena.Int32(rec.Partition)
+	row[base+planner.PseudoRowoffset] = d.arena.Int64(rec.Offset)
 	if d.in.Windowed {
-		row[base+planner.PseudoWindowstart] = ev.wstart
-		row[base+planner.PseudoWindowend] = ev.wend
+		row[base+planner.PseudoWindowstart] = d.arena.Int64(ev.wstart)
+		row[base+planner.PseudoWindowend] = d.arena.Int64(ev.wend)
 	}
 }
 
@@ -185,7 +302,7 @@ func (d *inputDecoder) extractTimestamp(row types.Row, ev *event) error {
 			return fmt.Errorf("%w: unsupported TIMESTAMP column value %T", errBadTimestamp, v)
 		}
 		ev.ts = ts
-		row[d.nKey+d.nValue+planner.PseudoRowtime] = ts
+		row[d.nKey+d.nValue+planner.PseudoRowtime] = d.arena.Int64(ts)
 	}
 	if ev.ts < 0 {
 		return fmt.Errorf("%w: negative timestamp %d", errBadTimestamp, ev.ts)

@@ -40,9 +40,14 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 	// A single NULL key column is a null key in every format; several
 	// key columns serialize as a record of NULLs (JSON: {"A":null,...}).
 	if (s.k > 1 && !(ev.nullKey && s.sink.KeyFromSource)) || (s.k == 1 && ev.row[0] != nil) {
-		if key, err = s.codecs.key.Encode(nil, ev.row[:s.k]); err != nil && !errors.Is(err, serde.ErrNullRecord) {
+		if key, err = s.codecs.key.Encode(t.encodeBuf(), ev.row[:s.k]); err != nil && !errors.Is(err, serde.ErrNullRecord) {
 			t.serializationError("key", s.sink.Name, err, ev.row)
 			return nil
+		}
+		if err != nil {
+			key = nil // ErrNullRecord: a null key
+		} else {
+			key = t.keepEncoded(key)
 		}
 	}
 	partition := ev.partition % s.sink.Partitions
@@ -54,15 +59,17 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 	}
 	var value []byte
 	if !ev.tomb {
-		value, err = s.codecs.value.Encode(nil, ev.row[s.k:])
+		value, err = s.codecs.value.Encode(t.encodeBuf(), ev.row[s.k:])
 		switch {
 		case errors.Is(err, serde.ErrNullRecord):
 			value = nil
 		case err != nil:
 			t.serializationError("value", s.sink.Name, err, ev.row)
 			return nil
-		case value == nil:
+		case len(value) == 0:
 			value = []byte{}
+		default:
+			value = t.keepEncoded(value)
 		}
 	}
 	ts := ev.ts
@@ -114,12 +121,12 @@ func (r *repartitionOp) keyOf(t *Task, row types.Row) ([]byte, bool) {
 	if row == nil || hasNull(row[:r.r.KeyCount]) {
 		return nil, false
 	}
-	key, err := r.codecs.key.Encode(nil, row[:r.r.KeyCount])
+	key, err := r.codecs.key.Encode(t.encodeBuf(), row[:r.r.KeyCount])
 	if err != nil {
 		t.serializationError("key", r.r.Topic.Name, err, row)
 		return nil, false
 	}
-	return key, true
+	return t.keepEncoded(key), true
 }
 
 func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts int64) {
@@ -131,7 +138,7 @@ func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts 
 	if oldRow != nil {
 		ov = oldRow[k:]
 	}
-	value := appendEnvelope(nil, nv, ov)
+	value := t.keepEncoded(appendEnvelope(t.encodeBuf(), nv, ov))
 	p := broker.PartitionForKey(key, r.r.Topic.Partitions)
 	t.emit("", r.r.Topic.Name, p, broker.Record{Key: key, Value: value, Timestamp: ts})
 }

@@ -614,6 +614,9 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 	if t.dec, err = newInputDecoder(st.Input); err != nil {
 		return err
 	}
+	if t.dec.scratch == nil {
+		t.dec.need = neededValues(st)
+	}
 	// Build the operator chain back to front.
 	var next operator
 	switch {

@@ -182,6 +182,7 @@ type Task struct {
 	streamTime int64
 
 	pending    map[broker.TopicPartition][]broker.Record
+	outSlab    []byte // see encodeBuf
 	order      []broker.TopicPartition
 	npending   int
 	batch      state.Batch
@@ -281,10 +282,11 @@ func (t *Task) pendingCount() int { return t.npending }
 // emit buffers an output record until the next commit.
 func (t *Task) emit(sink, topic string, partition int32, rec broker.Record) {
 	tp := broker.TopicPartition{Topic: topic, Partition: partition}
-	if _, ok := t.pending[tp]; !ok {
+	recs := t.pending[tp]
+	if len(recs) == 0 {
 		t.order = append(t.order, tp)
 	}
-	t.pending[tp] = append(t.pending[tp], rec)
+	t.pending[tp] = append(recs, rec)
 	t.npending++
 	t.dirty = true
 	t.unpublished.emitted++
@@ -526,9 +528,47 @@ func (t *Task) resolveTxn(ctx context.Context) error {
 }
 
 func (t *Task) clearPending() {
-	clear(t.pending)
+	// The buffers are kept for the next interval (emptied, so that they
+	// hold no records' bytes), unless a burst made them large.
+	for tp, recs := range t.pending {
+		if cap(recs) > maxKeptPending {
+			delete(t.pending, tp)
+			continue
+		}
+		clear(recs)
+		t.pending[tp] = recs[:0]
+	}
 	t.order = t.order[:0]
 	t.npending = 0
+	t.outSlab = nil
+}
+
+// maxKeptPending bounds the output buffer a task keeps for reuse per
+// partition between commits (records, not bytes).
+const maxKeptPending = 1 << 16
+
+// outSlabSize is the size of the chunks encoded output is carved from.
+const outSlabSize = 64 << 10
+
+// encodeBuf returns an empty buffer to encode one output key or value
+// into; keepEncoded then claims what was written. Output records are
+// carved from shared chunks instead of one allocation each; a chunk is
+// never written again once handed out, so records may outlive the commit.
+func (t *Task) encodeBuf() []byte {
+	if cap(t.outSlab)-len(t.outSlab) < 512 {
+		t.outSlab = make([]byte, 0, outSlabSize)
+	}
+	return t.outSlab[len(t.outSlab):len(t.outSlab)]
+}
+
+// keepEncoded claims b (the result of appending to encodeBuf's buffer) in
+// the chunk, when it was written there, and returns it capped at its length.
+func (t *Task) keepEncoded(b []byte) []byte {
+	n := len(t.outSlab)
+	if len(b) > 0 && cap(t.outSlab)-n >= len(b) && &t.outSlab[n : n+1][0] == &b[0] {
+		t.outSlab = t.outSlab[:n+len(b)]
+	}
+	return b[:len(b):len(b)]
 }
 
 // resetToCommitted discards uncommitted work.
@@ -555,11 +595,11 @@ func (t *Task) inputError(rec *broker.Record, err error) {
 // recordError logs a row whose processing failed in part (the row goes on
 // with NULL for the failed expression, or is dropped by a filter).
 func (t *Task) recordError(where string, err error, row types.Row) {
-	t.processingLog(recordErrorEntry(t, where, err, row))
+	t.processingLog(recordErrorEntry(t, where, err, t.dec.fullRow(row)))
 }
 
 func (t *Task) serializationError(target, topic string, err error, row types.Row) {
-	t.processingLog(serializationEntry(t, target, topic, err, row))
+	t.processingLog(serializationEntry(t, target, topic, err, t.dec.fullRow(row)))
 }
 
 func (t *Task) processingLog(rec broker.Record) {

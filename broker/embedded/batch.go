@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 
 	"github.com/ksqlgo/ksql/broker"
 )
@@ -170,11 +171,18 @@ func appendProducer(dst []byte, pf *producerFields) []byte {
 // txn is nil for a plain batch, pf nil for a batch without a producer.
 func encodeData(dst []byte, base int64, txn *broker.Txn, pf *producerFields, recs []broker.Record) []byte {
 	maxTs := int64(math.MinInt64)
+	size := 64 // header, transaction and producer fields
 	for i := range recs {
-		if recs[i].Timestamp > maxTs {
-			maxTs = recs[i].Timestamp
+		r := &recs[i]
+		if r.Timestamp > maxTs {
+			maxTs = r.Timestamp
+		}
+		size += len(r.Key) + len(r.Value) + 4*binary.MaxVarintLen64
+		for _, h := range r.Headers {
+			size += len(h.Key) + len(h.Value) + 2*binary.MaxVarintLen64
 		}
 	}
+	dst = slices.Grow(dst, size) // one allocation at most, not a doubling chain
 	dst, start := beginBatch(dst)
 	var flags byte
 	if txn != nil {

@@ -717,19 +717,19 @@ func coerceNumber(text []byte, isInt bool, p *jplan, d *jdec) (types.Value, erro
 		if !ok {
 			return nil, badNumber(text)
 		}
-		return int32(v), nil
+		return d.arena().Int32(int32(v)), nil
 	case types.KindBigint:
 		v, ok := numberLowBits(text, isInt)
 		if !ok {
 			return nil, badNumber(text)
 		}
-		return int64(v), nil
+		return d.arena().Int64(int64(v)), nil
 	case types.KindTimestamp:
 		v, ok := numberLowBits(text, isInt)
 		if !ok {
 			return nil, badNumber(text)
 		}
-		return types.Timestamp(int64(v)), nil
+		return d.arena().Timestamp(types.Timestamp(int64(v))), nil
 	case types.KindDate:
 		v, ok := numberLowBits(text, isInt)
 		if !ok {
@@ -750,17 +750,17 @@ func coerceNumber(text []byte, isInt bool, p *jplan, d *jdec) (types.Value, erro
 		if f == 0 && isZeroText(text) {
 			f = 0 // Jackson reads -0 and -0.0 as an unsigned zero
 		}
-		return f, nil
+		return d.arena().Float64(f), nil
 	case types.KindDecimal:
 		n, ok := splitNumber(text)
 		if !ok {
 			return nil, badNumber(text)
 		}
-		d, err := fitDecimal(n, p.t.Precision, p.t.Scale)
+		dec, err := fitDecimal(n, p.t.Precision, p.t.Scale)
 		if err != nil {
 			return nil, &coerceError{msg: err.Error()}
 		}
-		return d, nil
+		return d.arena().Dec(dec), nil
 	case types.KindString:
 		if isInt {
 			if len(text) == 2 && text[0] == '-' && text[1] == '0' {

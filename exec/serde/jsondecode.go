@@ -1,12 +1,12 @@
 package serde
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/ksqlgo/ksql/sql/types"
 )
@@ -26,9 +26,12 @@ type jdec struct {
 	data  []byte
 	pos   int
 	depth int
-	// arena backs the strings of one record: they are carved from a single
-	// allocation instead of one each.
-	arena []byte
+	// ar allocates the record's strings and boxed values from one chunk
+	// instead of one allocation each (nil: plain Go allocation).
+	ar *types.Arena
+	// need, when set, marks the top-level columns whose values are kept;
+	// the others are checked exactly as if decoded, and left NULL.
+	need []bool
 }
 
 // jsonSyntaxError is malformed JSON, described as Jackson would.
@@ -37,13 +40,27 @@ type jsonSyntaxError struct{ msg string }
 func (e *jsonSyntaxError) Error() string { return e.msg }
 
 func (c *jsonCodec) Decode(data []byte, dst []types.Value) error {
+	var ar types.Arena
+	ar.Reset(len(data) + 24*len(dst))
+	return c.DecodeArena(data, dst, &ar)
+}
+
+// DecodeArena is Decode with the record's values allocated from ar.
+func (c *jsonCodec) DecodeArena(data []byte, dst []types.Value, ar *types.Arena) error {
+	return c.DecodeColumns(data, dst, ar, nil)
+}
+
+// DecodeColumns is DecodeArena keeping only the columns marked in need
+// (nil: all). The others are checked as Decode checks them (a value that
+// Decode would refuse fails the record the same way) and left NULL.
+func (c *jsonCodec) DecodeColumns(data []byte, dst []types.Value, ar *types.Arena, need []bool) error {
 	if len(dst) != len(c.cols) {
 		return errDstLen(len(dst), len(c.cols))
 	}
 	if data == nil {
 		return ErrNullRecord
 	}
-	d := jdec{data: data, pos: bomLen(data)}
+	d := jdec{data: data, pos: bomLen(data), ar: ar, need: need}
 	err := c.decode(&d, dst)
 	input := ""
 	switch e := err.(type) {
@@ -118,7 +135,9 @@ func (c *jsonCodec) decode(d *jdec, dst []types.Value) error {
 		for i := range dst {
 			dst[i] = nil
 		}
-		return d.readFields(c.row, dst)
+		need := d.need
+		d.need = nil // nested structs keep every field
+		return d.readFields(c.row, dst, need)
 	case 'n':
 		if err := d.literal("null"); err != nil {
 			return err
@@ -175,9 +194,9 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 		}
 		if p.kind == types.KindString {
 			if esc {
-				return d.strUnescaped(raw), nil
+				return d.ar.AppendStringValue(len(raw), raw, appendUnescaped), nil
 			}
-			return d.str(raw), nil
+			return d.ar.StringValue(raw), nil
 		}
 		s := raw
 		if esc {
@@ -192,7 +211,7 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 		switch p.kind {
 		case types.KindStruct:
 			vals := make([]types.Value, len(p.st.names))
-			if err := d.readFields(p.st, vals); err != nil {
+			if err := d.readFields(p.st, vals, nil); err != nil {
 				return nil, err
 			}
 			return &types.StructValue{Type: p.t, Vals: vals}, nil
@@ -251,7 +270,7 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 			text := d.data[start:d.pos]
 			if isInt && p.kind == types.KindBigint && len(text) <= 18 {
 				// Fast path: no need for the general truncation rules.
-				return int64(intTextLowBits(text)), nil
+				return d.ar.Int64(int64(intTextLowBits(text))), nil
 			}
 			v, err := coerceNumber(text, isInt, p, d)
 			if err != nil {
@@ -261,6 +280,36 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 		}
 		return nil, d.unexpected(c)
 	}
+}
+
+// checkValue consumes the value at pos as readValue would, with the same
+// errors, without keeping it: strings and numbers that readValue takes
+// without converting are only scanned; anything else is decoded and
+// dropped.
+func (d *jdec) checkValue(p *jplan) error {
+	d.skipWS()
+	if d.pos < len(d.data) {
+		start := d.pos
+		switch c := d.data[d.pos]; {
+		case c == '"' && p.kind == types.KindString:
+			_, _, err := d.scanString()
+			return err
+		case (c == '-' || isDigit(c)) && (p.kind == types.KindBigint || p.kind == types.KindDouble):
+			isInt, err := d.scanNumber()
+			if err != nil {
+				return err
+			}
+			if p.kind == types.KindDouble || (isInt && d.pos-start <= 18) {
+				return nil
+			}
+			d.pos = start
+		}
+	}
+	ar := d.ar
+	d.ar = nil
+	_, err := d.readValue(p)
+	d.ar = ar
+	return err
 }
 
 // nodeName scans the value at pos and names its Jackson node class.
@@ -315,7 +364,7 @@ func (s *fieldSet) set(i int) {
 // ksqlDB looks each field up by its exact name first and then among the
 // upper-cased JSON keys: an exact key wins regardless of order, and among
 // case-insensitive matches the last one wins. Unknown keys are skipped.
-func (d *jdec) readFields(sp *structPlan, vals []types.Value) error {
+func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error {
 	d.pos++ // '{'
 	if err := d.enter(); err != nil {
 		return err
@@ -357,7 +406,13 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value) error {
 					return err
 				}
 			} else {
-				v, err := d.readValue(sp.fields[idx])
+				var v types.Value
+				var err error
+				if need != nil && !need[idx] {
+					err = d.checkValue(sp.fields[idx])
+				} else {
+					v, err = d.readValue(sp.fields[idx])
+				}
 				if err != nil {
 					return prefixPath(err, sp.segs[idx])
 				}
@@ -946,6 +1001,13 @@ func (d *jdec) scanString() (raw []byte, esc bool, err error) {
 	start := d.pos + 1
 	i := start
 	for i < len(data) {
+		// Eight plain bytes at a time (most of a string's bytes).
+		for i+8 <= len(data) && !specialInString(binary.LittleEndian.Uint64(data[i:])) {
+			i += 8
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -987,6 +1049,17 @@ func (d *jdec) scanString() (raw []byte, esc bool, err error) {
 		i += size
 	}
 	return nil, false, d.eof("in a String value")
+}
+
+// specialInString reports whether any of the 8 bytes in x ends a string
+// or needs a closer look: '"', '\\', a control character (< 0x20) or a
+// byte of a multi-byte UTF-8 sequence (>= 0x80). It may not say which.
+func specialInString(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"')
+	backslash := x ^ (ones * '\\')
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return (zero(quote) | zero(backslash) | ((x - ones*0x20) & ^x & highs) | (x & highs)) != 0
 }
 
 func isHex(c byte) bool {
@@ -1057,42 +1130,26 @@ func appendUnescaped(b, raw []byte) []byte {
 // --- strings -----------------------------------------------------------------
 
 // str returns b as a string carved from the record's arena (or a plain
-// copy when d is nil). The arena is sized once, from the bytes left in the
-// input, which bound the strings still to come; its bytes are never
-// modified after a string is handed out.
+// copy when d is nil).
 func (d *jdec) str(b []byte) string {
 	if d == nil {
 		return string(b)
 	}
-	if len(b) == 0 {
-		return ""
+	return d.ar.String(b)
+}
+
+// arena is the record's arena, nil when d is (plain Go allocation).
+func (d *jdec) arena() *types.Arena {
+	if d == nil {
+		return nil
 	}
-	d.reserve(len(b))
-	start := len(d.arena)
-	d.arena = append(d.arena, b...)
-	return unsafe.String(&d.arena[start], len(b))
+	return d.ar
 }
 
 // strUnescaped decodes a string with escapes into the arena.
 func (d *jdec) strUnescaped(raw []byte) string {
-	d.reserve(len(raw))
-	start := len(d.arena)
-	d.arena = appendUnescaped(d.arena, raw)
-	if len(d.arena) == start {
-		return ""
-	}
-	return unsafe.String(&d.arena[start], len(d.arena)-start)
-}
-
-func (d *jdec) reserve(n int) {
-	if cap(d.arena)-len(d.arena) >= n {
-		return
-	}
-	size := len(d.data) - d.pos + n
-	if size < 64 {
-		size = 64
-	}
-	d.arena = make([]byte, 0, size)
+	v := d.ar.AppendStringValue(len(raw), raw, appendUnescaped)
+	return v.(string)
 }
 
 // --- errors ------------------------------------------------------------------
