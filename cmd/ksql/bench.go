@@ -242,7 +242,7 @@ func runBench(args []string) (failed bool, err error) {
 	}
 	for _, qr := range rep.Queries {
 		summarize(qr)
-		if qr.Skip == "" && (!qr.SameAnswer || len(qr.Runs) < *runs) {
+		if qr.Skip == "" && *runs > 0 && (!qr.SameAnswer || len(qr.Runs) < *runs) {
 			failed = true
 		}
 	}
@@ -366,7 +366,7 @@ func printBench(w io.Writer, rep *benchReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "query\tengine ev/cpu-s\tloop ev/cpu-s\tengine/loop\tengine ev/s\tloop ev/s\tengine RSS\tloop RSS\toutputs engine\tloop\tanswer\t")
 	for _, q := range rep.Queries {
-		if q.Skip != "" {
+		if q.Skip != "" || len(q.Runs) == 0 {
 			continue
 		}
 		same := "same"

@@ -184,8 +184,14 @@ func (f *feeder) flushPartition(ctx context.Context, t *feedTopic, p int32) erro
 	if len(t.pending[p]) == 0 {
 		return nil
 	}
-	if _, err := f.lg.Append(ctx, t.name, p, t.pending[p]); err != nil {
-		return fmt.Errorf("appending to %s-%d: %w", t.name, p, err)
+	// At most 5,000 records an append: a rate run that fell behind
+	// catches up in one tick, and a log bounds a batch's size.
+	for recs := t.pending[p]; len(recs) > 0; {
+		n := min(len(recs), 5000)
+		if _, err := f.lg.Append(ctx, t.name, p, recs[:n]); err != nil {
+			return fmt.Errorf("appending to %s-%d: %w", t.name, p, err)
+		}
+		recs = recs[n:]
 	}
 	f.written += int64(len(t.pending[p]))
 	t.pending[p] = t.pending[p][:0]
