@@ -135,7 +135,9 @@ func (a *aggregateOp) load(t *Task, key types.Row, wstart, wend int64) (*aggEntr
 		return e, ck, nil
 	}
 	ck := string(sk)
-	e := &aggEntry{key: key, wstart: wstart, wend: wend}
+	// The key outlives its record: detached, it does not keep the record's
+	// decoded values alive (types.Arena).
+	e := &aggEntry{key: types.DetachRow(key), wstart: wstart, wend: wend}
 	var raw []byte
 	ok := false
 	if a.mayBeStored(t, wstart, ck) {

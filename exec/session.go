@@ -60,7 +60,7 @@ func (s *sessionOp) load(t *Task, key types.Row) (*sessionSet, string, error) {
 	if set, ok := s.sessions.get(ck); ok {
 		return set, ck, nil
 	}
-	set := &sessionSet{key: key}
+	set := &sessionSet{key: types.DetachRow(key)} // see aggregateOp.load
 	lower := t.stateKey(s.store, kb)
 	it, err := t.rt.State.NewIter(lower, state.PrefixEnd(lower))
 	if err != nil {

@@ -1,6 +1,9 @@
 package types
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Arena allocates the values of one record together: a decoder that boxes
 // a BIGINT, a DOUBLE or a STRING into a Value would otherwise make one
@@ -168,4 +171,46 @@ func (a *Arena) AppendStringValue(max int, src []byte, fill func(dst, src []byte
 	}
 	*(*string)(hdr) = unsafe.String(&buf[0], len(out))
 	return box(stringType, hdr)
+}
+
+// Detach returns v in memory of its own. A value from an Arena keeps its
+// whole chunk (one record's values) alive; state kept long after its
+// record, such as a group's key in an aggregation's cache, detaches its
+// values so that it holds only what it needs. Other values are returned
+// as they are (they may still share memory with the record they came
+// from, as any Go value may).
+func Detach(v Value) Value {
+	switch x := v.(type) {
+	case int64:
+		return detached(x)
+	case int32:
+		return detached(x)
+	case float64:
+		return detached(x)
+	case Timestamp:
+		return detached(x)
+	case Dec:
+		return detached(x)
+	case string:
+		return strings.Clone(x)
+	}
+	return v
+}
+
+// detached boxes x afresh (the compiler would otherwise be free to hand
+// back the box it was read from).
+//
+//go:noinline
+func detached[T any](x T) Value { return x }
+
+// DetachRow returns a copy of row with every value detached.
+func DetachRow(row Row) Row {
+	if row == nil {
+		return nil
+	}
+	out := make(Row, len(row))
+	for i, v := range row {
+		out[i] = Detach(v)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestArenaValuesAreOrdinaryValues(t *testing.T) {
@@ -116,5 +117,29 @@ func TestArenaAllocatesOncePerRecord(t *testing.T) {
 	})
 	if n != 1 {
 		t.Fatalf("%v allocations for one record's values, want 1", n)
+	}
+}
+
+func dataWord(v Value) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).data }
+
+func TestDetachLeavesTheArena(t *testing.T) {
+	var a Arena
+	a.Reset(256)
+	d, _ := ParseDec("12.34")
+	for _, v := range []Value{a.Int64(1 << 40), a.Int32(1 << 20), a.Float64(1.5), a.Timestamp(1 << 41), a.Dec(d), a.StringValue([]byte("a key"))} {
+		got := Detach(v)
+		if got != v {
+			t.Fatalf("Detach(%v) = %v", v, got)
+		}
+		if dataWord(got) == dataWord(v) {
+			t.Fatalf("Detach(%T %v) kept the arena's memory", v, v)
+		}
+		if s, ok := got.(string); ok && unsafe.StringData(s) == unsafe.StringData(v.(string)) {
+			t.Fatal("a detached string shares its bytes with the arena")
+		}
+	}
+	row := DetachRow(Row{a.Int64(1 << 33), nil, true})
+	if row[0] != int64(1<<33) || row[1] != nil || row[2] != true {
+		t.Fatal(row)
 	}
 }
