@@ -56,3 +56,84 @@ func TestDecodeAllocatesRowAndOneChunk(t *testing.T) {
 		t.Fatalf("decoded %v", ev.row)
 	}
 }
+
+// Records of internal (repartition) topics: change envelopes decode into
+// the stage's rows, key and pseudo columns in both, any value type.
+func TestDecodeInternalEnvelope(t *testing.T) {
+	dec := func(s string) types.Dec {
+		d, err := types.ParseDec(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	valCols := []catalog.Column{
+		{Name: "N", Type: types.BigintType}, {Name: "S", Type: types.StringType},
+		{Name: "D", Type: types.DecimalOf(30, 2)}, {Name: "F", Type: types.DoubleType},
+	}
+	in := planner.Input{Topic: planner.Topic{
+		Name: "rp", Partitions: 1, Internal: true,
+		KeyFormat: catalog.Format{Name: "KAFKA"}, ValueFormat: catalog.Format{Name: "JSON"},
+		Key:   []catalog.Column{{Name: "K", Type: types.BigintType, Kind: catalog.KeyColumn}},
+		Value: valCols,
+	}, TimestampColumn: -1}
+	d, err := newInputDecoder(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := d.codecs.key.Encode(nil, []types.Value{int64(77)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRow := types.Row{int64(1 << 40), "new", dec("-12.34"), 1.5}
+	oldRow := types.Row{int64(-5), "old", dec("123456789012345678901234567.89"), nil}
+	for _, tc := range []struct {
+		name     string
+		nw, old  types.Row
+		wantSkip bool
+	}{
+		{"both", newRow, oldRow, false},
+		{"new only", newRow, nil, false},
+		{"old only", nil, oldRow, false},
+		{"neither", nil, nil, true},
+	} {
+		rec := broker.Record{Key: key, Value: appendEnvelope(nil, tc.nw, tc.old), Timestamp: 1234, Offset: 99, Partition: 0}
+		var ev event
+		ok, err := d.decode(&rec, &ev)
+		if err != nil || ok == tc.wantSkip {
+			t.Fatalf("%s: ok=%v err=%v", tc.name, ok, err)
+		}
+		for _, c := range []struct {
+			got, want types.Row
+		}{{ev.row, tc.nw}, {ev.old, tc.old}} {
+			if (c.got == nil) != (c.want == nil) {
+				t.Fatalf("%s: got %v want %v", tc.name, c.got, c.want)
+			}
+			if c.got == nil {
+				continue
+			}
+			want := append(append(types.Row{int64(77)}, c.want...), int64(1234), int32(0), int64(99))
+			if len(c.got) != len(want) {
+				t.Fatalf("%s: %v, want %v", tc.name, c.got, want)
+			}
+			for i := range want {
+				if types.Compare(c.got[i], want[i]) != 0 || types.KindOf(c.got[i]) != types.KindOf(want[i]) {
+					t.Fatalf("%s: slot %d = %#v, want %#v", tc.name, i, c.got[i], want[i])
+				}
+			}
+		}
+	}
+	// A row with more values than the stage's columns is corrupt.
+	rec := broker.Record{Key: key, Value: appendEnvelope(nil, append(newRow, "extra"), nil)}
+	var ev event
+	if _, err := d.decode(&rec, &ev); err == nil {
+		t.Fatal("a row wider than the topic's columns decoded")
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return
+	}
+	rec = broker.Record{Key: key, Value: appendEnvelope(nil, newRow, nil), Timestamp: 1234, Offset: 99}
+	if n := testing.AllocsPerRun(200, func() { d.decode(&rec, &ev) }); n > 2 {
+		t.Errorf("%v allocations to decode a repartition record, want at most 2 (the row and the arena chunk)", n)
+	}
+}

@@ -319,33 +319,44 @@ func parseTimestampWithFormat(s, pattern string) (int64, error) {
 // decodeInternal decodes a record of a repartition topic: the key columns
 // from the key, and a change envelope from the value.
 func (d *inputDecoder) decodeInternal(rec *broker.Record, key []byte, ev *event) (bool, error) {
-	keyVals := make([]types.Value, d.nKey)
-	if key != nil && d.nKey > 0 {
-		if err := d.codecs.key.Decode(key, keyVals); err != nil && !errors.Is(err, serde.ErrNullRecord) {
-			return false, &decodeError{target: "key", err: err}
-		}
+	b := rec.Value
+	if len(b) < 1 {
+		return false, &decodeError{target: "value", err: errCorrupt}
 	}
-	newVals, oldVals, err := decodeEnvelope(rec.Value, d.valTypes)
-	if err != nil {
-		return false, &decodeError{target: "value", err: err}
-	}
-	build := func(vals []types.Value) types.Row {
-		if vals == nil {
-			return nil
-		}
-		row := make(types.Row, d.width)
-		copy(row, keyVals)
-		copy(row[d.nKey:], vals)
-		base := d.nKey + d.nValue
-		row[base+planner.PseudoRowtime] = rec.Timestamp
-		row[base+planner.PseudoRowpartition] = rec.Partition
-		row[base+planner.PseudoRowoffset] = rec.Offset
-		return row
-	}
-	ev.row, ev.old = build(newVals), build(oldVals)
-	if ev.row == nil && ev.old == nil {
+	flags, rest := b[0], b[1:]
+	if flags&3 == 0 {
 		return false, nil
 	}
+	d.arena.Reset(len(key) + len(b) + 16*d.width)
+	base := d.nKey + d.nValue
+	var rows [2]types.Row // the new row, the old row
+	first := -1
+	for i := range rows {
+		if flags&(1<<i) == 0 {
+			continue
+		}
+		row := make(types.Row, d.width)
+		if first < 0 {
+			first = i
+			if key != nil && d.nKey > 0 {
+				if err := d.decodeInto(d.codecs.key, key, row[:d.nKey]); err != nil && !errors.Is(err, serde.ErrNullRecord) {
+					return false, &decodeError{target: "key", err: err}
+				}
+			}
+			row[base+planner.PseudoRowtime] = d.arena.Int64(rec.Timestamp)
+			row[base+planner.PseudoRowpartition] = d.arena.Int32(rec.Partition)
+			row[base+planner.PseudoRowoffset] = d.arena.Int64(rec.Offset)
+		} else {
+			copy(row[:d.nKey], rows[first][:d.nKey])
+			copy(row[base:base+3], rows[first][base:base+3])
+		}
+		var err error
+		if rest, err = decodeRowInto(rest, row[d.nKey:base], d.valTypes, &d.arena); err != nil {
+			return false, &decodeError{target: "value", err: err}
+		}
+		rows[i] = row
+	}
+	ev.row, ev.old = rows[0], rows[1]
 	return true, nil
 }
 
@@ -367,22 +378,4 @@ func appendEnvelope(b []byte, newRow, oldRow types.Row) []byte {
 		b = appendRow(b, oldRow)
 	}
 	return b
-}
-
-func decodeEnvelope(b []byte, ts []*types.Type) (newRow, oldRow types.Row, err error) {
-	if len(b) < 1 {
-		return nil, nil, errCorrupt
-	}
-	flags, rest := b[0], b[1:]
-	if flags&1 != 0 {
-		if newRow, rest, err = decodeRow(rest, ts); err != nil {
-			return nil, nil, err
-		}
-	}
-	if flags&2 != 0 {
-		if oldRow, _, err = decodeRow(rest, ts); err != nil {
-			return nil, nil, err
-		}
-	}
-	return newRow, oldRow, nil
 }

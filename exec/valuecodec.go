@@ -105,6 +105,12 @@ func appendValue(b []byte, v types.Value) []byte {
 // decodeValue decodes one value; t (may be nil) supplies struct types,
 // which the encoding does not carry.
 func decodeValue(b []byte, t *types.Type) (types.Value, []byte, error) {
+	return decodeValueIn(b, t, nil)
+}
+
+// decodeValueIn is decodeValue boxing scalars into ar (nil: plain Go
+// allocation); nested values are allocated plainly.
+func decodeValueIn(b []byte, t *types.Type, ar *types.Arena) (types.Value, []byte, error) {
 	if len(b) == 0 {
 		return nil, nil, errCorrupt
 	}
@@ -134,13 +140,13 @@ func decodeValue(b []byte, t *types.Type) (types.Value, []byte, error) {
 		return true, b, nil
 	case tagInt32:
 		v, err := varint()
-		return int32(v), b, err
+		return ar.Int32(int32(v)), b, err
 	case tagInt64:
 		v, err := varint()
-		return v, b, err
+		return ar.Int64(v), b, err
 	case tagTimestamp:
 		v, err := varint()
-		return types.Timestamp(v), b, err
+		return ar.Timestamp(types.Timestamp(v)), b, err
 	case tagDate:
 		v, err := varint()
 		return types.Date(v), b, err
@@ -151,7 +157,7 @@ func decodeValue(b []byte, t *types.Type) (types.Value, []byte, error) {
 		if len(b) < 8 {
 			return nil, nil, errCorrupt
 		}
-		return math.Float64frombits(binary.BigEndian.Uint64(b)), b[8:], nil
+		return ar.Float64(math.Float64frombits(binary.BigEndian.Uint64(b))), b[8:], nil
 	case tagDec:
 		scale, err := varint()
 		if err != nil || len(b) < 1 {
@@ -162,6 +168,16 @@ func decodeValue(b []byte, t *types.Type) (types.Value, []byte, error) {
 		n, err := uvarint()
 		if err != nil || uint64(len(b)) < n {
 			return nil, nil, errCorrupt
+		}
+		if n < 8 { // fits in 63 bits: no big.Int
+			var u int64
+			for _, c := range b[:n] {
+				u = u<<8 | int64(c)
+			}
+			if sign == 1 {
+				u = -u
+			}
+			return ar.Dec(types.DecFromUnscaled(u, int(scale))), b[n:], nil
 		}
 		u := new(big.Int).SetBytes(b[:n])
 		if sign == 1 {
@@ -174,7 +190,7 @@ func decodeValue(b []byte, t *types.Type) (types.Value, []byte, error) {
 			return nil, nil, errCorrupt
 		}
 		if tag == tagString {
-			return string(b[:n]), b[n:], nil
+			return ar.StringValue(b[:n]), b[n:], nil
 		}
 		out := make([]byte, n)
 		copy(out, b[:n])
@@ -263,6 +279,28 @@ func appendAggState(b []byte, accs []types.Value, ts int64, emitted bool) []byte
 		return append(b, tagTrue)
 	}
 	return append(b, tagFalse)
+}
+
+// decodeRowInto decodes a row encoded by appendRow into dst (a row of
+// more values than dst is corrupt; fewer leave the rest as they are),
+// boxing scalars into ar.
+func decodeRowInto(b []byte, dst []types.Value, ts []*types.Type, ar *types.Arena) ([]byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(dst)) {
+		return nil, errCorrupt
+	}
+	b = b[k:]
+	var err error
+	for i := range dst[:n] {
+		var t *types.Type
+		if i < len(ts) {
+			t = ts[i]
+		}
+		if dst[i], b, err = decodeValueIn(b, t, ar); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // decodeRow decodes a row encoded by appendRow, using ts for struct types.

@@ -47,6 +47,9 @@ func NewDec(unscaled *big.Int, scale int) Dec {
 	return decBig(new(big.Int).Set(unscaled), int32(scale))
 }
 
+// DecFromUnscaled is unscaled * 10^-scale.
+func DecFromUnscaled(unscaled int64, scale int) Dec { return Dec{small: unscaled, scale: int32(scale)} }
+
 // DecFromInt64 is the decimal with scale 0 equal to n.
 func DecFromInt64(n int64) Dec { return Dec{small: n} }
 
