@@ -69,7 +69,7 @@ func TestClockCacheEvictsOldestUnused(t *testing.T) {
 	}
 	c.get("3") // used since the last pass
 	pinned := func(k string, _ int) bool { return k == "1" }
-	c.evict(5, pinned)
+	c.evict(5, cacheLimitBytes, pinned)
 	if c.len() != 5 {
 		t.Fatalf("%d entries after evict(5)", c.len())
 	}
@@ -110,7 +110,7 @@ func TestClockCacheEvictsOldestUnused(t *testing.T) {
 		}
 	}
 	// Nothing is evicted when everything is pinned.
-	c.evict(0, func(string, int) bool { return true })
+	c.evict(0, 0, func(string, int) bool { return true })
 	if c.len() == 0 {
 		t.Fatal("pinned entries were evicted")
 	}

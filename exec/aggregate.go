@@ -83,6 +83,7 @@ type aggEntry struct {
 func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string) (*aggregateOp, error) {
 	op := &aggregateOp{plan: p, k: p.KeyCount, win: p.Window, store: p.StoreName, cache: newClockCache[*aggEntry](), byWindow: map[int64][]string{}}
 	op.cache.rememberEvicted()
+	op.cache.size = aggEntrySize
 	for _, c := range p.Calls {
 		impl, ok := c.Fn.(functions.AggImpl)
 		if !ok {

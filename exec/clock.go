@@ -24,6 +24,10 @@ type clockCache[V any] struct {
 	ring []clockSlot[V]
 	free []int32
 	hand int
+	// bytes approximates the memory the entries hold (slotBytes, the key
+	// and what size says of the value, taken when an entry is put).
+	bytes int
+	size  func(v V) int
 	// evicted, when not nil, remembers the keys dropped from m.
 	evicted *keyFilter
 }
@@ -31,13 +35,32 @@ type clockCache[V any] struct {
 type clockSlot[V any] struct {
 	key  string
 	val  V
-	ref  bool // used since the hand last passed
-	live bool // holds an entry (else listed in free)
+	size int32 // its share of bytes
+	ref  bool  // used since the hand last passed
+	live bool  // holds an entry (else listed in free)
 }
 
-// cacheLimit bounds the entries an operator keeps in memory after a
-// commit (a var so that tests can make it small).
-var cacheLimit = 200_000
+// cacheLimit and cacheLimitBytes bound the entries an operator keeps in
+// memory after a commit, by count and by approximate bytes (vars so that
+// tests can make them small). The bytes of an aggregation group (about
+// 350 for a COUNT by one column, see aggEntrySize) make 32 MiB about
+// 95,000 groups a task; a group not cached costs a store read when it
+// comes back, and a new one none (maybeEvicted).
+var (
+	cacheLimit      = 200_000
+	cacheLimitBytes = 32 << 20
+)
+
+// slotBytes approximates a cached entry's overhead besides its key and
+// value: its ring slot and its share of the map.
+const slotBytes = 80
+
+// aggEntrySize approximates the heap bytes of an aggregation group: the
+// entry with its slices, and each key column and accumulator boxed in an
+// interface (24 bytes, plus its payload as valueSize counts it).
+func aggEntrySize(e *aggEntry) int {
+	return 200 + 24*(len(e.key)+len(e.accs)) + int(rowSize(e.key)+rowSize(e.accs))
+}
 
 func newClockCache[V any]() *clockCache[V] {
 	return &clockCache[V]{m: map[string]int32{}}
@@ -79,6 +102,7 @@ func (c *clockCache[V]) forgetEvicted() {
 func (c *clockCache[V]) drop(i int32) {
 	s := &c.ring[i]
 	delete(c.m, s.key)
+	c.bytes -= int(s.size)
 	if c.evicted != nil {
 		c.evicted.add(s.key)
 	}
@@ -113,11 +137,17 @@ func (c *clockCache[V]) getBytes(key []byte) (string, V, bool) {
 
 // put sets the entry of key (marked used if it was there).
 func (c *clockCache[V]) put(key string, v V) {
+	size := slotBytes + len(key)
+	if c.size != nil {
+		size += c.size(v)
+	}
 	if i, ok := c.m[key]; ok {
 		s := &c.ring[i]
-		s.val, s.ref = v, true
+		c.bytes += size - int(s.size)
+		s.val, s.ref, s.size = v, true, int32(size)
 		return
 	}
+	c.bytes += size
 	var i int32
 	if n := len(c.free); n > 0 {
 		i, c.free = c.free[n-1], c.free[:n-1]
@@ -125,7 +155,7 @@ func (c *clockCache[V]) put(key string, v V) {
 		i = int32(len(c.ring))
 		c.ring = append(c.ring, clockSlot[V]{})
 	}
-	c.ring[i] = clockSlot[V]{key: key, val: v, live: true}
+	c.ring[i] = clockSlot[V]{key: key, val: v, size: int32(size), live: true}
 	c.m[key] = i
 }
 
@@ -150,28 +180,28 @@ func (c *clockCache[V]) each(fn func(key string, v V) bool) {
 func (c *clockCache[V]) reset() {
 	clear(c.m)
 	clear(c.ring)
-	c.ring, c.free, c.hand = c.ring[:0], c.free[:0], 0
+	c.ring, c.free, c.hand, c.bytes = c.ring[:0], c.free[:0], 0, 0
 	c.forgetEvicted()
 }
 
-// trim evicts down to 90% of cacheLimit when the cache holds more, never
-// an entry pinned says must stay (nil: none); and gives back the empty
-// slots once they outnumber the entries.
+// trim evicts down to 90% of cacheLimit and cacheLimitBytes when the
+// cache holds more, never an entry pinned says must stay (nil: none); and
+// gives back the empty slots once they outnumber the entries.
 func (c *clockCache[V]) trim(pinned func(key string, v V) bool) {
-	if len(c.m) > cacheLimit {
-		c.evict(cacheLimit*9/10, pinned)
+	if len(c.m) > cacheLimit || c.bytes > cacheLimitBytes {
+		c.evict(cacheLimit*9/10, cacheLimitBytes/10*9, pinned)
 	}
 	if len(c.free) > len(c.m)+1024 {
 		c.compact()
 	}
 }
 
-// evict drops entries until at most target remain. The hand goes round
-// the ring at most twice from where it last stopped, sparing (and
-// unmarking) the entries used since it last passed them, and those
-// pinned says must stay.
-func (c *clockCache[V]) evict(target int, pinned func(key string, v V) bool) {
-	for n := 2 * len(c.ring); n > 0 && len(c.m) > target; n-- {
+// evict drops entries until at most target remain, holding at most
+// targetBytes. The hand goes round the ring at most twice from where it
+// last stopped, sparing (and unmarking) the entries used since it last
+// passed them, and those pinned says must stay.
+func (c *clockCache[V]) evict(target, targetBytes int, pinned func(key string, v V) bool) {
+	for n := 2 * len(c.ring); n > 0 && (len(c.m) > target || c.bytes > targetBytes); n-- {
 		if c.hand >= len(c.ring) {
 			c.hand = 0
 		}

@@ -63,7 +63,7 @@ func TestClockCacheRemembersEvictions(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		c.put(fmt.Sprint(i), i)
 	}
-	c.evict(5, nil)
+	c.evict(5, cacheLimitBytes, nil)
 	c.del("9")
 	for i := 0; i < 10; i++ {
 		_, cached := c.get(fmt.Sprint(i))
@@ -235,5 +235,35 @@ func TestAggregateLoadHitDoesNotAllocate(t *testing.T) {
 		if allocs != 0 {
 			t.Fatalf("window %v: %v allocations per cached load, want 0", win, allocs)
 		}
+	}
+}
+
+// The cache is bounded by approximate bytes too: large entries are
+// evicted past cacheLimitBytes however few they are, and the count of
+// bytes follows puts, replacements and drops.
+func TestClockCacheBoundedByBytes(t *testing.T) {
+	old := cacheLimitBytes
+	cacheLimitBytes = 100_000
+	defer func() { cacheLimitBytes = old }()
+	c := newClockCache[[]byte]()
+	c.size = func(v []byte) int { return len(v) }
+	for i := 0; i < 100; i++ {
+		c.put(fmt.Sprint("k", i), make([]byte, 10_000))
+	}
+	c.put("k0", make([]byte, 20_000)) // replaced: 10,000 bytes more
+	want := 10_000 // k0's second 10,000
+	for i := 0; i < 100; i++ {
+		want += slotBytes + len(fmt.Sprint("k", i)) + 10_000
+	}
+	if c.bytes != want {
+		t.Fatalf("bytes %d, want %d", c.bytes, want)
+	}
+	c.trim(nil)
+	if c.bytes > cacheLimitBytes || c.len() == 0 || c.len() > 10 {
+		t.Fatalf("after trim: %d entries, %d bytes (limit %d)", c.len(), c.bytes, cacheLimitBytes)
+	}
+	c.reset()
+	if c.bytes != 0 {
+		t.Fatalf("%d bytes after reset", c.bytes)
 	}
 }
