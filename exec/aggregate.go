@@ -26,6 +26,11 @@ type aggregateOp struct {
 	win     *planner.WindowSpec
 	store   string
 	next    operator
+	// argBuf holds one call's arguments (reused: no aggregate keeps the
+	// slice, only, when it is not ArgsNotRetained, detached values).
+	argBuf []types.Value
+	// transient[i]: call i is functions.ArgsNotRetained.
+	transient []bool
 
 	// rc is the task's record cache (nil: off); fwd lists the groups
 	// whose result has not been forwarded since their last update.
@@ -97,6 +102,8 @@ func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string)
 			impl = cfg.Configure(anyProps)
 		}
 		op.impls = append(op.impls, impl)
+		_, transient := impl.(functions.ArgsNotRetained)
+		op.transient = append(op.transient, transient)
 		u, _ := impl.(functions.Undoer)
 		if retract && u == nil {
 			return nil, fmt.Errorf("The aggregation function %s does not support being used on a TABLE source (it cannot retract values).", c.Name)
@@ -216,17 +223,23 @@ func hasNull(vals []types.Value) bool {
 // fold applies a row's arguments to an entry (add, or undo when retracting).
 func (a *aggregateOp) fold(t *Task, e *aggEntry, row types.Row, retract bool) error {
 	c := evalCtx{row: row}
-	var buf [4]types.Value
 	for i, impl := range a.impls {
-		args := buf[:0]
+		args := a.argBuf[:0]
+		transient := a.transient[i]
 		for _, f := range a.args[i] {
 			v, err := f(&c)
 			if err != nil {
 				t.recordError("aggregate "+a.plan.Calls[i].Name, err, row)
 				v = nil
 			}
+			if !transient {
+				// The accumulator may keep v: it must not keep the
+				// record's arena alive (types.Arena).
+				v = types.Detach(v)
+			}
 			args = append(args, v)
 		}
+		a.argBuf = args[:0]
 		var err error
 		var acc types.Value
 		if retract {

@@ -251,7 +251,7 @@ func TestClockCacheBoundedByBytes(t *testing.T) {
 		c.put(fmt.Sprint("k", i), make([]byte, 10_000))
 	}
 	c.put("k0", make([]byte, 20_000)) // replaced: 10,000 bytes more
-	want := 10_000 // k0's second 10,000
+	want := 10_000                    // k0's second 10,000
 	for i := 0; i < 100; i++ {
 		want += slotBytes + len(fmt.Sprint("k", i)) + 10_000
 	}

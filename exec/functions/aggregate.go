@@ -25,6 +25,15 @@ type AggImpl interface {
 	Result(acc types.Value) (types.Value, error)
 }
 
+// ArgsNotRetained is implemented by aggregates whose accumulators never
+// hold an argument value itself, only values computed from them (COUNT,
+// SUM, AVG, ...). The engine passes arguments that share memory with
+// their record (types.Arena); an aggregate that keeps an argument (MAX,
+// COLLECT_LIST, LATEST_BY_OFFSET, ...) is given a detached copy instead.
+type ArgsNotRetained interface {
+	ArgsNotRetained()
+}
+
 // Undoer is implemented by aggregates that can retract a row, which
 // aggregations over tables need.
 type Undoer interface {
@@ -186,6 +195,7 @@ func registerCoreAggregates(r *Registry) {
 type countAgg struct{}
 
 func (countAgg) Init() types.Value { return int64(0) }
+func (countAgg) ArgsNotRetained()  {}
 func (countAgg) Add(acc types.Value, args []types.Value) (types.Value, error) {
 	if len(args) > 0 && args[0] == nil {
 		return acc, nil
@@ -203,6 +213,8 @@ func (countAgg) Result(acc types.Value) (types.Value, error) { return acc, nil }
 
 // sumAgg sums; the accumulator has the result type and starts at zero.
 type sumAgg struct{ t *types.Type }
+
+func (sumAgg) ArgsNotRetained() {}
 
 func (s sumAgg) Init() types.Value {
 	switch s.t.Kind {
@@ -249,6 +261,8 @@ func (s sumAgg) Result(acc types.Value) (types.Value, error) { return acc, nil }
 
 // avgAgg keeps [sum, count]; sum is a double for INTEGER/BIGINT/DOUBLE.
 type avgAgg struct{ t *types.Type }
+
+func (avgAgg) ArgsNotRetained() {}
 
 func (avgAgg) Init() types.Value { return []types.Value{float64(0), int64(0)} }
 func (a avgAgg) step(acc types.Value, v types.Value, sign int) (types.Value, error) {
