@@ -29,6 +29,7 @@ type aggregateOp struct {
 	// argBuf holds one call's arguments (reused: no aggregate keeps the
 	// slice, only, when it is not ArgsNotRetained, detached values).
 	argBuf []types.Value
+	ctx    evalCtx // reused: a context passed to a closure escapes
 	// transient[i]: call i is functions.ArgsNotRetained.
 	transient []bool
 
@@ -222,12 +223,13 @@ func hasNull(vals []types.Value) bool {
 
 // fold applies a row's arguments to an entry (add, or undo when retracting).
 func (a *aggregateOp) fold(t *Task, e *aggEntry, row types.Row, retract bool) error {
-	c := evalCtx{row: row}
+	c := &a.ctx
+	c.row = row
 	for i, impl := range a.impls {
 		args := a.argBuf[:0]
 		transient := a.transient[i]
 		for _, f := range a.args[i] {
-			v, err := f(&c)
+			v, err := f(c)
 			if err != nil {
 				t.recordError("aggregate "+a.plan.Calls[i].Name, err, row)
 				v = nil
@@ -405,7 +407,8 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) 
 	}
 	pass := true
 	if a.having != nil {
-		v, err := a.having(&evalCtx{row: out})
+		a.ctx.row = out
+		v, err := a.having(&a.ctx)
 		if err != nil {
 			t.recordError("HAVING", err, out)
 		}
@@ -414,10 +417,11 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) 
 	if !pass && !e.emitted {
 		return nil
 	}
-	c := evalCtx{row: out}
+	c := &a.ctx
+	c.row = out
 	sinkRow := make(types.Row, len(a.project))
 	for i, f := range a.project {
-		v, err := f(&c)
+		v, err := f(c)
 		if err != nil {
 			t.recordError("SELECT", err, out)
 			v = nil

@@ -32,6 +32,10 @@ type inputDecoder struct {
 	need   []bool
 	cur    types.Row
 	curRec *broker.Record
+	// reuse: no operator keeps the input row (markRowReuse), so every
+	// record is decoded into rowBuf.
+	reuse  bool
+	rowBuf types.Row
 }
 
 // columnDecoder is implemented by codecs that can decode only some columns
@@ -161,7 +165,17 @@ func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
 	if d.internal {
 		return d.decodeInternal(rec, key, ev)
 	}
-	row := make(types.Row, d.width)
+	var row types.Row
+	switch {
+	case !d.reuse:
+		row = make(types.Row, d.width)
+	case d.rowBuf == nil:
+		d.rowBuf = make(types.Row, d.width)
+		row = d.rowBuf
+	default:
+		row = d.rowBuf
+		clear(row)
+	}
 	d.arena.Reset(len(key) + len(rec.Value) + 16*d.width)
 	if d.nKey > 0 {
 		ev.nullKey = key == nil
@@ -227,11 +241,11 @@ func (d *inputDecoder) fullRow(row types.Row) types.Row {
 	if d == nil || d.need == nil || len(row) == 0 || len(d.cur) != len(row) || &row[0] != &d.cur[0] || d.curRec == nil {
 		return row
 	}
-	need, cur, rec := d.need, d.cur, d.curRec
-	d.need = nil
+	need, cur, rec, reuse := d.need, d.cur, d.curRec, d.reuse
+	d.need, d.reuse = nil, false // a row of its own: the caller still uses cur
 	var ev event
 	ok, err := d.decode(rec, &ev)
-	d.need, d.cur, d.curRec = need, cur, rec
+	d.need, d.cur, d.curRec, d.reuse = need, cur, rec, reuse
 	if !ok || err != nil {
 		return row
 	}

@@ -48,10 +48,12 @@ type filterOp struct {
 	clause string
 	table  bool
 	next   operator
+	ctx    evalCtx // reused: a context passed to a closure escapes
 }
 
 func (f *filterOp) test(t *Task, row types.Row) bool {
-	v, err := f.pred(&evalCtx{row: row})
+	f.ctx.row = row
+	v, err := f.pred(&f.ctx)
 	if err != nil {
 		t.recordError(f.clause, err, row)
 		return false
@@ -92,16 +94,60 @@ type projectOp struct {
 	names      []string
 	nullOnNull []bool
 	next       operator
+	// reuse: the next operators only encode the row (markRowReuse), so
+	// one buffer serves every row.
+	reuse bool
+	buf   types.Row
+	ctx   evalCtx // reused: a context passed to a closure escapes
+}
+
+// markRowReuse lets rows that no operator keeps share one buffer: the
+// input row when only filters come before the first projection (which
+// copies what it needs), and the projection's row when only filters come
+// between it and a sink or repartition that encodes it at once. Other
+// operators (aggregations, table sources, table functions, client sinks)
+// keep rows or parts of them.
+func markRowReuse(head operator, dec *inputDecoder) {
+	op := head
+	for {
+		f, ok := op.(*filterOp)
+		if !ok {
+			break
+		}
+		op = f.next
+	}
+	p, ok := op.(*projectOp)
+	if !ok {
+		return
+	}
+	dec.reuse = true
+	op = p.next
+	for {
+		f, ok := op.(*filterOp)
+		if !ok {
+			break
+		}
+		op = f.next
+	}
+	switch op.(type) {
+	case *sinkOp, *repartitionOp:
+		p.reuse = true
+	}
 }
 
 func (p *projectOp) apply(t *Task, row types.Row, nullRow bool) types.Row {
-	out := make(types.Row, len(p.exprs))
-	c := evalCtx{row: row}
+	return p.applyInto(t, make(types.Row, len(p.exprs)), row, nullRow)
+}
+
+// applyInto computes the projection of row into out (len(p.exprs), all NULL).
+func (p *projectOp) applyInto(t *Task, out, row types.Row, nullRow bool) types.Row {
+	c := &p.ctx
+	c.row = row
 	for i, f := range p.exprs {
 		if nullRow && p.nullOnNull != nil && p.nullOnNull[i] {
 			continue
 		}
-		v, err := f(&c)
+		v, err := f(c)
 		if err != nil {
 			t.recordError("SELECT "+p.names[i], err, row)
 			v = nil
@@ -112,7 +158,14 @@ func (p *projectOp) apply(t *Task, row types.Row, nullRow bool) types.Row {
 }
 
 func (p *projectOp) process(t *Task, ev *event) error {
-	if ev.row != nil {
+	if ev.row != nil && p.reuse && ev.old == nil {
+		if p.buf == nil {
+			p.buf = make(types.Row, len(p.exprs))
+		} else {
+			clear(p.buf)
+		}
+		ev.row = p.applyInto(t, p.buf, ev.row, ev.tomb)
+	} else if ev.row != nil {
 		ev.row = p.apply(t, ev.row, ev.tomb)
 	}
 	if ev.old != nil {

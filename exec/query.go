@@ -704,6 +704,7 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 		}
 	}
 	t.head = next
+	markRowReuse(t.head, t.dec)
 	return nil
 }
 

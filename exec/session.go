@@ -229,10 +229,11 @@ func (s *sessionOp) projectKeyOnly(t *Task, e *aggEntry) types.Row {
 	out := make(types.Row, width)
 	copy(out, e.key)
 	out[width-2], out[width-1] = e.wstart, e.wend
-	c := evalCtx{row: out}
+	c := &s.ctx
+	c.row = out
 	row := make(types.Row, len(s.project))
 	for i, f := range s.project {
-		v, _ := f(&c)
+		v, _ := f(c)
 		row[i] = v
 	}
 	return row
