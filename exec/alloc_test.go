@@ -1,11 +1,15 @@
 package exec
 
 import (
+	"context"
+	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/ast"
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
@@ -135,5 +139,49 @@ func TestDecodeInternalEnvelope(t *testing.T) {
 	rec = broker.Record{Key: key, Value: appendEnvelope(nil, newRow, nil), Timestamp: 1234, Offset: 99}
 	if n := testing.AllocsPerRun(200, func() { d.decode(&rec, &ev) }); n > 2 {
 		t.Errorf("%v allocations to decode a repartition record, want at most 2 (the row and the arena chunk)", n)
+	}
+}
+
+// The stateless path end to end: reading a batch of bids from the log,
+// decoding, filtering, projecting, encoding, buffering the output and
+// committing it costs at most one allocation per record on average (the
+// record's arena chunk; batches and commits add a few each).
+func TestStatelessPathAllocations(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under the race detector or coverage")
+	}
+	const ddl = `CREATE STREAM bid (auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime BIGINT, extra STRING) WITH (kafka_topic='bid', value_format='JSON', partitions=1, timestamp='dateTime');`
+	for _, q := range []string{
+		`CREATE STREAM q0 AS SELECT * FROM bid;`,
+		`CREATE STREAM q2 AS SELECT auction, price FROM bid WHERE auction % 123 = 0;`,
+	} {
+		h := newQueryHarness(t, ddl, q, ast.Stream)
+		const n = 20_000
+		recs := make([]broker.Record, 0, 1000)
+		for i := 0; i < n; i++ {
+			ts := 1_700_000_000_000 + int64(i)*10
+			recs = append(recs, broker.Record{Timestamp: ts, Value: fmt.Appendf(nil,
+				`{"auction":%d,"bidder":%d,"price":%d,"channel":"Google","url":"https://www.nexmark.com/item.htm?query=1&channel_id=%d","dateTime":%d,"extra":"xxxxxxxxxxxxxxxxxxxx"}`,
+				1000+i%1000, 2000+i%977, 100+i*7919%10_000_000, i%1000, ts)})
+			if len(recs) == cap(recs) {
+				if _, err := h.lg.Append(context.Background(), "bid", 0, recs); err != nil {
+					t.Fatal(err)
+				}
+				recs = recs[:0]
+			}
+		}
+		query := h.query()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := h.drain(query); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		query.Stop()
+		perRecord := float64(after.Mallocs-before.Mallocs) / n
+		t.Logf("%s: %.2f allocations per record", q, perRecord)
+		if perRecord > 1.1 {
+			t.Errorf("%s: %.2f allocations per record, want at most 1 (plus batch and commit overhead)", q, perRecord)
+		}
 	}
 }

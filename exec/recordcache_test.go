@@ -26,6 +26,12 @@ import (
 
 // cacheHarness is a harness over any DDL and one CREATE ... AS SELECT.
 func newCacheHarness(t *testing.T, ddl, query string) *harness {
+	return newQueryHarness(t, ddl, query, ast.Table)
+}
+
+// newQueryHarness plans query (a CREATE ... AS SELECT of the given kind)
+// over the sources ddl creates, with every topic in the harness's log.
+func newQueryHarness(t *testing.T, ddl, query string, kind ast.SourceKind) *harness {
 	h := &harness{t: t, dir: t.TempDir()}
 	h.open()
 	ctx := context.Background()
@@ -49,7 +55,7 @@ func newCacheHarness(t *testing.T, ddl, query string) *harness {
 	}
 	ctas := stmts[len(stmts)-1].(*ast.CreateAsSelect)
 	plan, sink, err := planner.PlanQuery(planner.QueryRequest{ID: "CTAS_OUT_0", Select: ctas.Query, SinkName: ctas.Name.Name,
-		SinkKind: ast.Table, Props: ctas.Props, Text: ctas.Text(), ServiceID: "t_"}, cat, functions.New(), planner.Config{})
+		SinkKind: kind, Props: ctas.Props, Text: ctas.Text(), ServiceID: "t_"}, cat, functions.New(), planner.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
