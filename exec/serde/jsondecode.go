@@ -3,6 +3,7 @@ package serde
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -29,6 +30,8 @@ type jdec struct {
 	// ar allocates the record's strings and boxed values from one chunk
 	// instead of one allocation each (nil: plain Go allocation).
 	ar *types.Arena
+	// nonASCII: the last string scanned had bytes >= 0x80.
+	nonASCII bool
 	// need, when set, marks the top-level columns whose values are kept;
 	// the others are checked exactly as if decoded, and left NULL.
 	need []bool
@@ -392,15 +395,16 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 		if err != nil {
 			return err
 		}
-		key := raw
+		key, nonASCII := raw, d.nonASCII
 		if esc {
 			key = appendUnescaped(make([]byte, 0, len(raw)), raw)
+			nonASCII = !isASCII(bstr(key)) // \u escapes
 		}
 		if err := d.colon(); err != nil {
 			return err
 		}
 		if !sp.collide {
-			idx, isExact := sp.match(key, hint)
+			idx, isExact := sp.match(key, hint, nonASCII)
 			if idx < 0 || (!isExact && exact.has(idx)) {
 				if err := d.skipValue(); err != nil {
 					return err
@@ -447,21 +451,20 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 
 // match finds the field for a JSON key when no two fields can claim the
 // same key: the exact name, or the name equal to the upper-cased key.
-func (sp *structPlan) match(key []byte, hint int) (int, bool) {
+func (sp *structPlan) match(key []byte, hint int, nonASCII bool) (int, bool) {
 	n := len(sp.names)
-	for i := 0; i < len(key); i++ {
-		if key[i] >= utf8.RuneSelf {
-			up := strings.ToUpper(string(key))
-			for j, name := range sp.names {
-				if name == string(key) {
-					return j, true
-				}
-				if name == up {
-					return j, false
-				}
+	if nonASCII {
+		// Upper-casing is Unicode's: not the ASCII comparison below.
+		up := strings.ToUpper(string(key))
+		for j, name := range sp.names {
+			if name == string(key) {
+				return j, true
 			}
-			return -1, false
+			if name == up {
+				return j, false
+			}
 		}
+		return -1, false
 	}
 	for k := 0; k < n; k++ {
 		i := hint + k
@@ -1000,9 +1003,14 @@ func (d *jdec) scanString() (raw []byte, esc bool, err error) {
 	data := d.data
 	start := d.pos + 1
 	i := start
+	d.nonASCII = false
 	for i < len(data) {
-		// Eight plain bytes at a time (most of a string's bytes).
-		for i+8 <= len(data) && !specialInString(binary.LittleEndian.Uint64(data[i:])) {
+		// Eight bytes at a time, straight to the first that matters.
+		for i+8 <= len(data) {
+			if m := specialInString(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
 		}
 		if i >= len(data) {
@@ -1042,6 +1050,7 @@ func (d *jdec) scanString() (raw []byte, esc bool, err error) {
 			}
 			continue
 		}
+		d.nonASCII = true
 		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size == 1 {
 			return nil, false, d.syntaxf("Invalid UTF-8 start byte 0x%x", c)
@@ -1051,15 +1060,19 @@ func (d *jdec) scanString() (raw []byte, esc bool, err error) {
 	return nil, false, d.eof("in a String value")
 }
 
-// specialInString reports whether any of the 8 bytes in x ends a string
-// or needs a closer look: '"', '\\', a control character (< 0x20) or a
-// byte of a multi-byte UTF-8 sequence (>= 0x80). It may not say which.
-func specialInString(x uint64) bool {
+// specialInString marks the bytes of x (8 bytes of a string, first in
+// the lowest) that end the string or need a closer look: '"', '\\', a
+// control character (< 0x20) or a byte of a multi-byte UTF-8 sequence
+// (>= 0x80), each by its high bit. Bytes after the first marked one may be
+// marked wrongly (a borrow carries upwards); the lowest mark is exact.
+func specialInString(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	quote := x ^ (ones * '"')
-	backslash := x ^ (ones * '\\')
-	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
-	return (zero(quote) | zero(backslash) | ((x - ones*0x20) & ^x & highs) | (x & highs)) != 0
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	// A byte of v is zero where (v - 1) borrows into its high bit while
+	// v's own high bit is clear; a byte is below 0x20 likewise for
+	// x - 0x20. Bytes with their high bit set are marked as they are.
+	return ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs
 }
 
 func isHex(c byte) bool {

@@ -2,13 +2,15 @@ package serde
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"math/rand"
+	"unicode/utf8"
 	"testing"
 )
 
 func specialByte(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
 
-// specialInString must say yes exactly when some byte needs a closer look:
+// specialInString must mark exactly the first byte that needs a closer look:
 // every byte value at every position among plain bytes, then random words.
 func TestSpecialInString(t *testing.T) {
 	for pos := 0; pos < 8; pos++ {
@@ -18,24 +20,102 @@ func TestSpecialInString(t *testing.T) {
 				b[i] = 'a'
 			}
 			b[pos] = byte(c)
-			if got := specialInString(binary.LittleEndian.Uint64(b[:])); got != specialByte(byte(c)) {
+			m := specialInString(binary.LittleEndian.Uint64(b[:]))
+			if got := m != 0; got != specialByte(byte(c)) {
 				t.Fatalf("byte 0x%02x at %d: got %v", c, pos, got)
+			}
+			if m != 0 && bits.TrailingZeros64(m)>>3 != pos {
+				t.Fatalf("byte 0x%02x at %d: lowest mark at byte %d", c, pos, bits.TrailingZeros64(m)>>3)
 			}
 		}
 	}
 	rng := rand.New(rand.NewSource(1))
 	for n := 0; n < 1_000_000; n++ {
 		var b [8]byte
-		want := false
+		first := -1
 		for i := range b {
 			b[i] = byte(rng.Intn(256))
 			if rng.Intn(4) != 0 {
 				b[i] = byte(0x20 + rng.Intn(0x60)) // mostly plain ASCII
 			}
-			want = want || specialByte(b[i])
+			if first < 0 && specialByte(b[i]) {
+				first = i
+			}
 		}
-		if got := specialInString(binary.LittleEndian.Uint64(b[:])); got != want {
-			t.Fatalf("%q: got %v, want %v", b[:], got, want)
+		m := specialInString(binary.LittleEndian.Uint64(b[:]))
+		if (m != 0) != (first >= 0) || (m != 0 && bits.TrailingZeros64(m)>>3 != first) {
+			t.Fatalf("%q: mask %x, first special byte %d", b[:], m, first)
+		}
+	}
+}
+
+// scanStringByBytes is scanString one byte at a time, as it was before it
+// skipped 8 bytes at a time: the reference for TestScanStringMatchesBytes.
+func scanStringByBytes(data []byte) (end int, esc bool, ok bool) {
+	for i := 1; i < len(data); {
+		c := data[i]
+		switch {
+		case c == '"':
+			return i + 1, esc, true
+		case c == '\\':
+			esc = true
+			if i+1 >= len(data) {
+				return 0, false, false
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(data) {
+					return 0, false, false
+				}
+				for k := i + 2; k < i+6; k++ {
+					if !isHex(data[k]) {
+						return 0, false, false
+					}
+				}
+				i += 6
+			default:
+				return 0, false, false
+			}
+		case c < 0x20:
+			return 0, false, false
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, false, false
+			}
+			i += size
+		}
+	}
+	return 0, false, false
+}
+
+func TestScanStringMatchesBytes(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	alphabet := []string{"a", "b", "Z", " ", "\"", "\\", "\\n", "\\u00e9", "\\u12", "\\x", "é", "😀", "\xff", "\x01", "\t", "/", "0123456789abcdef"}
+	for n := 0; n < 200_000; n++ {
+		var b []byte
+		b = append(b, '"')
+		for k := rng.Intn(40); k > 0; k-- {
+			b = append(b, alphabet[rng.Intn(len(alphabet))]...)
+		}
+		if rng.Intn(4) != 0 {
+			b = append(b, '"')
+		}
+		for k := rng.Intn(12); k > 0; k-- { // what follows the string
+			b = append(b, alphabet[rng.Intn(len(alphabet))]...)
+		}
+		d := jdec{data: b}
+		raw, esc, err := d.scanString()
+		end, wantEsc, ok := scanStringByBytes(b)
+		if (err == nil) != ok {
+			t.Fatalf("%q: error %v, reference ok=%v", b, err, ok)
+		}
+		if ok && (d.pos != end || esc != wantEsc || len(raw) != end-2) {
+			t.Fatalf("%q: end %d esc %v, reference %d %v", b, d.pos, esc, end, wantEsc)
 		}
 	}
 }
