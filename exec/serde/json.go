@@ -144,7 +144,7 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 			if err != nil {
 				return b, encodeErrorf("%v", err)
 			}
-			return append(b, d.String()...), nil
+			return d.Append(b), nil
 		}
 	case types.KindString:
 		if x, ok := v.(string); ok {

@@ -417,6 +417,33 @@ func (d Dec) Int64() int64 {
 
 // String renders plain notation with exactly Scale digits after the point
 // (BigDecimal.toPlainString).
+// Append appends d as String formats it, without allocating when d is
+// held in 64 bits.
+func (d Dec) Append(b []byte) []byte {
+	if !d.isSmall() {
+		return append(b, d.String()...)
+	}
+	var buf [20]byte
+	digits := strconv.AppendUint(buf[:0], absU(d.small), 10)
+	if d.small < 0 {
+		b = append(b, '-')
+	}
+	s := int(d.scale)
+	switch {
+	case s <= 0:
+		return append(b, digits...)
+	case len(digits) <= s:
+		b = append(b, '0', '.')
+		for i := len(digits); i < s; i++ {
+			b = append(b, '0')
+		}
+		return append(b, digits...)
+	}
+	b = append(b, digits[:len(digits)-s]...)
+	b = append(b, '.')
+	return append(b, digits[len(digits)-s:]...)
+}
+
 func (d Dec) String() string {
 	var neg bool
 	var digits string

@@ -113,3 +113,34 @@ func TestDecimalSmallArithmeticDoesNotAllocate(t *testing.T) {
 	}
 	_ = sink
 }
+
+// Append writes what String returns, for small and large values, any
+// scale, and allocates nothing for a DECIMAL held in 64 bits.
+func TestDecAppendMatchesString(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	check := func(d Dec) {
+		t.Helper()
+		if got, want := string(d.Append([]byte("x"))), "x"+d.String(); got != want {
+			t.Fatalf("Append %q, String %q", got, want)
+		}
+	}
+	for _, s := range []string{"0", "-0.00", "0.001", "-0.5", "123.456", "-9223372036854775808", "9223372036854775807",
+		"0.000000000000000001", "12345678901234567890123.4567", "-1E+3", "1E-20"} {
+		d, err := ParseDec(s)
+		if err != nil {
+			t.Fatal(s, err)
+		}
+		check(d)
+	}
+	for i := 0; i < 100_000; i++ {
+		check(DecFromUnscaled(rng.Int64()>>uint(rng.IntN(63))*int64(1-2*rng.IntN(2)), rng.IntN(25)-3))
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return
+	}
+	d := DecFromUnscaled(-1234567, 3)
+	buf := make([]byte, 0, 64)
+	if n := testing.AllocsPerRun(100, func() { buf = d.Append(buf[:0]) }); n != 0 {
+		t.Errorf("Append of a small DECIMAL: %v allocations", n)
+	}
+}
