@@ -59,7 +59,7 @@ func TestStateFailureStopsServerAndRestartRecovers(t *testing.T) {
 			var armed atomic.Bool
 			engCh := make(chan *Engine, 1)
 			cfg := ServerConfig{
-				DataDir:    dir,
+				DataDir: dir,
 				// Every changelog update is checked: no record cache.
 				Properties: map[string]string{"ksql.streams.auto.offset.reset": "earliest", PropCacheMaxBytes: "0"},
 				Ready:      func(e *Engine) func() { engCh <- e; return nil },

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 )
 
 func specialByte(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
