@@ -9,7 +9,6 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/planner"
-	"github.com/ksqlgo/ksql/sql/ast"
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
@@ -155,7 +154,7 @@ func TestStatelessPathAllocations(t *testing.T) {
 		`CREATE STREAM q0 AS SELECT * FROM bid;`,
 		`CREATE STREAM q2 AS SELECT auction, price FROM bid WHERE auction % 123 = 0;`,
 	} {
-		h := newQueryHarness(t, ddl, q, ast.Stream)
+		h := newQueryHarness(t, ddl, q)
 		const n = 20_000
 		recs := make([]broker.Record, 0, 1000)
 		for i := 0; i < n; i++ {

@@ -114,34 +114,48 @@ const commitTestDDL = `CREATE STREAM clicks (user STRING KEY, page STRING) WITH 
 const commitTestQuery = `CREATE TABLE counts AS SELECT page, COUNT(*) AS n FROM clicks GROUP BY page;`
 
 func newHarness(t *testing.T) *harness {
+	return newQueryHarness(t, commitTestDDL, commitTestQuery)
+}
+
+// newQueryHarness plans query (a CREATE STREAM/TABLE ... AS SELECT, given
+// the query id ksqlDB would: CSAS_/CTAS_<name>_0) over the sources ddl
+// creates, with every topic in the harness's log.
+func newQueryHarness(t *testing.T, ddl, query string) *harness {
 	h := &harness{t: t, dir: t.TempDir()}
 	h.open()
 	ctx := context.Background()
 	cat := catalog.New()
-	funcs := functions.New()
-	stmts, err := sql.Parse(commitTestDDL + commitTestQuery)
+	stmts, err := sql.Parse(ddl + query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exists := func(string) (planner.SourceDefaults, error) {
 		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}, nil
 	}
-	src, err := planner.PlanCreateSource(stmts[0].(*ast.CreateSource), cat, planner.Config{}, exists)
-	if err != nil {
-		t.Fatal(err)
+	for _, st := range stmts[:len(stmts)-1] {
+		src, err := planner.PlanCreateSource(st.(*ast.CreateSource), cat, planner.Config{}, exists)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat.PutSource(src)
+		if err := h.lg.CreateTopic(ctx, src.Topic, broker.TopicConfig{Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	cat.PutSource(src)
-	ctas := stmts[1].(*ast.CreateAsSelect)
-	plan, sink, err := planner.PlanQuery(planner.QueryRequest{ID: "CTAS_COUNTS_0", Select: ctas.Query, SinkName: "COUNTS",
-		SinkKind: ast.Table, Props: ctas.Props, Text: ctas.Text(), ServiceID: "t_"}, cat, funcs, planner.Config{})
+	cas := stmts[len(stmts)-1].(*ast.CreateAsSelect)
+	name := strings.ToUpper(cas.Name.Name)
+	id := "CTAS_" + name + "_0"
+	if cas.Kind == ast.Stream {
+		id = "CSAS_" + name + "_0"
+	}
+	plan, sink, err := planner.PlanQuery(planner.QueryRequest{ID: id, Select: cas.Query, SinkName: cas.Name.Name,
+		SinkKind: cas.Kind, Props: cas.Props, Text: cas.Text(), ServiceID: "t_"}, cat, functions.New(), planner.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.plan = plan
-	for _, topic := range []string{"clicks", sink.Topic} {
-		if err := h.lg.CreateTopic(ctx, topic, broker.TopicConfig{Partitions: 1}); err != nil {
-			t.Fatal(err)
-		}
+	if err := h.lg.CreateTopic(ctx, sink.Topic, broker.TopicConfig{Partitions: 1}); err != nil {
+		t.Fatal(err)
 	}
 	return h
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/brokertest"
 	"github.com/ksqlgo/ksql/catalog"
-	"github.com/ksqlgo/ksql/exec/functions"
-	"github.com/ksqlgo/ksql/planner"
-	"github.com/ksqlgo/ksql/sql"
-	"github.com/ksqlgo/ksql/sql/ast"
 	"github.com/ksqlgo/ksql/sql/types"
 )
 
@@ -25,47 +21,6 @@ import (
 // drives the queries (Step processes what it reads, Commit forwards).
 
 // cacheHarness is a harness over any DDL and one CREATE ... AS SELECT.
-func newCacheHarness(t *testing.T, ddl, query string) *harness {
-	return newQueryHarness(t, ddl, query, ast.Table)
-}
-
-// newQueryHarness plans query (a CREATE ... AS SELECT of the given kind)
-// over the sources ddl creates, with every topic in the harness's log.
-func newQueryHarness(t *testing.T, ddl, query string, kind ast.SourceKind) *harness {
-	h := &harness{t: t, dir: t.TempDir()}
-	h.open()
-	ctx := context.Background()
-	cat := catalog.New()
-	stmts, err := sql.Parse(ddl + query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exists := func(string) (planner.SourceDefaults, error) {
-		return planner.SourceDefaults{TopicExists: true, TopicPartitions: 1}, nil
-	}
-	for _, st := range stmts[:len(stmts)-1] {
-		src, err := planner.PlanCreateSource(st.(*ast.CreateSource), cat, planner.Config{}, exists)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cat.PutSource(src)
-		if err := h.lg.CreateTopic(ctx, src.Topic, broker.TopicConfig{Partitions: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctas := stmts[len(stmts)-1].(*ast.CreateAsSelect)
-	plan, sink, err := planner.PlanQuery(planner.QueryRequest{ID: "CTAS_OUT_0", Select: ctas.Query, SinkName: ctas.Name.Name,
-		SinkKind: kind, Props: ctas.Props, Text: ctas.Text(), ServiceID: "t_"}, cat, functions.New(), planner.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.plan = plan
-	if err := h.lg.CreateTopic(ctx, sink.Topic, broker.TopicConfig{Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func (h *harness) cachedQuery(bytes int64) *Query {
 	q, err := NewQuery(context.Background(), h.rt, h.plan, QueryOptions{RecordCacheBytes: bytes})
 	if err != nil {
@@ -248,7 +203,7 @@ func TestRecordCacheHoppingWindows(t *testing.T) {
 	ddl := `CREATE STREAM clicks (user STRING KEY, page STRING) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);`
 	query := `CREATE TABLE out AS SELECT page, COUNT(*) AS n FROM clicks WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 5 SECONDS) GROUP BY page;`
 	run := func(bytes int64) string {
-		h := newCacheHarness(t, ddl, query)
+		h := newQueryHarness(t, ddl, query)
 		h.send("clicks", [3]any{"u", `{"PAGE":"a"}`, 1000}, [3]any{"u", `{"PAGE":"a"}`, 6000}, [3]any{"u", `{"PAGE":"a"}`, 7000})
 		q := h.cachedQuery(bytes)
 		if err := h.drain(q); err != nil {
@@ -278,7 +233,7 @@ func TestRecordCacheSessionWindows(t *testing.T) {
 		{{"u", `{"PAGE":"a"}`, 3000}},
 	}
 	run := func(bytes int64) []string {
-		h := newCacheHarness(t, ddl, query)
+		h := newQueryHarness(t, ddl, query)
 		q := h.cachedQuery(bytes)
 		var out []string
 		seen := 0
@@ -324,7 +279,7 @@ func TestRecordCacheTableRetraction(t *testing.T) {
 		{{"u3", `{"REGION":"eu"}`, 8}, {"u3", "", 9}},
 	}
 	run := func(bytes int64) []string {
-		h := newCacheHarness(t, ddl, query)
+		h := newQueryHarness(t, ddl, query)
 		q := h.cachedQuery(bytes)
 		var out []string
 		seen := 0
