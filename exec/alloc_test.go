@@ -3,7 +3,9 @@ package exec
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/ksqlgo/ksql/broker"
@@ -181,6 +183,39 @@ func TestStatelessPathAllocations(t *testing.T) {
 		t.Logf("%s: %.2f allocations per record", q, perRecord)
 		if perRecord > 1.1 {
 			t.Errorf("%s: %.2f allocations per record, want at most 1 (plus batch and commit overhead)", q, perRecord)
+		}
+	}
+}
+
+// State writes go to the store in key order whatever order they were
+// dirtied in: integer prefixes first, bytes when the first 16 tie.
+func TestSortStateWritesOrdersLikeBytes(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for round := 0; round < 200; round++ {
+		var buf []byte
+		var ws []stateWrite
+		var keys []string
+		for n := rng.Intn(300); n > 0; n-- {
+			k := make([]byte, rng.Intn(24))
+			for j := range k {
+				k[j] = byte(rng.Intn(3)) // few values: shared prefixes and ties
+				if rng.Intn(8) == 0 {
+					k[j] = byte(rng.Intn(256))
+				}
+			}
+			k0 := len(buf)
+			buf = append(buf, k...)
+			k1 := len(buf)
+			buf = append(buf, 'v')
+			ws = append(ws, newStateWrite(string(k), k0, k1, len(buf)))
+			keys = append(keys, string(k))
+		}
+		sortStateWrites(ws, buf)
+		slices.Sort(keys)
+		for i, w := range ws {
+			if got := string(buf[w.k0:w.k1]); got != keys[i] || buf[w.k1] != 'v' || w.v1 != w.k1+1 {
+				t.Fatalf("round %d, write %d: key %q, want %q", round, i, got, keys[i])
+			}
 		}
 	}
 }

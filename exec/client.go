@@ -84,6 +84,9 @@ type viewOp struct {
 	k       int
 	windows bool
 	changes map[string][]byte // nil value: delete
+	// flushBuf and flushWrites are flush's scratch.
+	flushBuf    []byte
+	flushWrites []stateWrite
 }
 
 func (v *viewOp) record(ev *event, deleted bool) {
@@ -108,13 +111,32 @@ func (v *viewOp) record(ev *event, deleted bool) {
 }
 
 func (v *viewOp) flush(t *Task) error {
+	// In key order, as aggregateOp.flush writes (sortStateWrites); a
+	// deletion is a write without a value (v1 == k1 and no value).
+	buf, ws := v.flushBuf[:0], v.flushWrites[:0]
 	for k, val := range v.changes {
+		k0 := len(buf)
+		buf = append(buf, k...)
+		k1 := len(buf)
+		buf = append(buf, val...)
+		w := newStateWrite(k, k0, k1, len(buf))
 		if val == nil {
-			t.stateDelete(viewStore, []byte(k))
+			w.v1 = -1
+		}
+		ws = append(ws, w)
+	}
+	sortStateWrites(ws, buf)
+	for _, w := range ws {
+		if w.v1 < 0 {
+			t.stateDelete(viewStore, buf[w.k0:w.k1])
 		} else {
-			t.stateSet(viewStore, []byte(k), val)
+			t.stateSet(viewStore, buf[w.k0:w.k1], buf[w.k1:w.v1])
 		}
 	}
+	if cap(buf) > 16<<20 {
+		buf = nil // a burst's buffer is not kept
+	}
+	v.flushBuf, v.flushWrites = buf[:0], ws[:0]
 	clear(v.changes)
 	return nil
 }
