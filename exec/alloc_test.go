@@ -155,6 +155,8 @@ func TestStatelessPathAllocations(t *testing.T) {
 	for _, q := range []string{
 		`CREATE STREAM q0 AS SELECT * FROM bid;`,
 		`CREATE STREAM q2 AS SELECT auction, price FROM bid WHERE auction % 123 = 0;`,
+		// Computed numbers box into the record's arena too.
+		`CREATE STREAM q1 AS SELECT auction, bidder, 0.908 * price AS price_eur, price * 908 / 1000 AS p2, dateTime, extra FROM bid;`,
 	} {
 		h := newQueryHarness(t, ddl, q)
 		const n = 20_000

@@ -17,6 +17,9 @@ import (
 type evalCtx struct {
 	row types.Row
 	lam []types.Value
+	// ar, when set, boxes computed numbers into the record's arena
+	// (types.Arena) instead of one allocation each.
+	ar *types.Arena
 }
 
 // evalFn is a compiled expression. Errors are per-row evaluation errors
@@ -350,7 +353,11 @@ func compileArith(x *planner.Arith) (evalFn, error) {
 			if err != nil || a == nil || b == nil {
 				return nil, err
 			}
-			return arithInt32(op, types.AsInt64(a), types.AsInt64(b))
+			v, err := arithInt32(op, types.AsInt64(a), types.AsInt64(b))
+			if err != nil {
+				return nil, err
+			}
+			return c.ar.Int32(v), nil
 		}, nil
 	case types.KindBigint:
 		return func(c *evalCtx) (types.Value, error) {
@@ -358,7 +365,11 @@ func compileArith(x *planner.Arith) (evalFn, error) {
 			if err != nil || a == nil || b == nil {
 				return nil, err
 			}
-			return arithInt64(op, types.AsInt64(a), types.AsInt64(b))
+			v, err := arithInt64(op, types.AsInt64(a), types.AsInt64(b))
+			if err != nil {
+				return nil, err
+			}
+			return c.ar.Int64(v), nil
 		}, nil
 	case types.KindDouble:
 		return func(c *evalCtx) (types.Value, error) {
@@ -366,7 +377,7 @@ func compileArith(x *planner.Arith) (evalFn, error) {
 			if err != nil || a == nil || b == nil {
 				return nil, err
 			}
-			return arithFloat(op, types.AsFloat64(a), types.AsFloat64(b)), nil
+			return c.ar.Float64(arithFloat(op, types.AsFloat64(a), types.AsFloat64(b))), nil
 		}, nil
 	case types.KindDecimal:
 		return func(c *evalCtx) (types.Value, error) {
@@ -374,7 +385,11 @@ func compileArith(x *planner.Arith) (evalFn, error) {
 			if err != nil || a == nil || b == nil {
 				return nil, err
 			}
-			return arithDec(op, types.AsDec(a), types.AsDec(b), t)
+			d, err := arithDec(op, types.AsDec(a), types.AsDec(b), t)
+			if err != nil {
+				return nil, err
+			}
+			return c.ar.Dec(d), nil
 		}, nil
 	}
 	return nil, fmt.Errorf("exec: arithmetic result type %s", t)
@@ -392,7 +407,7 @@ func operands(c *evalCtx, l, r evalFn) (types.Value, types.Value, error) {
 	return a, b, err
 }
 
-func arithInt32(op planner.BinaryOp, a, b int64) (types.Value, error) {
+func arithInt32(op planner.BinaryOp, a, b int64) (int32, error) {
 	x, y := int32(a), int32(b)
 	switch op {
 	case planner.OpAdd:
@@ -403,7 +418,7 @@ func arithInt32(op planner.BinaryOp, a, b int64) (types.Value, error) {
 		return x * y, nil
 	case planner.OpDiv:
 		if y == 0 {
-			return nil, errDivideByZero
+			return 0, errDivideByZero
 		}
 		if x == math.MinInt32 && y == -1 {
 			return x, nil
@@ -411,17 +426,17 @@ func arithInt32(op planner.BinaryOp, a, b int64) (types.Value, error) {
 		return x / y, nil
 	case planner.OpMod:
 		if y == 0 {
-			return nil, errDivideByZero
+			return 0, errDivideByZero
 		}
 		if y == -1 {
-			return int32(0), nil
+			return 0, nil
 		}
 		return x % y, nil
 	}
-	return nil, fmt.Errorf("bad operator %s", op)
+	return 0, fmt.Errorf("bad operator %s", op)
 }
 
-func arithInt64(op planner.BinaryOp, x, y int64) (types.Value, error) {
+func arithInt64(op planner.BinaryOp, x, y int64) (int64, error) {
 	switch op {
 	case planner.OpAdd:
 		return x + y, nil
@@ -431,7 +446,7 @@ func arithInt64(op planner.BinaryOp, x, y int64) (types.Value, error) {
 		return x * y, nil
 	case planner.OpDiv:
 		if y == 0 {
-			return nil, errDivideByZero
+			return 0, errDivideByZero
 		}
 		if x == math.MinInt64 && y == -1 {
 			return x, nil
@@ -439,17 +454,17 @@ func arithInt64(op planner.BinaryOp, x, y int64) (types.Value, error) {
 		return x / y, nil
 	case planner.OpMod:
 		if y == 0 {
-			return nil, errDivideByZero
+			return 0, errDivideByZero
 		}
 		if y == -1 {
-			return int64(0), nil
+			return 0, nil
 		}
 		return x % y, nil
 	}
-	return nil, fmt.Errorf("bad operator %s", op)
+	return 0, fmt.Errorf("bad operator %s", op)
 }
 
-func arithFloat(op planner.BinaryOp, x, y float64) types.Value {
+func arithFloat(op planner.BinaryOp, x, y float64) float64 {
 	switch op {
 	case planner.OpAdd:
 		return x + y
@@ -463,7 +478,7 @@ func arithFloat(op planner.BinaryOp, x, y float64) types.Value {
 	return math.Mod(x, y)
 }
 
-func arithDec(op planner.BinaryOp, a, b types.Dec, t *types.Type) (types.Value, error) {
+func arithDec(op planner.BinaryOp, a, b types.Dec, t *types.Type) (types.Dec, error) {
 	var r types.Dec
 	var err error
 	switch op {
@@ -479,7 +494,7 @@ func arithDec(op planner.BinaryOp, a, b types.Dec, t *types.Type) (types.Value, 
 		r, err = a.Rem(b)
 	}
 	if err != nil {
-		return nil, err
+		return types.Dec{}, err
 	}
 	return types.FitDecimal(r, t)
 }

@@ -654,13 +654,16 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 			if err != nil {
 				return err
 			}
-			next = &filterOp{pred: f, clause: o.Clause, table: st.Input.Table && !retract, next: next}
+			// Computed values box into the record's arena (evalCtx.ar).
+			next = &filterOp{pred: f, clause: o.Clause, table: st.Input.Table && !retract, next: next,
+				ctx: evalCtx{ar: &t.dec.arena}}
 		case *planner.Project:
 			p, err := newProject(o)
 			if err != nil {
 				return err
 			}
 			p.next = next
+			p.ctx.ar = &t.dec.arena
 			next = p
 		case *planner.Aggregate:
 			a, err := newAggregateOp(o, retract, props)
