@@ -21,6 +21,24 @@ import (
 // drives the queries (Step processes what it reads, Commit forwards).
 
 // cacheHarness is a harness over any DDL and one CREATE ... AS SELECT.
+// runRounds sends each round of records to topic and drains q after it;
+// it returns, per round, what output (all the committed output, as
+// fields) gained in that round.
+func (h *harness) runRounds(q *Query, topic string, rounds [][][3]any, output func() string) []string {
+	var out []string
+	seen := 0
+	for _, r := range rounds {
+		h.send(topic, r...)
+		if err := h.drain(q); err != nil {
+			h.t.Fatal(err)
+		}
+		all := strings.Fields(output())
+		out = append(out, strings.Join(all[seen:], " "))
+		seen = len(all)
+	}
+	return out
+}
+
 func (h *harness) cachedQuery(bytes int64) *Query {
 	q, err := NewQuery(context.Background(), h.rt, h.plan, QueryOptions{RecordCacheBytes: bytes})
 	if err != nil {
@@ -234,19 +252,7 @@ func TestRecordCacheSessionWindows(t *testing.T) {
 	}
 	run := func(bytes int64) []string {
 		h := newQueryHarness(t, ddl, query)
-		q := h.cachedQuery(bytes)
-		var out []string
-		seen := 0
-		for _, r := range rounds {
-			h.send("clicks", r...)
-			if err := h.drain(q); err != nil {
-				t.Fatal(err)
-			}
-			all := strings.Fields(h.committed("OUT", catalog.SessionWindow))
-			out = append(out, strings.Join(all[seen:], " "))
-			seen = len(all)
-		}
-		return out
+		return h.runRounds(h.cachedQuery(bytes), "clicks", rounds, func() string { return h.committed("OUT", catalog.SessionWindow) })
 	}
 	uncached := []string{
 		`a@0-0={"N":1} a@0-0=null a@0-5000={"N":2} b@1000-1000={"N":1}`,
@@ -280,19 +286,7 @@ func TestRecordCacheTableRetraction(t *testing.T) {
 	}
 	run := func(bytes int64) []string {
 		h := newQueryHarness(t, ddl, query)
-		q := h.cachedQuery(bytes)
-		var out []string
-		seen := 0
-		for _, r := range rounds {
-			h.send("users", r...)
-			if err := h.drain(q); err != nil {
-				t.Fatal(err)
-			}
-			all := strings.Fields(h.counts("OUT"))
-			out = append(out, strings.Join(all[seen:], " "))
-			seen = len(all)
-		}
-		return out
+		return h.runRounds(h.cachedQuery(bytes), "users", rounds, func() string { return h.counts("OUT") })
 	}
 	uncached := []string{
 		`eu=1 eu=0 us=1 us=2 us=1 eu=1`,
