@@ -112,10 +112,7 @@ func (l *Log) ensureTxnDir() error {
 
 // NewProducerID implements broker.ProducerLog.
 func (l *Log) NewProducerID(ctx context.Context) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return 0, err
 	}
 	defer l.leave()
@@ -160,10 +157,7 @@ func decodeCoordRecord(b []byte) (string, []byte, error) {
 // file is corrupt is an error (never silently dropped: it may hold a
 // transaction's decision).
 func (l *Log) CoordinatorRecords(ctx context.Context) (map[string][]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return nil, err
 	}
 	defer l.leave()
@@ -198,10 +192,7 @@ func (l *Log) CoordinatorRecords(ctx context.Context) (map[string][]byte, error)
 
 // PutCoordinatorRecord implements broker.CoordinatorStore.
 func (l *Log) PutCoordinatorRecord(ctx context.Context, key string, value []byte) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()

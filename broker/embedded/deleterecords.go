@@ -13,10 +13,7 @@ var _ broker.RecordDeleter = (*Log)(nil)
 // stable offset (the active segment stays), so the start offset becomes
 // the base of the first segment kept, which may be below before.
 func (l *Log) DeleteRecords(ctx context.Context, topic string, partition int32, before int64) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return 0, err
 	}
 	defer l.leave()

@@ -151,6 +151,15 @@ func (l *Log) enter() error {
 	return nil
 }
 
+// enterCtx is enter for a call given a context: a cancelled context fails
+// the call before it starts.
+func (l *Log) enterCtx(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return l.enter()
+}
+
 func (l *Log) leave() { l.mu.RUnlock() }
 
 func (l *Log) topicList() []*topic {
@@ -180,10 +189,7 @@ func (l *Log) partition(topicName string, id int32) (*partition, error) {
 // CreateTopic implements broker.Log. The topic's configuration is durable
 // when it returns.
 func (l *Log) CreateTopic(ctx context.Context, name string, cfg broker.TopicConfig) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -215,10 +221,7 @@ func (l *Log) CreateTopic(ctx context.Context, name string, cfg broker.TopicConf
 // DeleteTopic implements broker.Log. Readers and writers of the topic get
 // ErrUnknownTopic afterwards; its consumer group positions are dropped.
 func (l *Log) DeleteTopic(ctx context.Context, name string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -274,10 +277,7 @@ func (l *Log) Topic(_ context.Context, name string) (broker.TopicInfo, error) {
 // slightly before Append returns. An empty recs appends nothing and
 // returns the end offset.
 func (l *Log) Append(ctx context.Context, topic string, partition int32, recs []broker.Record) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return 0, err
 	}
 	defer l.leave()
@@ -305,10 +305,7 @@ func (l *Log) Append(ctx context.Context, topic string, partition int32, recs []
 // one buffer holding the records' bytes (plus header keys); nothing is
 // shared with the log.
 func (l *Log) Read(ctx context.Context, topic string, partition int32, offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return nil, 0, err
 	}
 	defer l.leave()
@@ -349,10 +346,7 @@ func (l *Log) Wait(ctx context.Context, topic string, partition int32, offset in
 // CommitOffsets implements broker.Log: the group's positions are merged
 // with those given and written durably before it returns.
 func (l *Log) CommitOffsets(ctx context.Context, group string, offsets map[broker.TopicPartition]int64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -383,10 +377,7 @@ func (l *Log) Groups(context.Context) ([]string, error) {
 // Sync fsyncs every partition with unsynced data (appends under
 // SyncInterval, transactional batches and markers under either policy).
 func (l *Log) Sync(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()

@@ -25,10 +25,7 @@ var _ broker.PartitionAdder = (*Log)(nil)
 // log is reopened (the rename may have reached the disk); the log keeps
 // the old count until then.
 func (l *Log) AddPartitions(ctx context.Context, name string, total int32) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()

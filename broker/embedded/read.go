@@ -71,10 +71,7 @@ type batchSpan struct {
 
 // ReadBatches implements broker.ProducerLog.
 func (l *Log) ReadBatches(ctx context.Context, topic string, partition int32, offset int64, opts broker.ReadOptions) ([]broker.Batch, int64, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return nil, 0, err
 	}
 	defer l.leave()

@@ -71,10 +71,7 @@ func (l *Log) txnPartitions(st *txnState) []*partition {
 // AppendTxn implements broker.Log. The batch is written but not fsynced;
 // PrepareTxn makes it durable.
 func (l *Log) AppendTxn(ctx context.Context, txn broker.Txn, topic string, partition int32, recs []broker.Record) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return 0, err
 	}
 	defer l.leave()
@@ -99,10 +96,7 @@ func (l *Log) AppendTxn(ctx context.Context, txn broker.Txn, topic string, parti
 // original of a duplicate; a transactional one is made durable by
 // PrepareTxn, as with AppendTxn.
 func (l *Log) AppendProducer(ctx context.Context, txn *broker.Txn, topic string, partition int32, pb broker.ProducerBatch, recs []broker.Record) (int64, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, false, err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return 0, false, err
 	}
 	defer l.leave()
@@ -141,10 +135,7 @@ func (l *Log) AppendProducer(ctx context.Context, txn *broker.Txn, topic string,
 // PrepareTxn implements broker.Log: it fsyncs every partition txn touched.
 // Preparing an unknown transaction is a no-op.
 func (l *Log) PrepareTxn(ctx context.Context, txn broker.Txn) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
@@ -189,10 +180,7 @@ func (l *Log) EndProducerTxn(ctx context.Context, txn broker.Txn, commit bool, p
 }
 
 func (l *Log) endTxn(ctx context.Context, txn broker.Txn, commit bool, pb *broker.ProducerBatch) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := l.enter(); err != nil {
+	if err := l.enterCtx(ctx); err != nil {
 		return err
 	}
 	defer l.leave()
