@@ -91,3 +91,65 @@ func BenchmarkDelimitedEncode(b *testing.B) {
 		buf = out
 	}
 }
+
+// A bid as `ksql datagen` writes it: the extra field pads the event
+// towards 100 bytes of values (about 68 characters).
+var bidJSONFull = []byte(`{"auction":1000,"bidder":2001,"price":12345,"channel":"Google",` +
+	`"url":"https://www.nexmark.com/abc/def/item.htm?query=1","dateTime":1700000000000,` +
+	`"extra":"qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnmqwertyuiopasdfgh"}`)
+
+// benchDecodeColumns decodes bidJSONFull as the engine's input stage
+// does: a fresh arena chunk per record, only the columns in need.
+func benchDecodeColumns(b *testing.B, need []bool) {
+	c, err := New("JSON", bidCols, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cd := c.(*jsonCodec)
+	dst := make([]types.Value, len(bidCols))
+	var ar types.Arena
+	b.SetBytes(int64(len(bidJSONFull)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ar.Reset(len(bidJSONFull) + 16*len(dst))
+		if err := cd.DecodeColumns(bidJSONFull, dst, &ar, need); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJSONDecodeBid: every column (q0's input stage).
+func BenchmarkJSONDecodeBid(b *testing.B) { benchDecodeColumns(b, nil) }
+
+// BenchmarkJSONDecodeBid2of7: AUCTION and PRICE only (q2's input stage).
+func BenchmarkJSONDecodeBid2of7(b *testing.B) {
+	benchDecodeColumns(b, []bool{true, false, true, false, false, false, false})
+}
+
+// BenchmarkJSONEncodeQ0: q0's output, five of the bid's columns.
+func BenchmarkJSONEncodeQ0(b *testing.B) {
+	in, err := New("JSON", bidCols, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := make([]types.Value, len(bidCols))
+	if err := in.Decode(bidJSONFull, row); err != nil {
+		b.Fatal(err)
+	}
+	outCols := []Column{bidCols[0], bidCols[1], bidCols[2], bidCols[5], bidCols[6]}
+	out := []types.Value{row[0], row[1], row[2], row[5], row[6]}
+	c, err := New("JSON", outCols, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := c.Encode(buf[:0], out)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = res
+	}
+	b.SetBytes(int64(len(buf)))
+}
