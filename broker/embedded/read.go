@@ -60,6 +60,101 @@ type readState struct {
 	// transaction markers.
 	withBatches bool
 	batches     []batchSpan
+
+	// cache is the reader's batch cache (nil for Log.Read).
+	cache *batchCache
+}
+
+// maxCachedBatch bounds the batch a reader keeps between reads.
+const maxCachedBatch = 8 << 20
+
+// batchCache is what a Reader remembers of the batch its last read
+// stopped in, so that the next read, which almost always continues at the
+// offset where the last one ended, resumes inside that batch instead of
+// reading it from the file again, verifying its checksum again and
+// decoding every record before the offset again. A producer's batch holds
+// up to thousands of records and a read returns 500, so without it a
+// large batch costs its size in file reads and checksums many times over.
+//
+// The bytes are a copy owned by the cache and verified when copied.
+// Batches below a segment's size never change (appends only go at the end;
+// truncation happens before the partition is published, or beyond what
+// was written), so the copy is valid as long as the segment is one of the
+// partition's; a read checks that through the segment pointer.
+type batchCache struct {
+	seg *segment
+	pos int64 // file position of the batch in seg
+	buf []byte
+	d   batchDecoder // positioned at the record with offset next
+	// next is the offset of the record d decodes next.
+	next int64
+}
+
+func (c *batchCache) valid() bool { return c != nil && c.seg != nil }
+
+// resumes reports whether a read of view v at offset can start in the
+// cached batch.
+func (c *batchCache) resumes(v segView, offset int64) bool {
+	return c.valid() && c.seg == v.seg && c.pos >= v.pos && c.pos < v.size &&
+		c.d.h.base <= offset && offset < c.d.h.next()
+}
+
+// keep caches batch b (header h, at file position pos of seg), whose
+// decoding stopped at d with the record at offset next.
+func (c *batchCache) keep(seg *segment, pos int64, b []byte, d *batchDecoder, next int64) {
+	if !c.valid() || c.seg != seg || c.pos != pos {
+		if len(b) > maxCachedBatch {
+			c.seg = nil
+			return
+		}
+		if cap(c.buf) > 1<<20 && cap(c.buf) > 4*len(b) {
+			c.buf = nil // do not keep a rare large batch's buffer
+		}
+		c.buf = append(c.buf[:0], b...)
+		c.seg, c.pos = seg, pos
+	}
+	c.d, c.next = *d, next
+	c.d.b = c.buf[:len(b)] // the same bytes as b, owned by the cache
+}
+
+// embeddedReader is the Reader of one partition (broker.ReaderLog).
+type embeddedReader struct {
+	l         *Log
+	topic     string
+	partition int32
+	cache     batchCache
+}
+
+// NewReader implements broker.ReaderLog: a reader that resumes inside the
+// batch its previous read stopped in (batchCache).
+func (l *Log) NewReader(topic string, partition int32) broker.Reader {
+	return &embeddedReader{l: l, topic: topic, partition: partition}
+}
+
+// Read implements broker.Reader, with Log.Read's contract.
+func (r *embeddedReader) Read(ctx context.Context, offset int64, opts broker.ReadOptions) ([]broker.Record, int64, error) {
+	if err := r.l.enterCtx(ctx); err != nil {
+		return nil, 0, err
+	}
+	defer r.l.leave()
+	p, err := r.l.partition(r.topic, r.partition)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := p.readStateCached(offset, opts, false, &r.cache)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(st.recs) == 0 {
+		return nil, st.next, nil
+	}
+	return st.recs, st.next, nil
+}
+
+// Close implements broker.Reader.
+func (r *embeddedReader) Close() error {
+	r.cache = batchCache{}
+	return nil
 }
 
 // batchSpan is one batch of a ReadBatches: recs[from:to] of the read, or
@@ -107,8 +202,13 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 
 // readState runs one read (withBatches: for ReadBatches).
 func (p *partition) readState(offset int64, opts broker.ReadOptions, withBatches bool) (*readState, error) {
+	return p.readStateCached(offset, opts, withBatches, nil)
+}
+
+// readStateCached is readState with a reader's batch cache (nil: none).
+func (p *partition) readStateCached(offset int64, opts broker.ReadOptions, withBatches bool, cache *batchCache) (*readState, error) {
 	st := &readState{p: p, offset: offset, next: offset, committed: opts.Isolation == broker.ReadCommitted,
-		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes, withBatches: withBatches}
+		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes, withBatches: withBatches, cache: cache}
 	if st.maxRecords <= 0 {
 		st.maxRecords = defaultMaxRecords
 	}
@@ -247,7 +347,30 @@ func (st *readState) readSegment(v segView) error {
 	st.cStart, st.cEnd = 0, 0
 	pos := v.pos
 	expect := int64(-1) // base the next batch must have, once known
+	c := st.cache
+	if c.resumes(v, st.offset) {
+		pos = c.pos // the batch holding offset: skip the index walk
+	}
 	for pos < v.size && !st.done {
+		if c.valid() && c.seg == v.seg && c.pos == pos {
+			// The cached batch: verified and in memory.
+			h := c.d.h
+			if expect >= 0 && h.base != expect {
+				return st.corrupt(v, pos, corruptf("batch offset %d, expected %d", h.base, expect))
+			}
+			expect = h.next()
+			if h.base >= st.limit {
+				st.done = true
+				break
+			}
+			if h.next() > st.offset && !(st.committed && h.txn() && st.isAborted(h.base)) {
+				if err := st.decodeBatch(v, pos, c.buf[:h.size], h); err != nil {
+					return st.corrupt(v, pos, err)
+				}
+			}
+			pos += int64(h.size)
+			continue
+		}
 		if pos < st.cStart || pos+batchHeaderLen > st.cEnd {
 			if err := st.load(v, pos, batchHeaderLen); err != nil {
 				return err
@@ -296,7 +419,7 @@ func (st *readState) readSegment(v segView) error {
 			return st.corrupt(v, pos, err)
 		}
 		first := len(st.recs)
-		if err := st.decode(b, h); err != nil {
+		if err := st.decodeBatch(v, pos, b, h); err != nil {
 			return st.corrupt(v, pos, err)
 		}
 		if st.withBatches && len(st.recs) > first {
@@ -364,13 +487,38 @@ func (st *readState) copyBytes(v []byte, hint int) []byte {
 	return st.out[s:len(st.out):len(st.out)]
 }
 
-// decode appends the records of data batch b that are at or after offset,
-// within the limits.
-func (st *readState) decode(b []byte, h batchHeader) error {
+// decodeBatch decodes data batch b (header h, checksum verified) at file
+// position pos of v's segment, resuming from the reader's cache when it
+// holds this batch at the read's offset, and caching the batch when the
+// read stops inside it.
+func (st *readState) decodeBatch(v segView, pos int64, b []byte, h batchHeader) error {
+	c := st.cache
 	var d batchDecoder
-	if _, err := d.init(b, h); err != nil {
+	next := h.base
+	if c.valid() && c.seg == v.seg && c.pos == pos && c.next <= st.offset {
+		d, next = c.d, c.next
+	} else if _, err := d.init(b, h); err != nil {
 		return err
 	}
+	next, err := st.decode(&d, next)
+	if err != nil {
+		return err
+	}
+	if c != nil && !st.withBatches {
+		if d.left > 0 {
+			c.keep(v.seg, pos, b, &d, next)
+		} else if c.valid() && c.seg == v.seg && c.pos == pos {
+			c.seg = nil // consumed
+		}
+	}
+	return nil
+}
+
+// decode appends the records of a data batch that are at or after offset,
+// within the limits, from decoder d positioned at the record with offset
+// off. It returns the offset of the record d decodes next.
+func (st *readState) decode(d *batchDecoder, off int64) (int64, error) {
+	h := d.h
 	// If the output buffer must grow, size it for what probably remains:
 	// the rest of the chunk, bounded by the byte and record limits.
 	hint := int(st.cEnd - st.cStart)
@@ -380,14 +528,14 @@ func (st *readState) decode(b []byte, h batchHeader) error {
 	if m := (st.maxRecords - len(st.recs)) * int(st.avgRecord) * 2; hint > m {
 		hint = m
 	}
-	for k := int64(0); k < h.count; k++ {
-		off := h.base + k
+	for ; off < h.next(); off++ {
 		var r broker.Record
 		hstart := len(st.hdrs)
+		savePos, saveLeft := d.pos, d.left
 		var err error
 		st.hdrs, err = d.record(&r, st.hdrs, off >= st.offset)
 		if err != nil {
-			return err
+			return off, err
 		}
 		if off < st.offset {
 			st.hdrs = st.hdrs[:hstart]
@@ -400,7 +548,8 @@ func (st *readState) decode(b []byte, h batchHeader) error {
 		if len(st.recs) >= st.maxRecords || (len(st.recs) > 0 && st.bytes+size > st.maxBytes) {
 			st.hdrs = st.hdrs[:hstart]
 			st.done = true
-			return nil
+			d.pos, d.left = savePos, saveLeft // this record is the next read's first
+			return off, nil
 		}
 		r.Key = st.copyBytes(r.Key, hint)
 		r.Value = st.copyBytes(r.Value, hint)
@@ -417,8 +566,8 @@ func (st *readState) decode(b []byte, h batchHeader) error {
 		st.next = off + 1
 		if len(st.recs) >= st.maxRecords {
 			st.done = true
-			return nil
+			return off + 1, nil
 		}
 	}
-	return nil
+	return off, nil
 }

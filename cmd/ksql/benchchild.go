@@ -300,6 +300,11 @@ func runLoop(ctx context.Context, lg broker.Log, q benchQuery, input string, par
 	}
 	offs := make([]int64, partitions)
 	done := make([]bool, partitions)
+	readers := make([]broker.Reader, partitions) // as a query's tasks read
+	for p := range readers {
+		readers[p] = broker.NewReader(lg, input, int32(p))
+		defer readers[p].Close()
+	}
 	left := int(partitions)
 	last := time.Now()
 	for left > 0 {
@@ -307,7 +312,7 @@ func runLoop(ctx context.Context, lg broker.Log, q benchQuery, input string, par
 			if done[p] {
 				continue
 			}
-			recs, next, err := lg.Read(ctx, input, p, offs[p], broker.ReadOptions{MaxRecords: 500})
+			recs, next, err := readers[p].Read(ctx, offs[p], broker.ReadOptions{MaxRecords: 500})
 			if err != nil {
 				return err
 			}
