@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,6 +252,60 @@ func TestBenchTable(t *testing.T) {
 	for _, want := range []string{"engine ev/cpu-s", "loop ev/cpu-s", "engine/loop", "q2", "same", "q8: skipped", "every run", "load average"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFeederReplay: a latency run's feeder replays records generated
+// before the run, in a cycle, each with the given time as its record
+// time and in place of its dateTime digits, and otherwise unchanged.
+func TestFeederReplay(t *testing.T) {
+	ctx := context.Background()
+	lg := embeddedLog{t.TempDir()}.open(t)
+	defer lg.Close()
+	f, err := newFeeder(ctx, lg, genSpec{Streams: []string{streamBid, streamAuthorization}, Partitions: 1, Seed: 5, Cards: 10, EventRate: 1000, WallTime: true}, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pool = 7
+	if err := f.pregenerate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.pool) != 2*pool {
+		t.Fatalf("pool of %d records, want %d", len(f.pool), 2*pool)
+	}
+	const base = int64(1_767_225_600_000)
+	for i := 0; i < 3*len(f.pool); i++ {
+		if err := f.replay(ctx, base+int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bids := readTopic(t, lg, streamBid)[0]
+	cards := readTopic(t, lg, authorizationTopic)[0]
+	if len(bids) != 3*pool || len(cards) != 3*pool {
+		t.Fatalf("%d bids and %d authorizations, want %d each", len(bids), len(cards), 3*pool)
+	}
+	for i, r := range bids {
+		ts := base + int64(2*i) // bids and authorizations alternate in the pool
+		var v map[string]any
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("bid %d: %v: %s", i, err, r.Value)
+		}
+		if r.Timestamp != ts || v["dateTime"] != float64(ts) {
+			t.Errorf("bid %d: time %d, dateTime %v, want %d", i, r.Timestamp, v["dateTime"], ts)
+		}
+		first := bids[i%pool]
+		same := bytes.Replace(first.Value, []byte(strconv.FormatInt(first.Timestamp, 10)), []byte(strconv.FormatInt(ts, 10)), 1)
+		if !bytes.Equal(same, r.Value) {
+			t.Errorf("bid %d is not bid %d with another time:\n%s\n%s", i, i%pool, r.Value, first.Value)
+		}
+	}
+	for i, r := range cards {
+		if want := base + int64(2*i+1); r.Timestamp != want || !bytes.Equal(r.Value, cards[i%pool].Value) {
+			t.Errorf("authorization %d: time %d (want %d), value %s (want %s)", i, r.Timestamp, want, r.Value, cards[i%pool].Value)
 		}
 	}
 }

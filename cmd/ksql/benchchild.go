@@ -155,7 +155,7 @@ func runBenchChild(args []string) error {
 	case "engine", "loop":
 		res, err = runThroughputChild(ctx, q, *impl, *events, benchSpec(q, *seed, int32(*partitions), *eventRate, *baseTime), *dir, *cpuProfile)
 	case "latency":
-		res, err = runLatencyChild(ctx, q, benchSpec(q, *seed, int32(*partitions), *eventRate, *baseTime), *dir, *commitMs, *rate, *duration)
+		res, err = runLatencyChild(ctx, q, benchSpec(q, *seed, int32(*partitions), *eventRate, *baseTime), *dir, *commitMs, *rate, *duration, *cpuProfile)
 	default:
 		return fmt.Errorf("bench-child: --impl %q", *impl)
 	}
@@ -196,15 +196,12 @@ func runThroughputChild(ctx context.Context, q benchQuery, impl string, events i
 	}
 	f = nil
 	reset := resetPeakRSS()
+	stopProfile := func() {}
 	if cpuProfile != "" {
-		pf, err := os.Create(cpuProfile)
-		if err != nil {
+		if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
 			return res, err
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return res, err
-		}
+		defer stopProfile()
 	}
 
 	cpu0, wall0 := cpuNow(), time.Now()
@@ -219,9 +216,7 @@ func runThroughputChild(ctx context.Context, q benchQuery, impl string, events i
 		return res, err
 	}
 	wall, cpu := time.Since(wall0), cpuNow()-cpu0
-	if cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	res.PeakRSS, res.RSSSource = peakRSS(reset)
 
 	if impl == "engine" {
@@ -398,7 +393,11 @@ func readAnswer(ctx context.Context, lg broker.Log, topic string, table bool) (a
 // committed records (read_committed) and takes, for each, the time it
 // became visible minus its timestamp. The first second (a fifth of a
 // shorter run) is warm-up and not counted.
-func runLatencyChild(ctx context.Context, q benchQuery, spec genSpec, dir string, commitMs int64, rate float64, d time.Duration) (childResult, error) {
+// latencyPool is how many records a latency run generates before it
+// starts and then replays (feeder.pregenerate).
+const latencyPool = 200_000
+
+func runLatencyChild(ctx context.Context, q benchQuery, spec genSpec, dir string, commitMs int64, rate float64, d time.Duration, cpuProfile string) (childResult, error) {
 	res := childResult{Query: q.Name, Impl: "latency"}
 	eng, err := engine.Open(ctx, engine.Config{DataDir: dir, Properties: map[string]string{
 		"ksql.streams.auto.offset.reset": "earliest",
@@ -412,6 +411,9 @@ func runLatencyChild(ctx context.Context, q benchQuery, spec genSpec, dir string
 	spec.WallTime = true
 	f, err := newFeeder(ctx, lg, spec, 1<<30)
 	if err != nil {
+		return res, err
+	}
+	if err := f.pregenerate(ctx, latencyPool); err != nil {
 		return res, err
 	}
 	sess := engine.NewSession()
@@ -457,6 +459,13 @@ func runLatencyChild(ctx context.Context, q benchQuery, spec genSpec, dir string
 		}()
 	}
 	cpu0 := cpuNow()
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return res, err
+		}
+		defer stop()
+	}
 	if err := f.writeRate(ctx, rate, d, 5*time.Millisecond); err != nil {
 		return res, err
 	}
@@ -491,4 +500,24 @@ func runLatencyChild(ctx context.Context, q benchQuery, spec genSpec, dir string
 	res.Latency = lr
 	res.PeakRSS, res.RSSSource = peakRSS(false)
 	return res, nil
+}
+
+// startCPUProfile writes a CPU profile to path until the returned
+// function is called (it may be called more than once).
+func startCPUProfile(path string) (func(), error) {
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			pf.Close()
+		})
+	}, nil
 }

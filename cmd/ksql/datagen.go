@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -82,7 +84,25 @@ type feeder struct {
 	batch       int // records per append
 	buf         []byte
 	written     int64
+
+	// pool, when set, holds records generated before a timed run, which
+	// writeRate replays instead of generating (pregenerate).
+	pool []pooledRecord
+	pi   int
 }
+
+// pooledRecord is a generated record kept for replay: its topic, its
+// value, and where in the value the digits of its event time are (-1:
+// nowhere).
+type pooledRecord struct {
+	t    *feedTopic
+	val  []byte
+	tsAt int
+}
+
+// tsPlaceholder is the event time pooled records are generated with, so
+// that replay can find its 13 digits and write the wall clock over them.
+const tsPlaceholder = 1111111111111
 
 type feedTopic struct {
 	name       string
@@ -169,10 +189,18 @@ func (f *feeder) nextCard(ctx context.Context, ts int64) error {
 }
 
 func (f *feeder) add(ctx context.Context, t *feedTopic, ts int64) error {
-	p := int32(t.count % int64(t.partitions))
-	t.count++
+	if f.pool != nil && ts == tsPlaceholder {
+		f.pool = append(f.pool, pooledRecord{t: t, val: bytes.Clone(f.buf), tsAt: bytes.Index(f.buf, []byte(strconv.FormatInt(tsPlaceholder, 10)))})
+		return nil
+	}
 	v := make([]byte, len(f.buf))
 	copy(v, f.buf)
+	return f.addValue(ctx, t, v, ts)
+}
+
+func (f *feeder) addValue(ctx context.Context, t *feedTopic, v []byte, ts int64) error {
+	p := int32(t.count % int64(t.partitions))
+	t.count++
 	t.pending[p] = append(t.pending[p], broker.Record{Value: v, Timestamp: ts})
 	if len(t.pending[p]) >= f.batch {
 		return f.flushPartition(ctx, t, p)
@@ -248,6 +276,12 @@ func (f *feeder) writeRate(ctx context.Context, rate float64, d time.Duration, t
 		if f.spec.WallTime {
 			ts = now.UnixMilli()
 		}
+		for ; due > 0 && len(f.pool) > 0; due-- {
+			if err := f.replay(ctx, ts); err != nil {
+				return err
+			}
+			sent++
+		}
 		for ; due > 0; due-- {
 			if f.anyNex {
 				if err := f.nextNexmark(ctx, ts); err != nil {
@@ -273,6 +307,43 @@ func (f *feeder) writeRate(ctx context.Context, rate float64, d time.Duration, t
 		case <-t.C:
 		}
 	}
+}
+
+// pregenerate generates n records of each selected sequence now, for
+// writeRate to replay in a cycle: a timed run then spends its CPU on
+// appending, not generating (generating a Nexmark bid costs more than
+// a stateless query spends on it, and the two share the machine). With
+// WallTime each replayed record gets the wall clock as its time and in
+// place of its dateTime digits.
+func (f *feeder) pregenerate(ctx context.Context, n int) error {
+	f.pool = make([]pooledRecord, 0, n)
+	for i := 0; i < n; i++ {
+		if f.anyNex {
+			if err := f.nextNexmark(ctx, tsPlaceholder); err != nil {
+				return err
+			}
+		}
+		if f.anyCards {
+			if err := f.nextCard(ctx, tsPlaceholder); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// replay adds the next pooled record with event time ts.
+func (f *feeder) replay(ctx context.Context, ts int64) error {
+	r := &f.pool[f.pi]
+	f.pi = (f.pi + 1) % len(f.pool)
+	v := bytes.Clone(r.val)
+	if r.tsAt >= 0 && ts >= 1e12 && ts < 1e13 {
+		strconv.AppendInt(v[r.tsAt:r.tsAt], ts, 10) // 13 digits over 13 digits
+	}
+	if ts < 0 {
+		ts = tsPlaceholder
+	}
+	return f.addValue(ctx, r.t, v, ts)
 }
 
 func runDatagen(args []string) error {
