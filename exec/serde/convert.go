@@ -59,6 +59,39 @@ type structPlan struct {
 	// collide is set when a JSON key could match two fields (a field name
 	// is the upper-case form of another); matching then takes the slow path.
 	collide bool
+	// keys[i] recognises field i's name in the document's bytes without
+	// scanning the key as a string (guess); set when no names collide and
+	// the name is printable ASCII without '"' or '\\'.
+	keys []keyPattern
+}
+
+// keyPattern is a field name followed by the closing quote of its key, in
+// little-endian 8-byte words, zero-padded: a key spells the name exactly
+// when the words match, and upper-cases to it when they match with bit
+// 0x20 set in the bytes of the name's upper-case letters (fold), which
+// the key may have in lower case.
+type keyPattern struct {
+	words []uint64 // nil: guess cannot tell
+	fold  []uint64
+	mask  []uint64 // the bytes of each word that belong to the pattern
+}
+
+func newKeyPattern(name string) keyPattern {
+	if !isPlainName(name) {
+		return keyPattern{}
+	}
+	lit := name + `"`
+	n := (len(lit) + 7) / 8
+	k := keyPattern{words: make([]uint64, n), fold: make([]uint64, n), mask: make([]uint64, n)}
+	for i := 0; i < len(lit); i++ {
+		c := lit[i]
+		k.words[i/8] |= uint64(c) << (8 * (i % 8))
+		k.mask[i/8] |= 0xFF << (8 * (i % 8))
+		if c >= 'A' && c <= 'Z' {
+			k.fold[i/8] |= 0x20 << (8 * (i % 8))
+		}
+	}
+	return k
 }
 
 func buildPlan(t *types.Type) *jplan {
@@ -101,7 +134,24 @@ func buildStructPlan(names []string, fts []*types.Type) *structPlan {
 			sp.collide = true
 		}
 	}
+	sp.keys = make([]keyPattern, len(names))
+	if !sp.collide {
+		for i, name := range names {
+			sp.keys[i] = newKeyPattern(name)
+		}
+	}
 	return sp
+}
+
+// isPlainName reports whether a JSON key spelled exactly as name (or with
+// some of its letters in lower case) is a valid string without escapes.
+func isPlainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCII(s string) bool {

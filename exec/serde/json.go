@@ -22,6 +22,8 @@ type jsonCodec struct {
 	single  *jplan      // the column, for unwrapped documents
 	// prefixes[i] is `"NAME":` preceded by '{' (i == 0) or ','.
 	prefixes [][]byte
+	// slow: decode without the fast paths (for the differential tests).
+	slow bool
 }
 
 func newJSONCodec(cols []Column, opts Options) (Codec, error) {

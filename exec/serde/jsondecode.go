@@ -35,6 +35,9 @@ type jdec struct {
 	// need, when set, marks the top-level columns whose values are kept;
 	// the others are checked exactly as if decoded, and left NULL.
 	need []bool
+	// slow turns the fast paths off (guess, readInt): the differential
+	// tests compare both ways.
+	slow bool
 }
 
 // jsonSyntaxError is malformed JSON, described as Jackson would.
@@ -63,7 +66,7 @@ func (c *jsonCodec) DecodeColumns(data []byte, dst []types.Value, ar *types.Aren
 	if data == nil {
 		return ErrNullRecord
 	}
-	d := jdec{data: data, pos: bomLen(data), ar: ar, need: need}
+	d := jdec{data: data, pos: bomLen(data), ar: ar, need: need, slow: c.slow}
 	err := c.decode(&d, dst)
 	input := ""
 	switch e := err.(type) {
@@ -265,7 +268,18 @@ func (d *jdec) readValue(p *jplan) (types.Value, error) {
 		return nil, nil
 	default:
 		if c == '-' || isDigit(c) {
-			start := d.pos
+			if !d.slow && (p.kind == types.KindBigint || p.kind == types.KindInteger || p.kind == types.KindTimestamp) {
+				// The low bits of the value, as coerceNumber takes them.
+				if v, ok := d.readInt(); ok {
+					switch p.kind {
+					case types.KindBigint:
+						return d.ar.Int64(v), nil
+					case types.KindInteger:
+						return d.ar.Int32(int32(v)), nil
+					}
+					return d.ar.Timestamp(types.Timestamp(v)), nil
+				}
+			}
 			isInt, err := d.scanNumber()
 			if err != nil {
 				return nil, err
@@ -391,20 +405,37 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 		if d.data[d.pos] != '"' {
 			return d.syntaxf("Unexpected character (%s): was expecting double-quote to start field name", charDesc(d.data[d.pos]))
 		}
-		raw, esc, err := d.scanString()
-		if err != nil {
-			return err
+		// Records of a topic almost always list their fields in one
+		// order: try the field after the last one first, straight from
+		// the bytes.
+		idx, isExact := -1, false
+		if !d.slow {
+			idx, isExact = sp.guess(d.data, d.pos, hint)
 		}
-		key, nonASCII := raw, d.nonASCII
-		if esc {
-			key = appendUnescaped(make([]byte, 0, len(raw)), raw)
-			nonASCII = !isASCII(bstr(key)) // \u escapes
+		var key []byte
+		nonASCII := false
+		if idx >= 0 {
+			d.pos += len(sp.names[idx]) + 2
+		} else {
+			raw, esc, err := d.scanString()
+			if err != nil {
+				return err
+			}
+			key, nonASCII = raw, d.nonASCII
+			if esc {
+				key = appendUnescaped(make([]byte, 0, len(raw)), raw)
+				nonASCII = !isASCII(bstr(key)) // \u escapes
+			}
 		}
-		if err := d.colon(); err != nil {
+		if d.pos < len(d.data) && d.data[d.pos] == ':' {
+			d.pos++
+		} else if err := d.colon(); err != nil {
 			return err
 		}
 		if !sp.collide {
-			idx, isExact := sp.match(key, hint, nonASCII)
+			if idx < 0 {
+				idx, isExact = sp.match(key, hint, nonASCII)
+			}
 			if idx < 0 || (!isExact && exact.has(idx)) {
 				if err := d.skipValue(); err != nil {
 					return err
@@ -447,6 +478,36 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 			return d.syntaxf("Unexpected character (%s): was expecting comma to separate Object entries", charDesc(d.data[d.pos]))
 		}
 	}
+}
+
+// guess reports whether the key starting at data[pos] (a '"') is field
+// i's name, exactly or upper-cased (as match would find it), without
+// scanning the key as a string; -1 when it is not (or cannot tell). A
+// plain name's bytes and their lower-case forms need no escaping, so a
+// key that spells the name this way is a complete, valid string.
+func (sp *structPlan) guess(data []byte, pos, i int) (int, bool) {
+	if uint(i) >= uint(len(sp.keys)) {
+		return -1, false
+	}
+	k := &sp.keys[i]
+	p := pos + 1
+	if k.words == nil || p+8*len(k.words) > len(data) {
+		return -1, false
+	}
+	var diff, fdiff uint64
+	for j, w := range k.words {
+		x := binary.LittleEndian.Uint64(data[p+8*j:]) & k.mask[j]
+		f := k.fold[j]
+		diff |= x ^ w
+		fdiff |= (x | f) ^ (w | f)
+	}
+	if diff == 0 {
+		return i, true
+	}
+	if fdiff == 0 {
+		return i, false
+	}
+	return -1, false
 }
 
 // match finds the field for a JSON key when no two fields can claim the
@@ -925,6 +986,45 @@ func (d *jdec) literal(lit string) error {
 
 func isIdentByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || isDigit(c) || c == '_' || c == '$' || c >= utf8.RuneSelf
+}
+
+// readInt consumes an integer literal of at most 18 digits (the common
+// case: its value fits an int64 with room to spare, so it needs none of
+// the truncation rules) and returns its value; ok is false, and pos
+// unchanged, for anything else (a longer integer, a fraction or an
+// exponent, a leading zero, a malformed number), which scanNumber reads.
+func (d *jdec) readInt() (v int64, ok bool) {
+	data := d.data
+	i := d.pos
+	neg := data[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var u uint64
+	for i < len(data) && i-start < 19 {
+		c := data[i] - '0'
+		if c > 9 {
+			break
+		}
+		u = u*10 + uint64(c)
+		i++
+	}
+	n := i - start
+	if n == 0 || n > 18 || (n > 1 && data[start] == '0') {
+		return 0, false
+	}
+	// n <= 18: data[i] is not a digit.
+	if i < len(data) {
+		if c := data[i]; c == '.' || c == 'e' || c == 'E' {
+			return 0, false
+		}
+	}
+	d.pos = i
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
 }
 
 // scanNumber consumes a JSON number and reports whether it is an integer
