@@ -341,3 +341,27 @@ func FuzzJSONFastPaths(f *testing.F) {
 		}
 	})
 }
+
+// Decoding a record costs one allocation (its arena chunk), whichever
+// columns are kept: an INT or TIMESTAMP column that is only checked is
+// not boxed either.
+func TestJSONDecodeColumnsAllocations(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under coverage")
+	}
+	c := mustNew(t, "JSON", cols(col("A", bigT), col("I", intT), col("T", tsT), col("S", strT)), Options{}).(*jsonCodec)
+	data := []byte(`{"A":1700000000001,"I":123456,"T":1700000000000,"S":"some text"}`)
+	dst := make([]types.Value, 4)
+	var ar types.Arena
+	for _, need := range [][]bool{nil, {true, false, false, false}, {false, true, false, true}, {false, false, false, false}} {
+		n := testing.AllocsPerRun(100, func() {
+			ar.Reset(256)
+			if err := c.DecodeColumns(data, dst, &ar, need); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n > 1 {
+			t.Errorf("need %v: %v allocations per record, want at most 1", need, n)
+		}
+	}
+}

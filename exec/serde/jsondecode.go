@@ -311,6 +311,10 @@ func (d *jdec) checkValue(p *jplan) error {
 		case c == '"' && p.kind == types.KindString:
 			_, _, err := d.scanString()
 			return err
+		case (c == '-' || isDigit(c)) && !d.slow && (p.kind == types.KindInteger || p.kind == types.KindTimestamp):
+			if _, ok := d.readInt(); ok {
+				return nil // readValue would take it without boxing it
+			}
 		case (c == '-' || isDigit(c)) && (p.kind == types.KindBigint || p.kind == types.KindDouble):
 			isInt, err := d.scanNumber()
 			if err != nil {
@@ -1002,13 +1006,30 @@ func (d *jdec) readInt() (v int64, ok bool) {
 	}
 	start := i
 	var u uint64
-	for i < len(data) && i-start < 19 {
-		c := data[i] - '0'
-		if c > 9 {
+	words := true
+	// Eight bytes at a time: the digits up to the first other byte.
+	for i+8 <= len(data) {
+		x := binary.LittleEndian.Uint64(data[i:])
+		n := 8
+		if m := nonDigits(x); m != 0 {
+			n = bits.TrailingZeros64(m) >> 3
+		}
+		u = u*pow10u64[n] + digitsValue(x, n)
+		i += n
+		if n < 8 || i-start > 18 {
+			words = false
 			break
 		}
-		u = u*10 + uint64(c)
-		i++
+	}
+	if words {
+		for i < len(data) && i-start <= 18 {
+			c := data[i] - '0'
+			if c > 9 {
+				break
+			}
+			u = u*10 + uint64(c)
+			i++
+		}
 	}
 	n := i - start
 	if n == 0 || n > 18 || (n > 1 && data[start] == '0') {
@@ -1025,6 +1046,30 @@ func (d *jdec) readInt() (v int64, ok bool) {
 		return -int64(u), true
 	}
 	return int64(u), true
+}
+
+var pow10u64 = [9]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+
+// nonDigits marks the bytes of x (8 bytes of text, first in the lowest)
+// that are not ASCII digits, each by its high bit. As in specialInString,
+// only the lowest mark is exact (a borrow or carry moves upwards).
+func nonDigits(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// Below '0': x - '0' borrows into the high bit; above '9': x + 0x46
+	// reaches it; 0x80 and above: the high bit is set already.
+	return ((x - ones*'0') | (x + ones*0x46) | x) & highs
+}
+
+// digitsValue is the value of the n decimal digits in the lowest bytes of
+// x (the first digit in the lowest byte); the other bytes are ignored.
+func digitsValue(x uint64, n int) uint64 {
+	const ones = 0x0101010101010101
+	// The digits moved to the top, as the last n of 8 digits whose first
+	// 8-n are zero; then pairs, quadruples and the two halves combined.
+	x = (x - ones*'0') << (8 * (8 - uint(n)))
+	x = (x*10 + x>>8) & 0x00FF00FF00FF00FF
+	x = (x*100 + x>>16) & 0x0000FFFF0000FFFF
+	return (x*10000 + x>>32) & 0xFFFFFFFF
 }
 
 // scanNumber consumes a JSON number and reports whether it is an integer

@@ -119,3 +119,50 @@ func TestScanStringMatchesBytes(t *testing.T) {
 		}
 	}
 }
+
+// nonDigits must mark exactly the first byte that is not a digit, and
+// digitsValue must read the digits before it: every byte value at every
+// position among digits, then random words.
+func TestNonDigitsAndDigitsValue(t *testing.T) {
+	check := func(b [8]byte) {
+		t.Helper()
+		first, want := 8, uint64(0)
+		for i, c := range b {
+			if c < '0' || c > '9' {
+				first = i
+				break
+			}
+			want = want*10 + uint64(c-'0')
+		}
+		x := binary.LittleEndian.Uint64(b[:])
+		m := nonDigits(x)
+		n := 8
+		if m != 0 {
+			n = bits.TrailingZeros64(m) >> 3
+		}
+		if n != first {
+			t.Fatalf("%q: %d digits, want %d", b[:], n, first)
+		}
+		if got := digitsValue(x, n); got != want {
+			t.Fatalf("%q: value %d, want %d", b[:], got, want)
+		}
+	}
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			b := [8]byte{'9', '8', '7', '6', '5', '4', '3', '2'}
+			b[pos] = byte(c)
+			check(b)
+		}
+	}
+	rng := rand.New(rand.NewSource(3))
+	for n := 0; n < 1_000_000; n++ {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte('0' + rng.Intn(10))
+			if rng.Intn(8) == 0 {
+				b[i] = byte(rng.Intn(256))
+			}
+		}
+		check(b)
+	}
+}
