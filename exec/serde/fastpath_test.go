@@ -1,6 +1,7 @@
 package serde
 
 import (
+	"math"
 	"math/rand"
 	"reflect"
 	"strconv"
@@ -362,6 +363,45 @@ func TestJSONDecodeColumnsAllocations(t *testing.T) {
 		})
 		if n > 1 {
 			t.Errorf("need %v: %v allocations per record, want at most 1", need, n)
+		}
+	}
+}
+
+// Encode writes BIGINT, STRING and TIMESTAMP columns itself: the same
+// bytes and errors as appendJSONValue, for values of the column's type
+// and others.
+func TestJSONEncodeInlineMatchesAppendJSONValue(t *testing.T) {
+	cs := cols(col("A", bigT), col("S", strT), col("T", tsT), col("I", intT), col("D", dblT))
+	c := mustNew(t, "JSON", cs, Options{}).(*jsonCodec)
+	general := func(vals []types.Value) ([]byte, error) {
+		var b []byte
+		var err error
+		for i, col := range c.cols {
+			b = append(b, c.prefixes[i]...)
+			if b, err = appendJSONValue(b, vals[i], col.Type); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	pool := []types.Value{nil, int64(0), int64(-1), int64(math.MinInt64), int64(math.MaxInt64), int64(1700000000000),
+		"", "x", "a\"b\\c\n\x01é\xff😀", types.Timestamp(-5), types.Timestamp(1700000000000), int32(7), 1.5, true, []byte("x")}
+	r := rand.New(rand.NewSource(8))
+	for n := 0; n < 20_000; n++ {
+		vals := make([]types.Value, len(cs))
+		for i := range vals {
+			vals[i] = pool[r.Intn(len(pool))]
+		}
+		got, gotErr := c.Encode([]byte("prefix"), vals)
+		want, wantErr := general(vals)
+		if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+			t.Fatalf("%s: error %v, appendJSONValue %v", showRow(vals), gotErr, wantErr)
+		}
+		if gotErr == nil && string(got) != "prefix"+string(want) {
+			t.Fatalf("%s: %q, appendJSONValue %q", showRow(vals), got, want)
+		}
+		if gotErr != nil && string(got) != "prefix" {
+			t.Fatalf("%s: error %v left %q in the buffer", showRow(vals), gotErr, got)
 		}
 	}
 }

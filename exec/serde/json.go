@@ -2,9 +2,13 @@ package serde
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"math"
+	"math/bits"
+	"slices"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ksqlgo/ksql/sql/types"
 )
@@ -103,11 +107,78 @@ func (c *jsonCodec) Encode(buf []byte, vals []types.Value) ([]byte, error) {
 	var err error
 	for i, col := range c.cols {
 		buf = append(buf, c.prefixes[i]...)
+		// The common columns inline; appendJSONValue writes them the
+		// same way.
+		switch v := vals[i]; col.Type.Kind {
+		case types.KindBigint:
+			if x, ok := v.(int64); ok {
+				buf = appendInt(buf, x)
+				continue
+			}
+		case types.KindString:
+			if x, ok := v.(string); ok {
+				buf = appendJSONString(buf, x)
+				continue
+			}
+		case types.KindTimestamp:
+			if x, ok := v.(types.Timestamp); ok {
+				buf = appendInt(buf, int64(x))
+				continue
+			}
+		}
 		if buf, err = appendJSONValue(buf, vals[i], col.Type); err != nil {
 			return buf[:start], err
 		}
 	}
 	return append(buf, '}'), nil
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" + "30313233343536373839" +
+	"40414243444546474849" + "50515253545556575859" + "60616263646566676869" + "70717273747576777879" +
+	"80818283848586878889" + "90919293949596979899"
+
+// appendInt is strconv.AppendInt(b, v, 10), writing the digits in place.
+func appendInt(b []byte, v int64) []byte {
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	if u < 10 {
+		return append(b, byte('0'+u))
+	}
+	n := decimalLen(u)
+	b = slices.Grow(b, n)
+	out := b[len(b) : len(b)+n]
+	i := n
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		out[i], out[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		out[0], out[1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		out[0] = byte('0' + u)
+	}
+	return b[:len(b)+n]
+}
+
+// decimalLen is the number of decimal digits of u.
+func decimalLen(u uint64) int {
+	// log10(2) ~ 1233/4096; one too many at most, corrected by the table.
+	n := (bits.Len64(u) * 1233) >> 12
+	if u >= pow10Table[n] {
+		n++
+	}
+	return max(n, 1)
+}
+
+var pow10Table = [20]uint64{
+	1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
 }
 
 // appendJSONValue appends v as the JSON format writes a value of type t
@@ -124,11 +195,11 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 		}
 	case types.KindInteger:
 		if x, ok := v.(int32); ok {
-			return strconv.AppendInt(b, int64(x), 10), nil
+			return appendInt(b, int64(x)), nil
 		}
 	case types.KindBigint:
 		if x, ok := v.(int64); ok {
-			return strconv.AppendInt(b, x, 10), nil
+			return appendInt(b, x), nil
 		}
 	case types.KindDouble:
 		if x, ok := v.(float64); ok {
@@ -160,15 +231,15 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 		}
 	case types.KindTimestamp:
 		if x, ok := v.(types.Timestamp); ok {
-			return strconv.AppendInt(b, int64(x), 10), nil
+			return appendInt(b, int64(x)), nil
 		}
 	case types.KindDate:
 		if x, ok := v.(types.Date); ok {
-			return strconv.AppendInt(b, int64(x), 10), nil
+			return appendInt(b, int64(x)), nil
 		}
 	case types.KindTime:
 		if x, ok := v.(types.TimeOfDay); ok {
-			return strconv.AppendInt(b, int64(x), 10), nil
+			return appendInt(b, int64(x)), nil
 		}
 	case types.KindArray:
 		if x, ok := v.([]types.Value); ok {
@@ -241,28 +312,37 @@ func appendJSONValue(b []byte, v types.Value, t *types.Type) ([]byte, error) {
 
 const hexDigits = "0123456789ABCDEF"
 
-// jsonSafe[c] is true for ASCII bytes that Jackson writes unescaped.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendJSONString appends s as a JSON string the way Jackson escapes it:
 // '"' and '\\' escaped, control characters as \n \t \r \b \f or \u00XX,
 // everything else (including non-ASCII) written raw. Invalid UTF-8 bytes
 // become U+FFFD, since a Java string cannot hold them.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	var data []byte
+	if len(s) > 0 {
+		data = unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	}
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
+	for i := 0; ; {
+		// Eight bytes at a time, straight to the first one that is not
+		// written as it is or starts a multi-byte sequence (as in
+		// scanString).
+		for i+8 <= len(data) {
+			if m := specialInString(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
 			}
+			i += 8
+		}
+		for i < len(data) && data[i] >= 0x20 && data[i] < utf8.RuneSelf && data[i] != '"' && data[i] != '\\' {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
+	special:
+		c := data[i]
+		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

@@ -2,8 +2,10 @@ package serde
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"math/rand"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 )
@@ -164,5 +166,108 @@ func TestNonDigitsAndDigitsValue(t *testing.T) {
 			}
 		}
 		check(b)
+	}
+}
+
+// appendJSONStringByBytes is appendJSONString one byte at a time, as it
+// was before it skipped 8 bytes at a time: the reference for
+// TestAppendJSONStringMatchesBytes.
+func appendJSONStringByBytes(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func TestAppendJSONStringMatchesBytes(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	alphabet := []string{"a", "b", "Z", " ", "\"", "\\", "\n", "\t", "\r", "\b", "\f", "\x00", "\x1f", "\x7f", "/", "é", "😀",
+		"\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "0123456789abcdef", "<>&'"}
+	for n := 0; n < 200_000; n++ {
+		var s []byte
+		for k := rng.Intn(40); k > 0; k-- {
+			s = append(s, alphabet[rng.Intn(len(alphabet))]...)
+		}
+		prefix := []byte("x")
+		got := appendJSONString(prefix[:1:1], string(s))
+		want := appendJSONStringByBytes([]byte("x"), string(s))
+		if string(got) != string(want) {
+			t.Fatalf("%q: %q, reference %q", s, got, want)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 17; pos++ {
+			s := []byte("abcdefghijklmnopq")
+			s[pos] = byte(c)
+			for l := pos + 1; l <= len(s); l++ {
+				if got, want := appendJSONString(nil, string(s[:l])), appendJSONStringByBytes(nil, string(s[:l])); string(got) != string(want) {
+					t.Fatalf("%q: %q, reference %q", s[:l], got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestAppendIntMatchesStrconv(t *testing.T) {
+	check := func(v int64) {
+		t.Helper()
+		if got, want := appendInt([]byte("x"), v), strconv.AppendInt([]byte("x"), v, 10); string(got) != string(want) {
+			t.Fatalf("%d: %q, want %q", v, got, want)
+		}
+	}
+	for _, v := range []int64{0, 1, -1, 9, 10, -10, 99, 100, 255, 256, 1700000000000, math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1} {
+		check(v)
+	}
+	for p := int64(1); p > 0 && p <= math.MaxInt64/10; p *= 10 {
+		for _, v := range []int64{p - 1, p, p + 1, 10*p - 1} {
+			check(v)
+			check(-v)
+		}
+	}
+	rng := rand.New(rand.NewSource(5))
+	for n := 0; n < 1_000_000; n++ {
+		v := rng.Int63() >> rng.Intn(63)
+		if rng.Intn(2) == 0 {
+			v = -v
+		}
+		check(v)
 	}
 }
