@@ -153,3 +153,24 @@ func BenchmarkJSONEncodeQ0(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// BenchmarkJSONDecodeBidReordered: the columns declared in another order
+// than the producer writes the fields.
+func BenchmarkJSONDecodeBidReordered(b *testing.B) {
+	reordered := []Column{bidCols[5], bidCols[0], bidCols[2], bidCols[1], bidCols[6], bidCols[4], bidCols[3]}
+	c, err := New("JSON", reordered, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cd := c.(*jsonCodec)
+	dst := make([]types.Value, len(reordered))
+	var ar types.Arena
+	b.SetBytes(int64(len(bidJSONFull)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ar.Reset(len(bidJSONFull) + 16*len(dst))
+		if err := cd.DecodeColumns(bidJSONFull, dst, &ar, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -60,20 +61,31 @@ type structPlan struct {
 	// is the upper-case form of another); matching then takes the slow path.
 	collide bool
 	// keys[i] recognises field i's name in the document's bytes without
-	// scanning the key as a string (guess); set when no names collide and
+	// scanning the key as a string (guessKey); set when no names collide and
 	// the name is printable ASCII without '"' or '\\'.
 	keys []keyPattern
+	// next[0] is the field the first key of the last object named, and
+	// next[i+1] the one after field i: the order in which a topic's
+	// records list their fields, learned as they are read (atomically: a
+	// codec is shared), to guess each key before scanning it. At first,
+	// the declared order.
+	next []atomic.Int32
 }
 
 // keyPattern is a field name followed by the closing quote of its key, in
 // little-endian 8-byte words, zero-padded: a key spells the name exactly
 // when the words match, and upper-cases to it when they match with bit
 // 0x20 set in the bytes of the name's upper-case letters (fold), which
-// the key may have in lower case.
+// the key may have in lower case. The first word is held apart: most
+// names fit in it.
 type keyPattern struct {
-	words []uint64 // nil: guess cannot tell
-	fold  []uint64
-	mask  []uint64 // the bytes of each word that belong to the pattern
+	ok     bool
+	n      int    // bytes in the pattern: the name and the quote
+	w0, f0 uint64 // the first word and its fold bits
+	m0     uint64 // the bytes of the first word that belong to the pattern
+	words  []uint64
+	fold   []uint64
+	mask   []uint64 // the bytes of each further word that belong to the pattern
 }
 
 func newKeyPattern(name string) keyPattern {
@@ -81,15 +93,19 @@ func newKeyPattern(name string) keyPattern {
 		return keyPattern{}
 	}
 	lit := name + `"`
-	n := (len(lit) + 7) / 8
-	k := keyPattern{words: make([]uint64, n), fold: make([]uint64, n), mask: make([]uint64, n)}
+	nw := (len(lit) + 7) / 8
+	words, fold, mask := make([]uint64, nw), make([]uint64, nw), make([]uint64, nw)
 	for i := 0; i < len(lit); i++ {
 		c := lit[i]
-		k.words[i/8] |= uint64(c) << (8 * (i % 8))
-		k.mask[i/8] |= 0xFF << (8 * (i % 8))
+		words[i/8] |= uint64(c) << (8 * (i % 8))
+		mask[i/8] |= 0xFF << (8 * (i % 8))
 		if c >= 'A' && c <= 'Z' {
-			k.fold[i/8] |= 0x20 << (8 * (i % 8))
+			fold[i/8] |= 0x20 << (8 * (i % 8))
 		}
+	}
+	k := keyPattern{ok: true, n: len(lit), w0: words[0], f0: fold[0], m0: mask[0]}
+	if nw > 1 {
+		k.words, k.fold, k.mask = words[1:], fold[1:], mask[1:]
 	}
 	return k
 }
@@ -133,6 +149,10 @@ func buildStructPlan(names []string, fts []*types.Type) *structPlan {
 			// keys with Unicode rules.
 			sp.collide = true
 		}
+	}
+	sp.next = make([]atomic.Int32, len(names)+1)
+	for i := 1; i < len(names); i++ {
+		sp.next[i].Store(int32(i))
 	}
 	sp.keys = make([]keyPattern, len(names))
 	if !sp.collide {

@@ -405,3 +405,44 @@ func TestJSONEncodeInlineMatchesAppendJSONValue(t *testing.T) {
 		}
 	}
 }
+
+// The field order a codec learns is shared by the goroutines that use it:
+// records in different orders, decoded at the same time, must each decode
+// as they would alone (run with -race).
+func TestJSONLearnedOrderConcurrent(t *testing.T) {
+	c := mustNew(t, "JSON", bidCols, Options{})
+	docs := []string{
+		string(bidJSONFull),
+		`{"extra":"e","dateTime":1700000000001,"url":"u","channel":"c","price":12346,"bidder":2002,"auction":1001}`,
+		`{"PRICE":12347,"AUCTION":1002,"unknown":[1,{"a":2}],"EXTRA":"f","BIDDER":2003}`,
+		`{"Auction":1003,"auction":1004,"AUCTION":1005,"dateTime":1700000000002}`,
+	}
+	want := make([][]types.Value, len(docs))
+	for i, d := range docs {
+		want[i] = make([]types.Value, len(bidCols))
+		if err := slowCodec(c).Decode([]byte(d), want[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- true }()
+			dst := make([]types.Value, len(bidCols))
+			for i := 0; i < 2000; i++ {
+				k := (g + i/(1+g)) % len(docs)
+				if err := c.Decode([]byte(docs[k]), dst); err != nil {
+					t.Error(err)
+					return
+				}
+				if !reflect.DeepEqual(dst, want[k]) {
+					t.Errorf("%s: %s, want %s", docs[k], showRow(dst), showRow(want[k]))
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}

@@ -35,7 +35,7 @@ type jdec struct {
 	// need, when set, marks the top-level columns whose values are kept;
 	// the others are checked exactly as if decoded, and left NULL.
 	need []bool
-	// slow turns the fast paths off (guess, readInt): the differential
+	// slow turns the fast paths off (guessKey, readInt): the differential
 	// tests compare both ways.
 	slow bool
 }
@@ -400,7 +400,9 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 		d.depth--
 		return nil
 	}
-	hint := 0
+	// slot: which next entry guesses the coming key (0: the first key,
+	// i+1: the key after field i).
+	slot := 0
 	for {
 		d.skipWS()
 		if d.pos >= len(d.data) {
@@ -410,17 +412,16 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 			return d.syntaxf("Unexpected character (%s): was expecting double-quote to start field name", charDesc(d.data[d.pos]))
 		}
 		// Records of a topic almost always list their fields in one
-		// order: try the field after the last one first, straight from
-		// the bytes.
+		// order: try the field that came next last time first, straight
+		// from the bytes.
+		hint := sp.nextField(slot)
 		idx, isExact := -1, false
 		if !d.slow {
-			idx, isExact = sp.guess(d.data, d.pos, hint)
+			idx, isExact = d.guessKey(sp, hint)
 		}
 		var key []byte
 		nonASCII := false
-		if idx >= 0 {
-			d.pos += len(sp.names[idx]) + 2
-		} else {
+		if idx < 0 {
 			raw, esc, err := d.scanString()
 			if err != nil {
 				return err
@@ -459,10 +460,10 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 				if isExact {
 					exact.set(idx)
 				}
-				hint = idx + 1
-				if hint == len(sp.names) {
-					hint = 0
+				if idx != hint {
+					sp.next[slot].Store(int32(idx))
 				}
+				slot = idx + 1
 			}
 		} else if err := d.readFieldSlow(sp, key, vals, &exact); err != nil {
 			return err
@@ -484,31 +485,45 @@ func (d *jdec) readFields(sp *structPlan, vals []types.Value, need []bool) error
 	}
 }
 
-// guess reports whether the key starting at data[pos] (a '"') is field
-// i's name, exactly or upper-cased (as match would find it), without
-// scanning the key as a string; -1 when it is not (or cannot tell). A
+// nextField is the field expected at slot (see readFields).
+func (sp *structPlan) nextField(slot int) int {
+	if slot < len(sp.next) {
+		return int(sp.next[slot].Load())
+	}
+	return 0
+}
+
+// guessKey reports whether the key starting at pos (a '"') is field i's
+// name, exactly or upper-cased (as match would find it), without scanning
+// the key as a string, and then consumes it; -1 when it is not (or cannot
+// tell). A
 // plain name's bytes and their lower-case forms need no escaping, so a
 // key that spells the name this way is a complete, valid string.
-func (sp *structPlan) guess(data []byte, pos, i int) (int, bool) {
+func (d *jdec) guessKey(sp *structPlan, i int) (int, bool) {
 	if uint(i) >= uint(len(sp.keys)) {
 		return -1, false
 	}
 	k := &sp.keys[i]
-	p := pos + 1
-	if k.words == nil || p+8*len(k.words) > len(data) {
+	data := d.data
+	p := d.pos + 1
+	if !k.ok || p+8+8*len(k.words) > len(data) {
 		return -1, false
 	}
-	var diff, fdiff uint64
+	x := binary.LittleEndian.Uint64(data[p:]) & k.m0
+	diff := x ^ k.w0
+	fdiff := (x | k.f0) ^ (k.w0 | k.f0)
 	for j, w := range k.words {
-		x := binary.LittleEndian.Uint64(data[p+8*j:]) & k.mask[j]
+		x := binary.LittleEndian.Uint64(data[p+8+8*j:]) & k.mask[j]
 		f := k.fold[j]
 		diff |= x ^ w
 		fdiff |= (x | f) ^ (w | f)
 	}
 	if diff == 0 {
+		d.pos = p + k.n
 		return i, true
 	}
 	if fdiff == 0 {
+		d.pos = p + k.n
 		return i, false
 	}
 	return -1, false
