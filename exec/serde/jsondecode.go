@@ -960,7 +960,8 @@ func (d *jdec) skipValue() error {
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func (d *jdec) skipWS() {
-	for d.pos < len(d.data) && isJSONSpace(d.data[d.pos]) {
+	// White space is at most ' ': one comparison for anything else.
+	for d.pos < len(d.data) && d.data[d.pos] <= ' ' && isJSONSpace(d.data[d.pos]) {
 		d.pos++
 	}
 }
@@ -1229,10 +1230,11 @@ func specialInString(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	q := x ^ (ones * '"')
 	bs := x ^ (ones * '\\')
-	// A byte of v is zero where (v - 1) borrows into its high bit while
-	// v's own high bit is clear; a byte is below 0x20 likewise for
-	// x - 0x20. Bytes with their high bit set are marked as they are.
-	return ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x | x) & highs
+	// Up to the first marked byte, no borrow comes in from below: a byte
+	// of q (or bs) minus 1 sets its high bit when the byte is zero, and a
+	// byte of x minus 0x20 when it is below 0x20, or else when the byte
+	// had its high bit set already, which x marks anyway.
+	return ((q - ones) | (bs - ones) | (x - ones*0x20) | x) & highs
 }
 
 func isHex(c byte) bool {
