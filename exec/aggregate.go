@@ -72,6 +72,10 @@ type aggregateOp struct {
 	// keyBuf is scratch space for state keys (the store copies what it is
 	// given).
 	keyBuf []byte
+
+	// fin is the EMIT FINAL bookkeeping (emitfinal.go); nil for EMIT
+	// CHANGES.
+	fin *finalState
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -130,6 +134,11 @@ func newAggregateOp(p *planner.Aggregate, retract bool, props map[string]string)
 	}
 	if op.project, err = compileAll(p.Project); err != nil {
 		return nil, err
+	}
+	if p.Window != nil && p.Window.EmitFinal {
+		if op.fin, err = newFinalState(props); err != nil {
+			return nil, err
+		}
 	}
 	return op, nil
 }
@@ -329,6 +338,9 @@ func windowsFor(w *planner.WindowSpec, ts int64) []int64 {
 }
 
 func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
+	if a.fin != nil {
+		return a.processFinal(t, ev, key)
+	}
 	streamTime := t.streamTime
 	for _, start := range windowsFor(a.win, ev.ts) {
 		end := start + a.win.SizeMs
@@ -357,6 +369,9 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 // cache; with it, the group goes to the end of the dirty list, and past
 // the task's budget every dirty group is forwarded.
 func (a *aggregateOp) update(t *Task, e *aggEntry, ev *event) error {
+	if a.fin != nil {
+		return nil // EMIT FINAL: emitted when its window closes
+	}
 	if a.rc == nil {
 		return a.emit(t, e, ev.partition, ev.offset)
 	}
@@ -475,6 +490,9 @@ func (a *aggregateOp) flush(t *Task) error {
 	}
 	a.flushBuf, a.flushWrites = buf[:0], ws[:0]
 	a.dirty = a.dirty[:0]
+	if a.fin != nil {
+		a.flushFinal(t)
+	}
 	if a.win != nil && a.win.RetentionMs > 0 {
 		// Windows older than the retention are deleted: one range delete
 		// in the store (window start leads the key) and the expired
@@ -506,6 +524,9 @@ func (a *aggregateOp) reset() {
 	clear(a.byWindow)
 	a.dirty = a.dirty[:0]
 	a.newestKnown = false // the store may have changed under us (restore)
+	if a.fin != nil {
+		a.fin.loaded = false
+	}
 }
 
 // stateWrite is one key and value encoded in a flush buffer: the key at

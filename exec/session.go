@@ -107,6 +107,15 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 	if err != nil {
 		return err
 	}
+	closeTime := int64(0)
+	if s.fin != nil {
+		if err := s.loadFinal(t); err != nil {
+			return err
+		}
+		s.fin.observed = max(s.fin.observed, ev.ts)
+		s.fin.dirty = true
+		closeTime = s.fin.observed - s.win.GraceMs - s.win.SizeMs
+	}
 	gap, ts := s.win.SizeMs, ev.ts
 	start, end := ts, ts
 	var merged []*aggEntry
@@ -120,7 +129,12 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 		}
 	}
 	// A record whose session would already be closed is dropped.
-	if end+s.win.GraceMs <= t.streamTime {
+	if s.fin != nil {
+		if end < closeTime {
+			t.unpublished.late++
+			return s.maybeEmitFinal(t, ev, closeTime)
+		}
+	} else if end+s.win.GraceMs <= t.streamTime {
 		t.unpublished.late++
 		return nil
 	}
@@ -149,6 +163,9 @@ func (s *sessionOp) process(t *Task, ev *event) error {
 	set.list = append(keep, ne)
 	sort.Slice(set.list, func(i, j int) bool { return set.list[i].wstart < set.list[j].wstart })
 	s.dirtyKey[ck] = true
+	if s.fin != nil {
+		return s.maybeEmitFinal(t, ev, closeTime)
+	}
 	if s.rc != nil {
 		return s.cacheMerge(t, ev, merged, ne)
 	}
@@ -257,6 +274,9 @@ func (s *sessionOp) flush(t *Task) error {
 		}
 	}
 	clear(s.dirtyKey)
+	if s.fin != nil {
+		s.flushFinal(t)
+	}
 	// Sessions past retention are deleted, in a sweep of the store once
 	// per quarter of the retention period of stream time.
 	ret := s.win.RetentionMs

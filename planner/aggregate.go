@@ -209,7 +209,13 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	var wspec *WindowSpec
 	var sinkWindow catalog.Window
 	if w := sel.Window; w != nil {
-		wspec = &WindowSpec{SizeMs: w.Size.Millis(), GraceMs: DefaultGraceMs}
+		// ksqlDB's default grace is 24 hours minus the window size
+		// (StreamAggregateBuilder.defaultGrace); with EMIT FINAL it is
+		// zero (RewrittenAnalysis.getWindowExpression).
+		wspec = &WindowSpec{SizeMs: w.Size.Millis(), GraceMs: max(DefaultGraceMs-w.Size.Millis(), 0)}
+		if sel.Emit == ast.EmitFinal {
+			wspec.EmitFinal, wspec.GraceMs = true, 0
+		}
 		switch w.Kind {
 		case ast.Tumbling:
 			wspec.Type, wspec.AdvanceMs = catalog.TumblingWindow, wspec.SizeMs
@@ -234,6 +240,10 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 				return nil, nil, errorf(w.Retention.At, "The retention period specified (%d ms) must be at least the window size plus grace period (%d ms).",
 					wspec.RetentionMs, wspec.SizeMs+wspec.GraceMs)
 			}
+		}
+		wspec.StoreRetentionMs = wspec.SizeMs + wspec.GraceMs
+		if w.Retention != nil {
+			wspec.StoreRetentionMs = wspec.RetentionMs
 		}
 		sinkWindow = catalog.Window{Type: wspec.Type, SizeMs: wspec.SizeMs}
 		if wspec.Type == catalog.SessionWindow {

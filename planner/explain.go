@@ -109,6 +109,9 @@ func describeOp(op Op) string {
 				s += fmt.Sprintf(" advance %dms", w.AdvanceMs)
 			}
 			s += fmt.Sprintf(" grace %dms retention %dms", w.GraceMs, w.RetentionMs)
+			if w.EmitFinal {
+				s += " | emit final"
+			}
 		}
 		if o.Having != nil {
 			s += " | having " + o.Having.String()

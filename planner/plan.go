@@ -138,6 +138,14 @@ type WindowSpec struct {
 	// accepted. RetentionMs is how long a window's state is kept.
 	GraceMs     int64
 	RetentionMs int64
+	// EmitFinal (EMIT FINAL) emits one result per window once it closes
+	// (stream time past its end plus grace) instead of every change.
+	// StoreRetentionMs is the retention Kafka Streams gives the window
+	// store (RETENTION, or size plus grace): a closed window older than
+	// that, relative to the newest window start stored, is not emitted,
+	// as Kafka Streams' time-ordered store no longer returns it.
+	EmitFinal        bool
+	StoreRetentionMs int64
 }
 
 // Aggregate groups rows by the first KeyCount slots of its input and
