@@ -194,29 +194,29 @@ func (k kafkaCluster) open(t *testing.T) broker.Log {
 	return lg
 }
 
-// writeInput creates the input topic, with the two partitions
-// testdata/fraud/fraud.sql declares, and appends the attempts.
-func writeInput(t *testing.T, fl fraudLog, attempts []attempt) {
+// writeInput creates the input topic, with the partitions the queries
+// file declares, and appends the attempts.
+func writeInput(t *testing.T, fl fraudLog, partitions int, attempts []attempt) {
 	t.Helper()
 	lg := fl.open(t)
-	if err := lg.CreateTopic(context.Background(), fraudTopic, broker.TopicConfig{Partitions: 2}); err != nil {
+	if err := lg.CreateTopic(context.Background(), fraudTopic, broker.TopicConfig{Partitions: int32(partitions)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := lg.Close(); err != nil {
 		t.Fatal(err)
 	}
-	appendInput(t, fl, attempts)
+	appendInput(t, fl, partitions, attempts)
 }
 
 // appendInput appends the attempts to the existing input topic as JSON
-// values, spread over its two partitions.
-func appendInput(t *testing.T, fl fraudLog, attempts []attempt) {
+// values, spread over its partitions.
+func appendInput(t *testing.T, fl fraudLog, partitions int, attempts []attempt) {
 	t.Helper()
 	lg := fl.open(t)
 	defer lg.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var batch [2][]broker.Record
+	batch := make([][]broker.Record, partitions)
 	flush := func(p int) {
 		if len(batch[p]) == 0 {
 			return
@@ -228,14 +228,15 @@ func appendInput(t *testing.T, fl fraudLog, attempts []attempt) {
 	}
 	for i, a := range attempts {
 		v := fmt.Sprintf(`{"card_number":%d,"amount":%d.50,"merchant":"m%d"}`, a.card, 10+i%90, i%7)
-		p := i % 2
+		p := i % partitions
 		batch[p] = append(batch[p], broker.Record{Value: []byte(v), Timestamp: a.ts})
 		if len(batch[p]) == 500 {
 			flush(p)
 		}
 	}
-	flush(0)
-	flush(1)
+	for p := range batch {
+		flush(p)
+	}
 }
 
 // server is a running ksql process.
@@ -248,17 +249,33 @@ type server struct {
 	logs  *strings.Builder
 }
 
+// fraudQueries and fraudFinalQueries are the queries files of the fraud
+// runs: EMIT CHANGES, and EMIT FINAL.
+const (
+	fraudQueries      = "../../testdata/fraud/fraud.sql"
+	fraudFinalQueries = "../../testdata/fraud/fraud_final.sql"
+)
+
 // startServer starts the fraud queries file headless on dataDir, with
 // the extra arguments (the log to run over).
 func startServer(t *testing.T, dataDir string, extra ...string) *server {
+	return startServerWith(t, fraudQueries, dataDir, extra...)
+}
+
+// startServerWith starts a queries file headless on dataDir.
+func startServerWith(t *testing.T, queriesFile, dataDir string, extra ...string) *server {
 	t.Helper()
-	queries, err := filepath.Abs("../../testdata/fraud/fraud.sql")
+	queries, err := filepath.Abs(queriesFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The checks read every update of the changelogs: no record cache.
+	// EMIT FINAL emits at every record rather than once a second, so that
+	// which windows have been emitted when the input ends does not depend
+	// on the wall clock.
 	args := append([]string{"server", "--data-dir", dataDir, "--queries-file", queries, "--listen", "127.0.0.1:0", "--kafka-listen", "",
-		"--set", "ksql.streams.cache.max.bytes.buffering=0"}, extra...)
+		"--set", "ksql.streams.cache.max.bytes.buffering=0",
+		"--set", "ksql.streams.__emit.interval.ms.kstreams.windowed.aggregation__=0"}, extra...)
 	return launch(t, exec.Command(ksqlBinary, args...))
 }
 
@@ -485,18 +502,87 @@ func TestFraudQueryHeadless(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test")
 	}
+	run := fraudRun{queries: fraudQueries, partitions: 2, check: checkChangelog}
 	t.Run("embedded", func(t *testing.T) {
-		fraudKills(t, func(dataDir string) fraudLog { return embeddedLog{dataDir} })
+		fraudKills(t, run, func(dataDir string) fraudLog { return embeddedLog{dataDir} })
 	})
 	t.Run("kafka", func(t *testing.T) {
-		fraudKills(t, func(string) fraudLog { return newKafkaCluster(t) })
+		fraudKills(t, run, func(string) fraudLog { return newKafkaCluster(t) })
 	})
 }
 
-// fraudKills runs the fraud query uninterrupted, then with kill -9 at
-// random points, each over a log of its own (newLog gets the run's data
-// directory), and compares both outputs with the model and each other.
-func fraudKills(t *testing.T, newLog func(dataDir string) fraudLog) {
+// fraudRun is a fraud queries file, the partitions its input has, and the
+// check of its output against the model.
+type fraudRun struct {
+	queries    string
+	partitions int
+	check      func(*testing.T, []outputRecord, map[windowKey]int64)
+}
+
+// The fraud query with EMIT FINAL, with kill -9 at random points, over
+// both logs: one row per card and closed window, with the model's count.
+func TestFraudQueryFinalHeadless(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	attempts := generateAttempts(42)
+	maxTs := int64(0)
+	for _, a := range attempts {
+		maxTs = max(maxTs, a.ts)
+	}
+	run := fraudRun{queries: fraudFinalQueries, partitions: 1, check: func(t *testing.T, out []outputRecord, want map[windowKey]int64) {
+		checkFinal(t, out, want, maxTs)
+	}}
+	t.Run("embedded", func(t *testing.T) {
+		fraudKills(t, run, func(dataDir string) fraudLog { return embeddedLog{dataDir} })
+	})
+	t.Run("kafka", func(t *testing.T) {
+		fraudKills(t, run, func(string) fraudLog { return newKafkaCluster(t) })
+	})
+}
+
+// finalGraceMs is the grace period of testdata/fraud/fraud_final.sql.
+const finalGraceMs = 4 * 60 * 1000
+
+// checkFinal verifies an EMIT FINAL output: exactly the model's windows
+// that closed by the end of the input (end plus grace at or before the
+// newest attempt; no attempt is later than the grace period), each once
+// with the model's final count, in the order they closed (by window
+// start), never a retraction.
+func checkFinal(t *testing.T, out []outputRecord, want map[windowKey]int64, maxTs int64) {
+	t.Helper()
+	closed := map[windowKey]int64{}
+	for k, n := range want {
+		if k.start+windowMs+finalGraceMs <= maxTs {
+			closed[k] = n
+		}
+	}
+	seen := map[windowKey]bool{}
+	bad := 0
+	for i, r := range out {
+		inOrder := i == 0 || out[i-1].key.start <= r.key.start
+		if seen[r.key] || r.count != closed[r.key] || !inOrder {
+			if bad < 5 {
+				t.Errorf("record %d: card %d window %d: %d (emitted before: %v, in order: %v), want one row with %d", i, r.key.card, r.key.start, r.count, seen[r.key], inOrder, closed[r.key])
+			}
+			bad++
+		}
+		seen[r.key] = true
+	}
+	if len(seen) != len(closed) {
+		t.Errorf("%d windows emitted, the model closed %d", len(seen), len(closed))
+	}
+	if len(closed) < 1000 {
+		t.Errorf("workload too small: %d closed fraud windows", len(closed))
+	}
+}
+
+// fraudKills runs a fraud queries file uninterrupted, then with kill -9
+// at random points, each over a log of its own (newLog gets the run's
+// data directory), checks both outputs against the model and compares
+// them with each other.
+func fraudKills(t *testing.T, run fraudRun, newLog func(dataDir string) fraudLog) {
+	queries, check := run.queries, run.check
 	attempts := generateAttempts(42)
 	want := expectedFraud(attempts)
 	if len(want) < 50 {
@@ -506,16 +592,16 @@ func fraudKills(t *testing.T, newLog func(dataDir string) fraudLog) {
 	// Uninterrupted run.
 	dir1 := t.TempDir()
 	log1 := newLog(dir1)
-	writeInput(t, log1, attempts)
+	writeInput(t, log1, run.partitions, attempts)
 	began := time.Now()
-	s := startServer(t, dir1, log1.serverArgs()...)
+	s := startServerWith(t, queries, dir1, log1.serverArgs()...)
 	s.waitUntil(t, "all input processed", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
 	runTime := time.Since(began)
 	if err := s.stop(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("server exited with %v after SIGTERM\n%s", err, s.logs)
 	}
 	clean := readOutput(t, log1)
-	checkChangelog(t, clean, want)
+	check(t, clean, want)
 	t.Logf("%d attempts, %d fraud windows, %d changelog records", len(attempts), len(want), len(clean))
 
 	// The same input with kill -9 at random points, then a restart.
@@ -524,12 +610,12 @@ func fraudKills(t *testing.T, newLog func(dataDir string) fraudLog) {
 	rng := rand.New(rand.NewSource(seed))
 	dir2 := t.TempDir()
 	log2 := newLog(dir2)
-	writeInput(t, log2, attempts)
+	writeInput(t, log2, run.partitions, attempts)
 	for kill := 0; kill < 3; kill++ {
 		// A random point within the time an uninterrupted run takes.
 		after := time.Duration(float64(runTime) * (0.1 + 0.8*rng.Float64()))
 		began := time.Now()
-		s := startServer(t, dir2, log2.serverArgs()...)
+		s := startServerWith(t, queries, dir2, log2.serverArgs()...)
 		time.Sleep(time.Until(began.Add(after))) // the kill point itself, not a wait for a result
 		at, lag := -1.0, int64(-1)
 		if r, ok := s.lag(t); ok {
@@ -538,13 +624,13 @@ func fraudKills(t *testing.T, newLog func(dataDir string) fraudLog) {
 		s.stop(t, syscall.SIGKILL)
 		t.Logf("kill -9 #%d after %v: source progress %.0f%%, records still to process %d", kill+1, after.Round(time.Millisecond), at*100, lag)
 	}
-	s = startServer(t, dir2, log2.serverArgs()...)
+	s = startServerWith(t, queries, dir2, log2.serverArgs()...)
 	s.waitUntil(t, "all input processed after restarts", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
 	if err := s.stop(t, syscall.SIGTERM); err != nil {
 		t.Fatalf("server exited with %v after SIGTERM\n%s", err, s.logs)
 	}
 	crashed := readOutput(t, log2)
-	checkChangelog(t, crashed, want)
+	check(t, crashed, want)
 
 	// Identical final output, key by key.
 	final := func(out []outputRecord) map[windowKey]int64 {
@@ -587,7 +673,7 @@ func TestFraudQueryHeadlessFreshDataDir(t *testing.T) {
 		attempts = append(attempts, attempt{card: 4000_1234_1234_1234, ts: base + i*1000})
 	}
 	attempts = append(attempts, attempt{card: 4000_0000_0000_0001, ts: base})
-	appendInput(t, embeddedLog{dir}, attempts)
+	appendInput(t, embeddedLog{dir}, 2, attempts)
 
 	s = startServer(t, dir)
 	s.waitUntil(t, "the input processed", func(r lagReport) bool { return r.Total == 0 && sourceProgress(r) == 1 })
