@@ -1,6 +1,7 @@
 package serde
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/ksqlgo/ksql/sql/types"
@@ -173,4 +174,27 @@ func BenchmarkJSONDecodeBidReordered(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkAppendInt: the integers of a bid (ids, a price, a timestamp),
+// appendInt against strconv.AppendInt.
+func BenchmarkAppendInt(b *testing.B) {
+	vals := []int64{1000, 2001, 12345, 1700000000000, 1045, 2417, 8123456, 1700000000010}
+	buf := make([]byte, 0, 256)
+	b.Run("appendInt", func(b *testing.B) {
+		for b.Loop() {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = appendInt(buf, v)
+			}
+		}
+	})
+	b.Run("strconv", func(b *testing.B) {
+		for b.Loop() {
+			buf = buf[:0]
+			for _, v := range vals {
+				buf = strconv.AppendInt(buf, v, 10)
+			}
+		}
+	})
 }

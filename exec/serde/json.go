@@ -152,6 +152,20 @@ func appendInt(b []byte, v int64) []byte {
 	b = slices.Grow(b, n)
 	out := b[len(b) : len(b)+n]
 	i := n
+	// Eight digits at a time as two independent halves, then pairs.
+	for u >= 1e8 {
+		q := u / 1e8
+		r := u - q*1e8
+		hi, lo := r/10000, r%10000
+		hh, hl, lh, ll := hi/100, hi%100, lo/100, lo%100
+		i -= 8
+		d := out[i : i+8]
+		d[0], d[1] = digitPairs[2*hh], digitPairs[2*hh+1]
+		d[2], d[3] = digitPairs[2*hl], digitPairs[2*hl+1]
+		d[4], d[5] = digitPairs[2*lh], digitPairs[2*lh+1]
+		d[6], d[7] = digitPairs[2*ll], digitPairs[2*ll+1]
+		u = q
+	}
 	for u >= 100 {
 		q := u / 100
 		r := u - q*100
