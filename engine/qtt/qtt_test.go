@@ -52,3 +52,37 @@ func TestParseSchema(t *testing.T) {
 		t.Errorf("schema = %s", got)
 	}
 }
+
+// Each leniency ksqlDB's test executor does not have is a "fail:" case in
+// testdata/strict.json whose expectation only a lenient runner accepts,
+// next to a "pass:" twin with the right expectation; "nosr:" cases must
+// run rather than be skipped. Relaxing the runner breaks this test.
+func TestStrictVerdicts(t *testing.T) {
+	n := 0
+	err := RunFile(context.Background(), "testdata/strict.json", Options{TempDir: t.TempDir()}, func(r Result) {
+		n++
+		switch {
+		case strings.HasPrefix(r.Name, "pass:"):
+			if r.Outcome != Pass {
+				t.Errorf("%s: %s (%s), want PASS", r.Name, r.Outcome, r.Reason)
+			}
+		case strings.HasPrefix(r.Name, "fail:"):
+			if r.Outcome != Fail {
+				t.Errorf("%s: %s (%s), want FAIL", r.Name, r.Outcome, r.Reason)
+			}
+		case strings.HasPrefix(r.Name, "nosr:"):
+			if r.Outcome == Skip {
+				t.Errorf("%s: skipped (%s)", r.Name, r.Reason)
+			}
+		default:
+			t.Errorf("%s: name says neither pass nor fail", r.Name)
+		}
+		t.Logf("%s %s: %s", r.Outcome, r.Name, r.Reason)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 26 {
+		t.Errorf("%d runs, want 26", n)
+	}
+}

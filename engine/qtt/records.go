@@ -24,22 +24,27 @@ import (
 // whole record (timestamp, window bounds, order of checks) stays with
 // each runner.
 
-// SchemaRegistryFormats need a schema registry, which this engine does
-// not provide; cases using them are skipped.
+// SchemaRegistryFormats are the formats rest/rqtt skips as needing a
+// schema registry, which this engine does not provide.
 var SchemaRegistryFormats = []string{"AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR"}
 
 // SchemaRegistryReason says which schema registry format a case needs,
 // or "": text is its statements and topic formats (upper case), props its
 // properties (a string value of a property whose name contains "format").
+// rest/rqtt skips with it; QTT's list leaves PROTOBUF_NOSR out.
 func SchemaRegistryReason(text string, props map[string]any) string {
-	for _, f := range SchemaRegistryFormats {
+	return registryReason(text, props, SchemaRegistryFormats)
+}
+
+func registryReason(text string, props map[string]any, formats []string) string {
+	for _, f := range formats {
 		if regexp.MustCompile(`\b` + f + `\b`).MatchString(text) {
 			return "needs a schema registry (" + f + ")"
 		}
 	}
 	for k, v := range props {
 		if s, ok := v.(string); ok && strings.Contains(k, "format") {
-			for _, f := range SchemaRegistryFormats {
+			for _, f := range formats {
 				if strings.EqualFold(s, f) {
 					return "needs a schema registry (" + f + ")"
 				}
