@@ -6,8 +6,11 @@ import "context"
 // query, a PRINT). A log may keep state per reader, such as the records a
 // Kafka fetch brought beyond what the last Read returned, so that two
 // consumers of one partition at different offsets do not undo each
-// other's read-ahead. Read has Log.Read's contract. A Reader is used by
-// one goroutine at a time.
+// other's read-ahead. Read has Log.Read's contract, except that the
+// records' bytes may be shared with what the reader returns later (the
+// embedded log returns records that alias the buffers it read them into,
+// without copying): they stay valid for as long as they are kept, but
+// must not be modified. A Reader is used by one goroutine at a time.
 type Reader interface {
 	Read(ctx context.Context, offset int64, opts ReadOptions) (recs []Record, next int64, err error)
 	// Close releases what the reader holds.

@@ -155,3 +155,66 @@ func BenchmarkReadRandom(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReaderRead reads 500 records per call, as a query's task does,
+// through 5,000-record batches (a producer's large batches): Log.Read
+// (reads and checksums the whole batch again for every 500 records, and
+// copies the records), a Reader that resumes inside the batch but copies
+// the records, and the Reader as shipped (resumes, and the records alias
+// the buffer the batch was read into).
+func BenchmarkReaderRead(b *testing.B) {
+	l := benchLog(b, Options{SyncPolicy: SyncInterval, SyncInterval: 1 << 40, SegmentBytes: 64 << 20})
+	recs := benchBatch(5000)
+	const total = 200_000
+	for i := 0; i < total/5000; i++ {
+		if _, err := l.Append(b.Context(), "t", 0, recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := l.partition("t", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cache batchCache
+	reads := map[string]func(off int64) ([]broker.Record, int64, error){
+		"LogRead": func(off int64) ([]broker.Record, int64, error) {
+			return l.Read(b.Context(), "t", 0, off, broker.ReadOptions{MaxRecords: 500})
+		},
+		"ReaderCopy": func(off int64) ([]broker.Record, int64, error) {
+			st, err := p.readStateCached(off, broker.ReadOptions{MaxRecords: 500}, false, &cache, false)
+			if err != nil {
+				return nil, 0, err
+			}
+			return st.recs, st.next, nil
+		},
+		"Reader": l.NewReader("t", 0).(*embeddedReader).readAt(b),
+	}
+	for _, name := range []string{"LogRead", "ReaderCopy", "Reader"} {
+		read := reads[name]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(500 * 116))
+			b.ReportAllocs()
+			next := int64(0)
+			for i := 0; i < b.N; i++ {
+				got, n, err := read(next)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(got) != 500 {
+					b.Fatalf("%d records", len(got))
+				}
+				next = n
+				if next >= total {
+					next = 0
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*500), "ns/record")
+		})
+	}
+}
+
+func (r *embeddedReader) readAt(b *testing.B) func(off int64) ([]broker.Record, int64, error) {
+	return func(off int64) ([]broker.Record, int64, error) {
+		return r.Read(b.Context(), off, broker.ReadOptions{MaxRecords: 500})
+	}
+}

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -63,6 +64,11 @@ type readState struct {
 
 	// cache is the reader's batch cache (nil for Log.Read).
 	cache *batchCache
+	// alias (a Reader's reads) returns records whose bytes alias the file
+	// chunks and cached batches they were read into, instead of copies:
+	// every chunk is then a fresh buffer that is never written again once
+	// read (not the pooled one), and a cached batch is the chunk itself.
+	alias bool
 }
 
 // maxCachedBatch bounds the batch a reader keeps between reads.
@@ -76,10 +82,11 @@ const maxCachedBatch = 8 << 20
 // up to thousands of records and a read returns 500, so without it a
 // large batch costs its size in file reads and checksums many times over.
 //
-// The bytes are a copy owned by the cache and verified when copied.
-// Batches below a segment's size never change (appends only go at the end;
-// truncation happens before the partition is published, or beyond what
-// was written), so the copy is valid as long as the segment is one of the
+// The bytes are the chunk the batch was read into (never written again:
+// records returned alias it) and were verified when read. Batches below a
+// segment's size never change (appends only go at the end; truncation
+// happens before the partition is published, or beyond what was
+// written), so they stay valid as long as the segment is one of the
 // partition's; a read checks that through the segment pointer.
 type batchCache struct {
 	seg *segment
@@ -100,21 +107,23 @@ func (c *batchCache) resumes(v segView, offset int64) bool {
 }
 
 // keep caches batch b (header h, at file position pos of seg), whose
-// decoding stopped at d with the record at offset next.
-func (c *batchCache) keep(seg *segment, pos int64, b []byte, d *batchDecoder, next int64) {
+// decoding stopped at d with the record at offset next. b is kept as it
+// is when it is an aliased chunk (never written again), else copied.
+func (c *batchCache) keep(seg *segment, pos int64, b []byte, d *batchDecoder, next int64, aliased bool) {
 	if !c.valid() || c.seg != seg || c.pos != pos {
 		if len(b) > maxCachedBatch {
-			c.seg = nil
+			c.seg, c.buf = nil, nil
 			return
 		}
-		if cap(c.buf) > 1<<20 && cap(c.buf) > 4*len(b) {
-			c.buf = nil // do not keep a rare large batch's buffer
+		if aliased {
+			c.buf = b[:len(b):len(b)]
+		} else {
+			c.buf = bytes.Clone(b) // b is in a pooled chunk
 		}
-		c.buf = append(c.buf[:0], b...)
 		c.seg, c.pos = seg, pos
 	}
 	c.d, c.next = *d, next
-	c.d.b = c.buf[:len(b)] // the same bytes as b, owned by the cache
+	c.d.b = c.buf
 }
 
 // embeddedReader is the Reader of one partition (broker.ReaderLog).
@@ -141,7 +150,7 @@ func (r *embeddedReader) Read(ctx context.Context, offset int64, opts broker.Rea
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := p.readStateCached(offset, opts, false, &r.cache)
+	st, err := p.readStateCached(offset, opts, false, &r.cache, true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -202,13 +211,15 @@ func (p *partition) read(offset int64, opts broker.ReadOptions) ([]broker.Record
 
 // readState runs one read (withBatches: for ReadBatches).
 func (p *partition) readState(offset int64, opts broker.ReadOptions, withBatches bool) (*readState, error) {
-	return p.readStateCached(offset, opts, withBatches, nil)
+	return p.readStateCached(offset, opts, withBatches, nil, false)
 }
 
-// readStateCached is readState with a reader's batch cache (nil: none).
-func (p *partition) readStateCached(offset int64, opts broker.ReadOptions, withBatches bool, cache *batchCache) (*readState, error) {
+// readStateCached is readState with a reader's batch cache (nil: none),
+// and with records aliasing the buffers they were read into (alias; only
+// with a cache).
+func (p *partition) readStateCached(offset int64, opts broker.ReadOptions, withBatches bool, cache *batchCache, alias bool) (*readState, error) {
 	st := &readState{p: p, offset: offset, next: offset, committed: opts.Isolation == broker.ReadCommitted,
-		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes, withBatches: withBatches, cache: cache}
+		maxRecords: opts.MaxRecords, maxBytes: opts.MaxBytes, withBatches: withBatches, cache: cache, alias: alias && cache != nil}
 	if st.maxRecords <= 0 {
 		st.maxRecords = defaultMaxRecords
 	}
@@ -288,14 +299,16 @@ func (p *partition) readStateCached(offset int64, opts broker.ReadOptions, withB
 		n = 4096 // grow by append beyond this
 	}
 	st.recs = make([]broker.Record, 0, n)
-	bp := chunkPool.Get().(*[]byte)
-	st.buf = *bp
-	defer func() {
-		if cap(st.buf) <= maxPooledChunk {
-			*bp = st.buf
-			chunkPool.Put(bp)
-		}
-	}()
+	if !st.alias {
+		bp := chunkPool.Get().(*[]byte)
+		st.buf = *bp
+		defer func() {
+			if cap(st.buf) <= maxPooledChunk {
+				*bp = st.buf
+				chunkPool.Put(bp)
+			}
+		}()
+	}
 
 	for _, v := range views {
 		if err := st.readSegment(v); err != nil {
@@ -325,7 +338,9 @@ func (st *readState) load(v segView, pos int64, need int) error {
 	if n < int64(need) {
 		return st.corrupt(v, pos, corruptf("batch extends past the end of the segment"))
 	}
-	if int64(cap(st.buf)) < n {
+	if int64(cap(st.buf)) < n || st.alias {
+		// Aliased chunks are never read into again: records and the
+		// cache may hold the previous one.
 		st.buf = make([]byte, n)
 	}
 	st.buf = st.buf[:cap(st.buf)]
@@ -506,7 +521,7 @@ func (st *readState) decodeBatch(v segView, pos int64, b []byte, h batchHeader) 
 	}
 	if c != nil && !st.withBatches {
 		if d.left > 0 {
-			c.keep(v.seg, pos, b, &d, next)
+			c.keep(v.seg, pos, b, &d, next, st.alias)
 		} else if c.valid() && c.seg == v.seg && c.pos == pos {
 			c.seg = nil // consumed
 		}
@@ -521,7 +536,7 @@ func (st *readState) decode(d *batchDecoder, off int64) (int64, error) {
 	h := d.h
 	// If the output buffer must grow, size it for what probably remains:
 	// the rest of the chunk, bounded by the byte and record limits.
-	hint := int(st.cEnd - st.cStart)
+	hint := max(int(st.cEnd-st.cStart), len(d.b)-d.pos)
 	if m := st.maxBytes - st.bytes; hint > m {
 		hint = m
 	}
@@ -551,12 +566,16 @@ func (st *readState) decode(d *batchDecoder, off int64) (int64, error) {
 			d.pos, d.left = savePos, saveLeft // this record is the next read's first
 			return off, nil
 		}
-		r.Key = st.copyBytes(r.Key, hint)
-		r.Value = st.copyBytes(r.Value, hint)
+		if !st.alias {
+			r.Key = st.copyBytes(r.Key, hint)
+			r.Value = st.copyBytes(r.Value, hint)
+		}
 		if n := len(st.hdrs); n > hstart {
 			r.Headers = st.hdrs[hstart:n:n]
 			for i := range r.Headers {
-				r.Headers[i].Value = st.copyBytes(r.Headers[i].Value, hint)
+				if !st.alias {
+					r.Headers[i].Value = st.copyBytes(r.Headers[i].Value, hint)
+				}
 			}
 		}
 		r.Partition = st.p.tp.Partition

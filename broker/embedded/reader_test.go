@@ -26,6 +26,10 @@ func TestReaderMatchesRead(t *testing.T) {
 			seq := int64(0)
 			var open *broker.Txn
 			pos := int64(0)
+			// Every record the reader returned, kept as returned (its
+			// bytes alias the reader's buffers), and a copy of what
+			// Log.Read returned for it: later reads must not change it.
+			var kept, copies []broker.Record
 			for step := 0; step < 400; step++ {
 				switch k := rng.IntN(10); {
 				case k < 3: // a batch, small or large
@@ -98,7 +102,15 @@ func TestReaderMatchesRead(t *testing.T) {
 							t.Fatalf("step %d: record %d: reader %+v, Log.Read %+v", step, i, g, w)
 						}
 					}
+					kept = append(kept, got...)
+					copies = append(copies, want...)
 					pos = gnext
+				}
+			}
+			for i := range kept {
+				g, w := kept[i], copies[i]
+				if !bytes.Equal(g.Key, w.Key) || !bytes.Equal(g.Value, w.Value) || (len(g.Headers) > 0 && !bytes.Equal(g.Headers[0].Value, w.Headers[0].Value)) {
+					t.Fatalf("record at offset %d changed after it was returned: %q/%q, was %q/%q", g.Offset, g.Key, g.Value, w.Key, w.Value)
 				}
 			}
 		})
