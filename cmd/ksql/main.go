@@ -175,7 +175,8 @@ func runTest(args []string) (bool, error) {
 	}
 	fmt.Println(sum.Line())
 	if sum.ExpectedErrors > 0 {
-		fmt.Printf("expected errors: %d of %d also match ksqlDB's message text\n", sum.MessagesMatched, sum.ExpectedErrors)
+		fmt.Printf("expected errors: %d of %d runs (%.0f%%) rejected as ksqlDB rejects them, with its message\n",
+			sum.MessagesMatched, sum.ExpectedErrors, 100*float64(sum.MessagesMatched)/float64(sum.ExpectedErrors))
 	}
 	return sum.Failed > 0, nil
 }

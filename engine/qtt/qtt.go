@@ -688,7 +688,10 @@ func ParseSchema(s string) (catalog.Schema, error) {
 	return catalog.Schema{Columns: append(keys, vals...)}, nil
 }
 
-// Summary totals results.
+// Summary totals results. ExpectedErrors counts the runs (passed or
+// failed, not skipped) that expect a statement to be rejected;
+// MessagesMatched those of them that passed: rejected by the statement
+// ksqlDB rejects, with its exception type and message.
 type Summary struct {
 	Passed, Failed, Skipped int
 	ExpectedErrors          int
@@ -700,16 +703,17 @@ func (s *Summary) Add(r Result) {
 	switch r.Outcome {
 	case Pass:
 		s.Passed++
-		if r.ExpectedError {
-			s.ExpectedErrors++
-			if r.MessageMatched {
-				s.MessagesMatched++
-			}
-		}
 	case Fail:
 		s.Failed++
 	default:
 		s.Skipped++
+		return
+	}
+	if r.ExpectedError {
+		s.ExpectedErrors++
+		if r.Outcome == Pass && r.MessageMatched {
+			s.MessagesMatched++
+		}
 	}
 }
 
