@@ -76,6 +76,16 @@ type aggregateOp struct {
 	// fin is the EMIT FINAL bookkeeping (emitfinal.go); nil for EMIT
 	// CHANGES.
 	fin *finalState
+
+	// outBuf is emit's result row (read only while emitting); sinkBuf
+	// its sink row when the next operator does not keep rows (a topic
+	// sink encodes them at once: reuseSink).
+	outBuf, sinkBuf types.Row
+	reuseSink       bool
+	// winBuf holds a record's window starts; evBuf the event emit
+	// passes on (read only during the call).
+	winBuf []int64
+	evBuf  event
 }
 
 // aggEntry is one group's (or one group-window's) state.
@@ -277,7 +287,8 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 	if ev.old != nil {
 		oldKey := ev.old[:a.k]
 		if !hasNull(oldKey) {
-			e, ck, err := a.load(t, copyRow(oldKey), 0, 0)
+			// load keeps a detached copy of the key of a new group.
+			e, ck, err := a.load(t, oldKey, 0, 0)
 			if err != nil {
 				return err
 			}
@@ -304,7 +315,8 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 	if hasNull(key) {
 		return nil // ksqlDB drops rows whose grouping key is NULL
 	}
-	key = copyRow(key)
+	// key aliases the input row: load keeps a detached copy of a new
+	// group's key, and nothing else keeps it.
 	if a.win == nil {
 		e, ck, err := a.load(t, key, 0, 0)
 		if err != nil {
@@ -324,17 +336,23 @@ func copyRow(r types.Row) types.Row { return append(types.Row(nil), r...) }
 
 // windowsFor returns the starts of the time windows containing ts.
 func windowsFor(w *planner.WindowSpec, ts int64) []int64 {
+	return appendWindowsFor(nil, w, ts)
+}
+
+// appendWindowsFor appends the starts of the time windows containing ts
+// to dst, oldest first, as Kafka Streams emits them.
+func appendWindowsFor(dst []int64, w *planner.WindowSpec, ts int64) []int64 {
 	size, adv := w.SizeMs, w.AdvanceMs
 	last := ts - ts%adv
-	var out []int64
+	n := len(dst)
 	for s := last; s > ts-size && s >= 0; s -= adv {
-		out = append(out, s)
+		dst = append(dst, s)
 	}
-	// Oldest first, as Kafka Streams emits them.
+	out := dst[n:]
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	return out
+	return dst
 }
 
 func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
@@ -342,7 +360,8 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 		return a.processFinal(t, ev, key)
 	}
 	streamTime := t.streamTime
-	for _, start := range windowsFor(a.win, ev.ts) {
+	a.winBuf = appendWindowsFor(a.winBuf[:0], a.win, ev.ts)
+	for _, start := range a.winBuf {
 		end := start + a.win.SizeMs
 		// A window closes once stream time passes its end plus grace.
 		if end+a.win.GraceMs <= streamTime {
@@ -413,7 +432,11 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) 
 	if a.win != nil {
 		width += 2
 	}
-	out := make(types.Row, width)
+	if cap(a.outBuf) < width {
+		a.outBuf = make(types.Row, width)
+	}
+	out := a.outBuf[:width]
+	clear(out)
 	copy(out, e.key)
 	for i, impl := range a.impls {
 		v, err := impl.Result(e.accs[i])
@@ -440,7 +463,16 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) 
 	}
 	c := &a.ctx
 	c.row = out
-	sinkRow := make(types.Row, len(a.project))
+	var sinkRow types.Row
+	if a.reuseSink {
+		if cap(a.sinkBuf) < len(a.project) {
+			a.sinkBuf = make(types.Row, len(a.project))
+		}
+		sinkRow = a.sinkBuf[:len(a.project)]
+		clear(sinkRow)
+	} else {
+		sinkRow = make(types.Row, len(a.project))
+	}
 	for i, f := range a.project {
 		v, err := f(c)
 		if err != nil {
@@ -450,11 +482,12 @@ func (a *aggregateOp) emit(t *Task, e *aggEntry, partition int32, offset int64) 
 		sinkRow[i] = v
 	}
 	e.emitted = pass
-	oev := event{row: sinkRow, tomb: !pass, ts: e.ts, partition: partition, offset: offset}
+	oev := &a.evBuf // not kept by the next operator: no allocation
+	*oev = event{row: sinkRow, tomb: !pass, ts: e.ts, partition: partition, offset: offset}
 	if a.win != nil {
 		oev.windowed, oev.wstart, oev.wend = true, e.wstart, e.wend
 	}
-	return a.next.process(t, &oev)
+	return a.next.process(t, oev)
 }
 
 // flush writes dirty groups to the commit batch and expires old windows.

@@ -129,7 +129,8 @@ func (a *aggregateOp) processFinal(t *Task, ev *event, key types.Row) error {
 	f.observed = max(f.observed, ev.ts)
 	f.dirty = true
 	closeTime := f.observed - a.win.GraceMs
-	for _, start := range windowsFor(a.win, ev.ts) {
+	a.winBuf = appendWindowsFor(a.winBuf[:0], a.win, ev.ts)
+	for _, start := range a.winBuf {
 		end := start + a.win.SizeMs
 		if end <= closeTime {
 			t.unpublished.late++

@@ -36,6 +36,8 @@ type inputDecoder struct {
 	// record is decoded into rowBuf.
 	reuse  bool
 	rowBuf types.Row
+	// oldBuf is the old row of a change envelope when reused.
+	oldBuf types.Row
 }
 
 // columnDecoder is implemented by codecs that can decode only some columns
@@ -349,7 +351,21 @@ func (d *inputDecoder) decodeInternal(rec *broker.Record, key []byte, ev *event)
 		if flags&(1<<i) == 0 {
 			continue
 		}
-		row := make(types.Row, d.width)
+		var row types.Row
+		if d.reuse {
+			buf := &d.rowBuf
+			if i == 1 {
+				buf = &d.oldBuf
+			}
+			if len(*buf) != d.width {
+				*buf = make(types.Row, d.width)
+			} else {
+				clear(*buf)
+			}
+			row = *buf
+		} else {
+			row = make(types.Row, d.width)
+		}
 		if first < 0 {
 			first = i
 			if key != nil && d.nKey > 0 {

@@ -116,6 +116,13 @@ func markRowReuse(head operator, dec *inputDecoder) {
 		}
 		op = f.next
 	}
+	switch op.(type) {
+	case *aggregateOp, *sessionOp:
+		// Aggregations read the row and keep detached copies of what
+		// they keep (a new group's key, retained arguments).
+		dec.reuse = true
+		return
+	}
 	p, ok := op.(*projectOp)
 	if !ok {
 		return

@@ -671,8 +671,11 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 				return err
 			}
 			a.next = next
-			if s, ok := next.(*sinkOp); ok && a.fin != nil && s.k == a.k {
-				a.fin.keyCodec = s.codecs.key // EMIT FINAL orders keys as serialized
+			if s, ok := next.(*sinkOp); ok {
+				a.reuseSink = true // it encodes rows at once
+				if a.fin != nil && s.k == a.k {
+					a.fin.keyCodec = s.codecs.key // EMIT FINAL orders keys as serialized
+				}
 			}
 			if t.rcache != nil && a.fin == nil {
 				a.rc = t.rcache

@@ -210,6 +210,9 @@ type Task struct {
 	// stats are the published counters.
 	unpublished taskCounts
 	stats       taskStats
+
+	// keyScratch builds full state keys for stores that do not keep them.
+	keyScratch []byte
 }
 
 func (t *Task) String() string { return t.producer }
@@ -232,7 +235,16 @@ func (t *Task) lastStateKey(store string) ([]byte, bool, error) {
 
 // stateGet reads a key of one of the task's stores.
 func (t *Task) stateGet(store string, key []byte) ([]byte, bool, error) {
-	return t.rt.State.Get(t.stateKey(store, key))
+	t.keyScratch = t.appendStateKey(t.keyScratch[:0], store, key)
+	return t.rt.State.Get(t.keyScratch) // the store does not keep the key
+}
+
+// appendStateKey appends the full key of key in one of the task's stores.
+func (t *Task) appendStateKey(b []byte, store string, key []byte) []byte {
+	b = append(b, t.prefix...)
+	b = append(b, store...)
+	b = append(b, '/')
+	return append(b, key...)
 }
 
 func (t *Task) stateKey(store string, key []byte) []byte {
@@ -254,7 +266,9 @@ func (t *Task) ensureBatch() state.Batch {
 // store: each goes to the commit batch and, on a log that decides its
 // transactions, to the changelog.
 func (t *Task) stateSet(store string, key, value []byte) {
-	k := t.stateKey(store, key)
+	// A batch copies what it is given, and so does recordChange.
+	t.keyScratch = t.appendStateKey(t.keyScratch[:0], store, key)
+	k := t.keyScratch
 	t.ensureBatch().Set(k, value)
 	if t.changelog != "" {
 		if value == nil {

@@ -231,3 +231,31 @@ func TestSupportsWrapping(t *testing.T) {
 		}
 	}
 }
+
+// DecodeArena gives what Decode gives, for every kind, valid and invalid
+// input, with one allocation at most (the arena's chunk).
+func TestKafkaDecodeArenaMatchesDecode(t *testing.T) {
+	inputs := [][]byte{nil, {}, {1}, {0, 0, 1, 0}, {0x80, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 1, 0}, {0x7f, 0xf0, 0, 0, 0, 0, 0, 0},
+		[]byte("hello"), []byte("héllo"), {0xff, 0xfe}, {0xed, 0xa0, 0x80}, []byte("a longer string of more than sixteen bytes")}
+	for _, kind := range []*types.Type{types.IntegerType, types.BigintType, types.DoubleType, types.StringType, types.BytesType} {
+		c := mustNew(t, "KAFKA", cols(col("V", kind)), Options{})
+		ad := c.(interface {
+			DecodeArena([]byte, []types.Value, *types.Arena) error
+		})
+		for _, in := range inputs {
+			want := make([]types.Value, 1)
+			werr := c.Decode(in, want)
+			var ar types.Arena
+			ar.Reset(64)
+			got := make([]types.Value, 1)
+			gerr := ad.DecodeArena(in, got, &ar)
+			if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+				t.Errorf("%s %x: error %v, Decode %v", kind, in, gerr, werr)
+				continue
+			}
+			if werr == nil && types.Compare(types.Detach(got[0]), want[0]) != 0 {
+				t.Errorf("%s %x: %#v, Decode %#v", kind, in, got[0], want[0])
+			}
+		}
+	}
+}
