@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ksqlgo/ksql/broker"
@@ -312,7 +313,14 @@ func (e *Engine) prepare(ctx context.Context, st ast.Statement, sess *Session) (
 		cmd.id = fmt.Sprintf("stream/`%s`/create", s.Target.Name)
 		target, ok := e.cat.Source(s.Target.Name)
 		if !ok {
-			return nil, fmt.Errorf("%s does not exist.", s.Target.Name)
+			// AstSanitizer.visitInsertInto: located just after INSERT INTO.
+			return nil, fmt.Errorf("Line: %d, Col: %d: Source `%s` does not exist.", s.At.Line, s.At.Col+len("INSERT INTO")+1, s.Target.Name)
+		}
+		if target.Kind != ast.Stream {
+			return nil, fmt.Errorf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)
+		}
+		if hasHeaderColumns(target) {
+			return nil, fmt.Errorf("Cannot insert into %s because it has header columns", target.Name)
 		}
 		if target.ReadOnly {
 			return nil, fmt.Errorf("Cannot insert into read-only %s: %s", strings.ToLower(target.Kind.String()), target.Name)
@@ -442,17 +450,88 @@ func sourcesOf(sel *ast.Select) []string {
 	return out
 }
 
+// hasHeaderColumns reports whether a source has HEADER or HEADERS columns.
+func hasHeaderColumns(src *catalog.Source) bool {
+	for _, c := range src.Schema.Columns {
+		if c.Kind == catalog.HeaderColumn || c.Kind == catalog.HeadersColumn {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownSourceHint is ksqlDB's MetaStoreImpl.checkAlternatives: the
+// sources whose names differ from name only in case.
+func (e *Engine) unknownSourceHint(name string) string {
+	var matched []*catalog.Source
+	for _, kind := range []ast.SourceKind{ast.Stream, ast.Table} {
+		for _, src := range e.cat.Sources(kind) {
+			if strings.EqualFold(src.Name, name) {
+				matched = append(matched, src)
+			}
+		}
+	}
+	sort.Slice(matched, func(i, j int) bool { return matched[i].Name < matched[j].Name })
+	if len(matched) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nDid you mean ")
+	if n := len(matched); n > 1 {
+		for i, src := range matched {
+			punct := "? "
+			switch {
+			case i < n-2:
+				punct = ", "
+			case i == n-2 && i == 0:
+				punct = " or "
+			case i == n-2:
+				punct = ", or "
+			}
+			fmt.Fprintf(&b, "\"%s\" (%s)%s", src.Name, strings.ToUpper(src.Kind.String()), punct)
+		}
+		b.WriteString("Hint: wrap the source name in double quotes to make it case-sensitive.")
+	} else if n := matched[0].Name; strings.ToUpper(n) != n {
+		fmt.Fprintf(&b, "\"%s\"? Hint: wrap the source name in double quotes to make it case-sensitive.", n)
+	} else {
+		fmt.Fprintf(&b, "%s? Hint: try removing double quotes from the source name.", n)
+	}
+	return b.String()
+}
+
 // validateFormats checks that a source's formats can serialize its schema.
 func validateFormats(src *catalog.Source) error {
 	if _, err := exec.NewCodec(src.KeyFormat, src.Schema.Key(), true); err != nil {
 		if len(src.Schema.Key()) > 0 || src.KeyFormat.Name != "NONE" {
-			return fmt.Errorf("Key format does not support schema.\nformat: %s\nschema: %s\nreason: %v", src.KeyFormat.Name, catalog.Schema{Columns: src.Schema.Key()}, err)
+			return fmt.Errorf("Key format does not support schema.\nformat: %s\nschema: %s\nreason: %v", src.KeyFormat.Name, persistenceSchema(src.KeyFormat, src.Schema.Key(), true), err)
 		}
 	}
 	if _, err := exec.NewCodec(src.ValueFormat, src.Schema.Value(), false); err != nil {
-		return fmt.Errorf("Value format does not support schema.\nformat: %s\nschema: %s\nreason: %v", src.ValueFormat.Name, catalog.Schema{Columns: src.Schema.Value()}, err)
+		return fmt.Errorf("Value format does not support schema.\nformat: %s\nschema: %s\nreason: %v", src.ValueFormat.Name, persistenceSchema(src.ValueFormat, src.Schema.Value(), false), err)
 	}
 	return nil
+}
+
+// persistenceSchema is ksqlDB's PersistenceSchema.toString: the columns
+// a format serializes and the serde features SerdeFeaturesFactory gives
+// it (the wrapping of a single column, for the formats that can wrap).
+func persistenceSchema(f catalog.Format, cols []catalog.Column, key bool) string {
+	features := ""
+	switch strings.ToUpper(f.Name) {
+	case "JSON", "JSON_SR", "AVRO", "PROTOBUF", "PROTOBUF_NOSR":
+		if len(cols) != 1 {
+			break
+		}
+		switch {
+		case key:
+			features = "UNWRAP_SINGLE_VALUES"
+		case f.WrapSingleValue != nil && *f.WrapSingleValue:
+			features = "WRAP_SINGLE_VALUES"
+		case f.WrapSingleValue != nil:
+			features = "UNWRAP_SINGLE_VALUES"
+		}
+	}
+	return fmt.Sprintf("Persistence{columns=[%s], features=[%s]}", catalog.Schema{Columns: cols}, features)
 }
 
 // checkSinkTopic rejects a sink whose existing topic disagrees.

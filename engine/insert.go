@@ -19,7 +19,8 @@ import (
 func (e *Engine) insertValues(ctx context.Context, s *ast.InsertValues, sess *Session) (*Result, error) {
 	src, ok := e.cat.Source(s.Target.Name)
 	if !ok {
-		return nil, fmt.Errorf("%s does not exist.", s.Target.Name)
+		// InsertValuesExecutor.getDataSource
+		return nil, fmt.Errorf("Cannot insert values into an unknown stream/table: `%s`%s", s.Target.Name, e.unknownSourceHint(s.Target.Name))
 	}
 	if src.ReadOnly {
 		return nil, fmt.Errorf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind.String()), src.Name)

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ksqlgo/ksql/catalog"
@@ -70,6 +71,9 @@ func (qp *queryPlanner) plan() (*QueryPlan, *catalog.Source, error) {
 	if err := qp.resolveFrom(sel.From); err != nil {
 		return nil, nil, err
 	}
+	if err := qp.checkReservedAliases(sel); err != nil {
+		return nil, nil, err
+	}
 	if sel.Emit == ast.EmitFinal && sel.Window == nil {
 		return nil, nil, errorf(sel.At, "EMIT FINAL is only supported for windowed aggregations.")
 	}
@@ -92,6 +96,44 @@ func (qp *queryPlanner) plan() (*QueryPlan, *catalog.Source, error) {
 		return qp.planAggregate()
 	}
 	return qp.planProjection()
+}
+
+// checkReservedAliases is ksqlDB's Analyzer.validateSelect, which runs as
+// the select items are analysed, before any clause is resolved: a select
+// item may not be named after a system column, unless it is that column
+// unaliased in a transient query.
+func (qp *queryPlanner) checkReservedAliases(sel *ast.Select) error {
+	for _, it := range sel.Items {
+		if it.Star || it.StructStar || it.Expr == nil {
+			continue
+		}
+		alias := it.Alias.Name
+		if alias == "" {
+			switch x := it.Expr.(type) {
+			case *ast.ColumnRef:
+				alias = x.Name
+			case *ast.Dereference:
+				alias = x.Field
+			}
+		}
+		for _, r := range ReservedColumns {
+			if !strings.EqualFold(alias, r) {
+				continue
+			}
+			text := ast.FormatExpr(it.Expr)
+			if c, ok := it.Expr.(*ast.ColumnRef); ok {
+				text = c.Name
+			}
+			text = text[strings.Index(text, ".")+1:]
+			if !strings.EqualFold(text, alias) {
+				return errorf(it.At, "`%s` is a reserved column name. You cannot use it as an alias for a column.", r)
+			}
+			if !qp.req.Transient {
+				return errorf(it.At, "Reserved column name in select: `%s`. Please remove or alias the column.", r)
+			}
+		}
+	}
+	return nil
 }
 
 func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
@@ -350,13 +392,21 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 
 	// Decide the key of the result.
 	var keyExprs []Expr
-	var keyDesc []string
+	var keyDesc, keyNames []string // as error messages name them
 	partitioned := sel.PartitionBy != nil
 	if partitioned {
 		if qp.src.Kind == ast.Table {
 			return nil, nil, errorf(sel.At, "KSQL does not support PARTITION BY on a TABLE. Use GROUP BY instead.")
 		}
 		pb := &binder{scope: qp.scope, funcs: qp.funcs, clause: "PARTITION BY"}
+		if len(sel.PartitionBy) > 1 {
+			for _, e := range sel.PartitionBy {
+				if l, ok := e.(*ast.Literal); ok && l.Value == nil {
+					// PartitionByParamsFactory
+					return nil, nil, errorf(e.Position(), "Cannot PARTITION BY multiple columns including NULL")
+				}
+			}
+		}
 		for _, e := range sel.PartitionBy {
 			if l, ok := e.(*ast.Literal); ok && l.Value == nil && len(sel.PartitionBy) == 1 {
 				break // PARTITION BY NULL: no key
@@ -366,12 +416,18 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 				return nil, nil, err
 			}
 			keyExprs = append(keyExprs, be)
-			keyDesc = append(keyDesc, ast.FormatExpr(e))
+			keyDesc = append(keyDesc, formatQualified(e, qp.alias))
+			if c, ok := e.(*ast.ColumnRef); ok {
+				keyNames = append(keyNames, c.Name)
+			} else {
+				keyNames = append(keyNames, ast.FormatExpr(e))
+			}
 		}
 	} else {
 		for i, c := range qp.in.Key {
 			keyExprs = append(keyExprs, &Column{Index: i, Name: c.Name, T: c.Type})
 			keyDesc = append(keyDesc, c.Name)
+			keyNames = append(keyNames, c.Name)
 		}
 	}
 	var keyItems, valueItems []selectItem
@@ -380,7 +436,7 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	} else if partitioned && hasStar(sel.Items) {
 		keyItems, valueItems, err = qp.partitionedStar(sel, keyExprs, b)
 	} else {
-		keyItems, valueItems, err = qp.splitKeyItems(items, keyExprs, keyDesc, partitioned)
+		keyItems, valueItems, err = qp.splitKeyItems(items, keyExprs, keyDesc, keyNames, partitioned)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -441,21 +497,24 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 
 // splitKeyItems finds, for each key expression, the projection item that
 // carries it, and returns key items (in key order) and value items.
-func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDesc []string, partitioned bool) ([]selectItem, []selectItem, error) {
+func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDesc, keyNames []string, partitioned bool) ([]selectItem, []selectItem, error) {
 	keyItems := make([]selectItem, len(keyExprs))
 	isKey := make([]bool, len(items))
 	var missing []string
 	for k, ke := range keyExprs {
 		found := -1
+		var aliases []string
 		for i, it := range items {
 			if it.expr.String() != ke.String() {
 				continue
 			}
-			if found >= 0 {
-				return nil, nil, errorf(it.at, "The projection contains a key column more than once: `%s` and `%s`.",
-					items[found].name, it.name)
+			aliases = append(aliases, it.name)
+			if found < 0 {
+				found = i
 			}
-			found = i
+		}
+		if len(aliases) > 1 {
+			return nil, nil, keyMoreThanOnce(items[found].at, keyNames[k], aliases)
 		}
 		if found < 0 {
 			missing = append(missing, keyDesc[k])
@@ -465,12 +524,14 @@ func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDe
 		isKey[found] = true
 	}
 	if len(missing) > 0 {
+		// ksqlDB names every key (DataSourceNode, UserRepartitionNode:
+		// validateKeyPresent), not just the missing ones.
 		what := "key column"
 		if partitioned {
 			what = "partitioning expression"
 		}
 		return nil, nil, errorf(qp.req.Select.At, "The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).",
-			qp.req.SinkName, plural(what, len(missing)), joinAnd(missing), strings.Join(missing, ", "))
+			qp.req.SinkName, plural(what, len(keyDesc)), joinAnd(keyDesc), strings.Join(keyDesc, ", "))
 	}
 	var vals []selectItem
 	for i, it := range items {
@@ -479,6 +540,34 @@ func (qp *queryPlanner) splitKeyItems(items []selectItem, keyExprs []Expr, keyDe
 		}
 	}
 	return keyItems, vals, nil
+}
+
+// keyMoreThanOnce is FinalProjectNode's error for a key column the
+// projection names more than once: its aliases sorted and joined.
+func keyMoreThanOnce(at ast.Pos, key string, aliases []string) error {
+	sorted := append([]string(nil), aliases...)
+	sort.Strings(sorted)
+	return errorf(at, "The projection contains a key column (`%s`) more than once, aliased as: %s.\n"+
+		"Each key column must only be in the projection once. If you intended to copy the key into the value, "+
+		"then consider using the AS_VALUE function to indicate which key reference should be copied.", key, joinAnd(sorted))
+}
+
+// formatQualified formats e as ksqlDB's analysis leaves it, every column
+// reference qualified with the source's alias.
+func formatQualified(e ast.Expr, alias string) string {
+	var refs []*ast.ColumnRef
+	ast.WalkExpr(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok && c.Source == "" {
+			refs = append(refs, c)
+			c.Source = alias
+		}
+		return true
+	})
+	s := ast.FormatExpr(e)
+	for _, c := range refs {
+		c.Source = ""
+	}
+	return s
 }
 
 func plural(what string, n int) string {
@@ -575,7 +664,10 @@ func (qp *queryPlanner) buildSink(kind ast.SourceKind, keyCols, valCols []catalo
 		kf = catalog.Format{Name: "NONE"}
 	} else if kf.Name == "NONE" {
 		if keySet {
-			return nil, nil, errorf(req.Select.At, "The key format 'NONE' is not supported for sources with key columns.")
+			// NoneFormat.getSerde, which ksqlDB reaches when it builds the
+			// sink's key serde.
+			return nil, nil, errorf(req.Select.At, "Key format does not support schema.\nformat: NONE\nschema: Persistence{columns=[%s], features=[]}\nreason: The 'NONE' format can only be used when no columns are defined. Got: [%s]",
+				catalog.Schema{Columns: keyCols}, catalog.Schema{Columns: keyCols})
 		}
 		kf = catalog.Format{Name: "KAFKA"}
 	}

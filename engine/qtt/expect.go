@@ -3,6 +3,8 @@ package qtt
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ksqlgo/ksql/engine"
@@ -45,17 +47,24 @@ type runError struct {
 	javaType  string // a key of javaTypes
 	msg       string // getMessage()
 	statement string // KsqlStatementException's statement text, or ""
-	cause     error
+	// detail is the unlogged details when they differ from msg (a
+	// ParseFailedException from a syntax error), or "".
+	detail string
+	cause  error
 }
 
 func (e *runError) Error() string { return e.msg }
 
 // unlogged is KsqlStatementException.getUnloggedMessage().
 func (e *runError) unlogged() string {
-	if e.statement == "" {
-		return e.msg
+	d := e.msg
+	if e.detail != "" {
+		d = e.detail
 	}
-	return e.msg + "\nStatement: " + e.statement
+	if e.statement == "" {
+		return d
+	}
+	return d + "\nStatement: " + e.statement
 }
 
 func (e *runError) isA(class string) bool {
@@ -71,8 +80,18 @@ func (e *runError) isA(class string) bool {
 func statementError(err error, text string) *runError {
 	var pe *sql.Error
 	if errors.As(err, &pe) {
-		return &runError{javaType: "ParseFailedException", msg: fmt.Sprintf("line %d:%d: %s", pe.Pos.Line, pe.Pos.Col, pe.Msg),
+		re := &runError{javaType: "ParseFailedException", msg: fmt.Sprintf("line %d:%d: %s", pe.Pos.Line, pe.Pos.Col, pe.Msg),
 			statement: strings.TrimSpace(text), cause: errors.Unwrap(err)}
+		if detail, ok := syntaxErrorDetail(pe.Msg, pe.Pos.Line, pe.Pos.Col); ok {
+			// DefaultKsqlParser.parse: the ParsingException's message and
+			// unlogged details, and the failed line as the statement.
+			re.msg = fmt.Sprintf("line %d:%d: Syntax error at line %d:%d", pe.Pos.Line, pe.Pos.Col, pe.Pos.Line, pe.Pos.Col)
+			re.detail = fmt.Sprintf("line %d:%d: %s", pe.Pos.Line, pe.Pos.Col, detail)
+			if pe.Line != "" {
+				re.statement = pe.Line
+			}
+		}
+		return re
 	}
 	re := &runError{javaType: "KsqlStatementException", msg: err.Error(), statement: strings.TrimSpace(text), cause: errors.Unwrap(err)}
 	var se *engine.StatementError
@@ -105,6 +124,89 @@ func matchException(exp *ExceptionNode, err *runError) string {
 		}
 	}
 	return ""
+}
+
+// ANTLR's syntax error messages, which the parser reproduces: what
+// ksqlDB's SyntaxErrorValidator receives for an error in the grammar (as
+// opposed to one AstBuilder raises once the text has parsed).
+var (
+	antlrExpecting  = regexp.MustCompile(`^(mismatched|extraneous) input (.*) expecting `)
+	antlrMissing    = regexp.MustCompile(`^missing .* at (.*)$`)
+	antlrNoViable   = regexp.MustCompile(`^no viable alternative at input `)
+	antlrTokenError = regexp.MustCompile(`^token recognition error at: `)
+)
+
+// syntaxCommands are the statements SyntaxErrorValidator suggests.
+var syntaxCommands = []string{"SELECT", "CREATE", "INSERT", "DESCRIBE",
+	"PRINT", "EXPLAIN", "SHOW", "LIST", "TERMINATE", "PAUSE", "RESUME", "DROP", "SET", "DEFINE",
+	"UNDEFINE", "UNSET", "ASSERT", "ALTER"}
+
+// syntaxErrorDetail is SyntaxErrorValidator.syntaxError: the details
+// ksqlDB gives an ANTLR syntax error message (ok is false for a message
+// ANTLR does not write). The reserved-keyword hint is not modelled.
+func syntaxErrorDetail(msg string, line, col int) (string, bool) {
+	switch {
+	case strings.Contains(msg, "expecting") && antlrExpecting.MatchString(msg):
+		offending := strings.Trim(antlrExpecting.FindStringSubmatch(msg)[2], "'")
+		return "Syntax Error\n" + syntaxExpectations(msg, offending), true
+	case antlrNoViable.MatchString(msg):
+		// The offending token is the last one of the input ANTLR quotes.
+		in := strings.Trim(strings.TrimPrefix(msg, "no viable alternative at input "), "'")
+		tok := in
+		if f := strings.Fields(in); len(f) > 0 {
+			tok = f[len(f)-1]
+		}
+		return fmt.Sprintf("Syntax Error\nSyntax error at or near '%s' at line %d:%d", tok, line, col), true
+	case antlrMissing.MatchString(msg):
+		return "Syntax Error\n" + msg, true
+	case antlrTokenError.MatchString(msg):
+		// A lexer error: the lexer's listener is the same validator,
+		// with no Token as the offending symbol.
+		return msg, true
+	}
+	return "", false
+}
+
+// syntaxExpectations is SyntaxErrorValidator.getExpectations.
+func syntaxExpectations(msg, offending string) string {
+	expecting := msg[strings.Index(msg, "expecting ")+len("expecting "):]
+	list := strings.NewReplacer("{", "", "}", "", "<EOF>,", "", " '", "", "'", "").Replace(expecting)
+	if slices.Equal(strings.Split(list, ","), syntaxCommands) {
+		best, min := "", -1
+		for _, c := range syntaxCommands {
+			if d := levenshtein(c, strings.ToUpper(offending)); min < 0 || d < min {
+				best, min = c, d
+			}
+		}
+		return fmt.Sprintf("Unknown statement '%s'\nDid you mean '%s'?", offending, best)
+	}
+	if strings.Contains(msg, "EOF") {
+		return "Syntax error at or near \";\"\n'}', ']', or ')' is missing"
+	}
+	if len(strings.Split(expecting, ",")) <= 3 {
+		return "Expecting " + expecting
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

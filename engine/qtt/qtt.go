@@ -355,8 +355,15 @@ func (r *runner) run(ctx context.Context) error {
 		sess.Properties[k] = fmt.Sprint(v)
 	}
 	queries, done := 0, 0
+	// ksqlDB's executor parses the statements joined by line breaks
+	// (TestExecutorUtil), so positions in its messages count lines from
+	// the first statement: each statement is run where it stands in that
+	// script, after as many blank lines as lines precede it.
+	line := 1
 	for i, text := range r.c.Statements {
-		results, err := r.eng.Execute(ctx, text, sess)
+		at := line
+		line += strings.Count(text, "\n") + 1
+		results, err := r.eng.Execute(ctx, strings.Repeat("\n", at-1)+text, sess)
 		done += len(results)
 		for _, res := range results {
 			if res.QueryID != "" {

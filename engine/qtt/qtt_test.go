@@ -82,7 +82,7 @@ func TestStrictVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 26 {
-		t.Errorf("%d runs, want 26", n)
+	if n != 27 {
+		t.Errorf("%d runs, want 27", n)
 	}
 }
