@@ -12,12 +12,25 @@ import (
 type Error struct {
 	Pos ast.Pos
 	Msg string
+	// Compiled marks an error ksqlDB raises when it compiles the
+	// expression (CodeGenRunner), after analysis: the clause names it
+	// "Invalid Predicate: ..." or "Invalid Select: ...".
+	Compiled bool
 }
 
 func (e *Error) Error() string { return e.Msg }
 
 // Position is where in the statement the error was found.
 func (e *Error) Position() ast.Pos { return e.Pos }
+
+// compiled names an error raised as ksqlDB compiles an expression of a
+// clause (CodeGenRunner: "Invalid " + type + ": " + message + ".").
+func compiled(err error, what string) error {
+	if pe, ok := err.(*Error); ok && pe.Compiled {
+		return &Error{Pos: pe.Pos, Msg: "Invalid " + what + ": " + pe.Msg + "."}
+	}
+	return err
+}
 
 func errorf(pos ast.Pos, format string, args ...any) error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
@@ -187,7 +200,7 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 			return nil, err
 		}
 		if !castable(inner.Type(), x.To) {
-			return nil, errorf(x.At, "Cast of %s to %s is not supported", inner.Type(), x.To)
+			return nil, &Error{Pos: x.At, Msg: fmt.Sprintf("Cast of %s to %s is not supported", inner.Type(), x.To), Compiled: true}
 		}
 		if inner.Type().Equal(x.To) {
 			return inner, nil
@@ -220,10 +233,14 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 			return nil, err
 		}
 		list := make([]Expr, len(x.List))
+		// common is the type ksqlDB's CoercionUtil.UserListCoercer has
+		// resolved so far, for its messages.
+		common := v.Type()
 		for i, le := range x.List {
 			if list[i], err = b.bind(le); err != nil {
 				return nil, err
 			}
+			orig := list[i]
 			if c, ok := list[i].(*Const); ok && c.Value != nil {
 				// Literals are converted to the tested value's type where
 				// their text allows, as ksqlDB does ('10' for an INT).
@@ -232,9 +249,9 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 				}
 			}
 			if _, ok := comparable(ast.OpEq, v.Type(), list[i].Type()); !ok {
-				return nil, errorf(le.Position(), "invalid input syntax for type %s: %s is of type %s",
-					v.Type(), list[i], list[i].Type())
+				return nil, &Error{Pos: le.Position(), Msg: coercionFailure(common, orig), Compiled: true}
 			}
+			common = widenCommon(common, orig.Type())
 		}
 		return &In{X: v, List: list, Not: x.Not}, nil
 	case *ast.Like:
@@ -425,16 +442,17 @@ func (b *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		// read the literal as a timestamp ("magic timestamp conversion").
 		l, r = magicTimestamp(l, r), magicTimestamp(r, l)
 		lt, rt = l.Type(), r.Type()
-		// A string literal compared to a temporal or numeric value is
-		// parsed as that type, as ksqlDB does.
-		if c, ok := r.(*Const); ok && c.T.Kind == types.KindString && lt.Kind != types.KindString && lt.Kind != types.KindNull {
+		// A string literal compared to a temporal value is parsed as that
+		// type, as ksqlDB does; ksqlDB's ComparisonUtil does not compare
+		// a number or a boolean with a string.
+		if c, ok := r.(*Const); ok && c.T.Kind == types.KindString && isTemporal(lt) {
 			v, err := coerceLiteral(c.Value.(string), lt)
 			if err != nil {
 				return nil, errorf(x.R.Position(), "%v", err)
 			}
 			r = &Const{Value: v, T: lt}
 			rt = lt
-		} else if c, ok := l.(*Const); ok && c.T.Kind == types.KindString && rt.Kind != types.KindString && rt.Kind != types.KindNull {
+		} else if c, ok := l.(*Const); ok && c.T.Kind == types.KindString && isTemporal(rt) {
 			v, err := coerceLiteral(c.Value.(string), rt)
 			if err != nil {
 				return nil, errorf(x.L.Position(), "%v", err)
@@ -699,4 +717,112 @@ func magicTimestamp(lit, other Expr) Expr {
 		return lit
 	}
 	return &Const{Value: int64(ts), T: types.BigintType}
+}
+
+// widenCommon is the common type of a user list once an element of type t
+// joins it (CoercionUtil.UserListCoercer): the first non-NULL type, widened
+// to the wider number.
+func widenCommon(common, t *types.Type) *types.Type {
+	switch {
+	case common.Kind == types.KindNull:
+		return t
+	case t.Kind == types.KindNull || !common.IsNumeric() || !t.IsNumeric():
+		return common
+	case common.Kind == types.KindDouble || t.Kind == types.KindDouble:
+		return types.DoubleType
+	case common.Kind == types.KindDecimal || t.Kind == types.KindDecimal:
+		// DecimalUtil.widen
+		a, b := decimalOf(common), decimalOf(t)
+		s := max(a.Scale, b.Scale)
+		return types.DecimalOf(max(a.Precision-a.Scale, b.Precision-b.Scale)+s, s)
+	case widenRank(t.Kind) > widenRank(common.Kind):
+		return t
+	}
+	return common
+}
+
+// coercionFailure is UserListCoercer's message for an element e that
+// does not coerce to the list's common type: a string literal that does
+// not read as the number or boolean, or else no operator between the types.
+func coercionFailure(common *types.Type, e Expr) string {
+	if lit, bad := badStringLiteral(common, e); bad {
+		return fmt.Sprintf("invalid input syntax for type %s: \"%s\".", baseTypeName(common, lit), lit.Value)
+	}
+	return fmt.Sprintf("operator does not exist: %s = %s (%s)\nHint: You might need to add explicit type casts.",
+		common.SQLString(), e.Type().SQLString(), e)
+}
+
+// badStringLiteral finds a string literal in e, or in the constructor e,
+// that is to become a number or boolean of target and does not read as one.
+func badStringLiteral(target *types.Type, e Expr) (*Const, bool) {
+	switch x := e.(type) {
+	case *Const:
+		str, ok := x.Value.(string)
+		if !ok || x.T.Kind != types.KindString {
+			return nil, false
+		}
+		switch {
+		case target.IsNumeric():
+			_, ok := numericLiteral(str)
+			return x, !ok
+		case target.Kind == types.KindBoolean:
+			_, err := ParseLiteral(str, target)
+			return x, err != nil
+		}
+	case *MakeArray:
+		if target.Kind == types.KindArray {
+			for _, el := range x.Elems {
+				if c, bad := badStringLiteral(target.Elem, el); bad {
+					return &Const{Value: c.Value, T: target.Elem}, true
+				}
+			}
+		}
+	case *MakeMap:
+		if target.Kind == types.KindMap {
+			for _, el := range x.Vals {
+				if c, bad := badStringLiteral(target.Value, el); bad {
+					return &Const{Value: c.Value, T: target.Value}, true
+				}
+			}
+		}
+	case *MakeStruct:
+		if target.Kind == types.KindStruct {
+			for i, el := range x.Vals {
+				if i < len(x.T.Fields) {
+					if f, ok := fieldOf(target, x.T.Fields[i].Name); ok {
+						if c, bad := badStringLiteral(f, el); bad {
+							return &Const{Value: c.Value, T: f}, true
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func fieldOf(t *types.Type, name string) (*types.Type, bool) {
+	for _, f := range t.Fields {
+		if f.Name == name {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+// baseTypeName is SqlBaseType's name: DECIMAL without its precision. For
+// a literal found inside a constructor, the element type it was to become.
+func baseTypeName(common *types.Type, lit *Const) string {
+	t := common
+	if lit.T.Kind != types.KindString {
+		t = lit.T
+	}
+	if t.Kind == types.KindDecimal {
+		return "DECIMAL"
+	}
+	return t.SQLString()
+}
+
+func isTemporal(t *types.Type) bool {
+	return t.Kind == types.KindTimestamp || t.Kind == types.KindDate || t.Kind == types.KindTime
 }

@@ -118,6 +118,18 @@ func checkPropNames(props ast.Properties, allowed func(string) bool) error {
 	return nil
 }
 
+// javaSpace is what Java's String.trim removes: the characters up to ' '.
+var javaSpace = func() string {
+	var b strings.Builder
+	for c := rune(0); c <= ' '; c++ {
+		b.WriteRune(c)
+	}
+	return b.String()
+}()
+
+// emptyDelimiter is Delimiter.parse's message for a blank delimiter.
+const emptyDelimiter = "Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'"
+
 // resolveFormats reads KEY_FORMAT, VALUE_FORMAT, FORMAT and their options.
 // inheritKey/inheritValue are used when the statement names none (CSAS);
 // otherwise the configured defaults apply.
@@ -176,24 +188,29 @@ func resolveFormats(p formatProps, cfg Config, inheritKey, inheritValue *catalog
 	if d, ok, err := p.str("VALUE_DELIMITER"); err != nil {
 		return key, value, false, err
 	} else if ok {
-		if value.Name != "DELIMITED" {
-			return key, value, false, errorf(ast.Pos{}, "VALUE_DELIMITER is only valid with VALUE_FORMAT='DELIMITED'")
+		if strings.TrimLeft(d, javaSpace) == "" {
+			// Delimiter.parse, as CreateSourceProperties is built.
+			return key, value, false, errorf(ast.Pos{}, "Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: "+emptyDelimiter)
 		}
-		if d == "" {
-			return key, value, false, errorf(ast.Pos{}, "Failed to prepare statement: Configuration VALUE_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'")
+		if value.Name != "DELIMITED" {
+			// FormatProperties.validateProperties
+			return key, value, false, errorf(ast.Pos{}, "%s does not support the following configs: [delimiter]", value.Name)
 		}
 		value.Delimiter = d
 	}
 	if d, ok, err := p.str("KEY_DELIMITER"); err != nil {
 		return key, value, false, err
 	} else if ok {
-		if key.Name != "DELIMITED" {
-			return key, value, false, errorf(ast.Pos{}, "KEY_DELIMITER is only valid with KEY_FORMAT='DELIMITED'")
+		if strings.TrimLeft(d, javaSpace) == "" {
+			return key, value, false, errorf(ast.Pos{}, "Failed to prepare statement: Configuration KEY_DELIMITER is invalid: "+emptyDelimiter)
 		}
-		if d == "" {
-			return key, value, false, errorf(ast.Pos{}, "Failed to prepare statement: Configuration KEY_DELIMITER is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'")
+		if key.Name != "DELIMITED" {
+			return key, value, false, errorf(ast.Pos{}, "%s does not support the following configs: [delimiter]", key.Name)
 		}
 		key.Delimiter = d
+	}
+	if err := protobufNullable(p, &key, &value); err != nil {
+		return key, value, false, err
 	}
 	wrap, err := p.boolean("WRAP_SINGLE_VALUE")
 	if err != nil {
@@ -220,7 +237,7 @@ func checkWrapping(value *catalog.Format, valueCols int, explicit bool) error {
 	if value.WrapSingleValue == nil {
 		return nil
 	}
-	wraps := value.Name == "JSON" || value.Name == "AVRO" || value.Name == "PROTOBUF" || value.Name == "JSON_SR"
+	wraps := value.Name == "JSON" || value.Name == "AVRO" || value.Name == "PROTOBUF" || value.Name == "PROTOBUF_NOSR" || value.Name == "JSON_SR"
 	if !explicit {
 		if valueCols != 1 || !wraps {
 			value.WrapSingleValue = nil
@@ -386,6 +403,13 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 		SQL:      stmt.Text(),
 		ReadOnly: stmt.IsSource,
 	}
+	// The formats and their properties are checked as the statement is
+	// prepared (CreateSourceProperties) and as ksqlDB's schema injector
+	// looks at them, before CreateSourceFactory builds the schema.
+	kf, vf, keySet, err := resolveFormats(p, cfg, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	if len(stmt.Elements) == 0 {
 		return nil, errorf(stmt.At, "The statement does not define any columns.")
 	}
@@ -416,7 +440,7 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 			col.Kind = catalog.HeadersColumn
 			want := types.ArrayOf(types.StructOf(types.Field{Name: "KEY", Type: types.StringType}, types.Field{Name: "VALUE", Type: types.BytesType}))
 			if !el.Type.Equal(want) {
-				return nil, errorf(el.Name.At, "Invalid type for HEADERS column: expected %s, got %s", want, el.Type)
+				return nil, errorf(el.Name.At, "Invalid type for HEADERS column: expected %s, got %s", want.SQLString(), el.Type.SQLString())
 			}
 		case ast.HeaderConstraint:
 			col.Kind = catalog.HeaderColumn
@@ -439,10 +463,6 @@ func PlanCreateSource(stmt *ast.CreateSource, cat *catalog.Catalog, cfg Config, 
 	}
 	src.Schema = catalog.Schema{Columns: append(keys, vals...)}
 
-	kf, vf, keySet, err := resolveFormats(p, cfg, nil, nil)
-	if err != nil {
-		return nil, err
-	}
 	if len(keys) == 0 {
 		// A source without key columns keeps a key format only when the
 		// statement names one (KEY_FORMAT or FORMAT); queries reading it

@@ -301,7 +301,7 @@ func (qp *queryPlanner) bindItems(items []selectItem, b *binder) ([]selectItem, 
 	for _, it := range items {
 		e, err := b.bind(it.ast)
 		if err != nil {
-			return nil, err
+			return nil, compiled(err, "Select")
 		}
 		if it.name == "*" {
 			t := e.Type()
@@ -339,6 +339,9 @@ func (qp *queryPlanner) whereFilter(sel *ast.Select) (Op, error) {
 	b := &binder{scope: qp.scope, funcs: qp.funcs, clause: "WHERE"}
 	pred, err := b.bind(sel.Where)
 	if err != nil {
+		if pe, ok := err.(*Error); ok && pe.Compiled {
+			return nil, compiled(err, "Predicate")
+		}
 		if pe, ok := err.(*Error); ok && !strings.HasPrefix(pe.Msg, "WHERE column") {
 			pe.Msg = "Error in WHERE expression: " + pe.Msg
 		}
