@@ -102,6 +102,9 @@ type Format struct {
 	WrapSingleValue *bool
 	// Delimiter for DELIMITED ("" = default ',').
 	Delimiter string
+	// NullableRepresentation is PROTOBUF_NOSR's nullableRepresentation
+	// property ("", "optional" or "wrapper").
+	NullableRepresentation string
 }
 
 // WindowType is the windowing of a windowed source's key.

@@ -20,7 +20,8 @@ func NewCodec(f catalog.Format, cols []catalog.Column, isKey bool) (serde.Codec,
 		}
 		sc = append(sc, serde.Column{Name: c.Name, Type: c.Type})
 	}
-	return serde.New(f.Name, sc, serde.Options{WrapSingleValue: f.WrapSingleValue, IsKey: isKey, Delimiter: f.Delimiter})
+	return serde.New(f.Name, sc, serde.Options{WrapSingleValue: f.WrapSingleValue, IsKey: isKey, Delimiter: f.Delimiter,
+		NullableRepresentation: f.NullableRepresentation})
 }
 
 // internalCodec is the value codec of internal topics: the engine's own

@@ -45,6 +45,8 @@ func decodeActual(f catalog.Format, cols []catalog.Column, data []byte, exact bo
 		return nil, nil
 	case "KAFKA":
 		return decodeKafka(cols, data)
+	case "PROTOBUF_NOSR":
+		return decodeProtobufActual(f, cols, data)
 	}
 	return nil, fmt.Errorf("the runner has no test serde for format %s", f.Name)
 }

@@ -107,6 +107,9 @@ func formatProps(f catalog.Format) map[string]string {
 	if strings.EqualFold(f.Name, "DELIMITED") && f.Delimiter != "" {
 		return map[string]string{"delimiter": f.Delimiter}
 	}
+	if f.NullableRepresentation != "" {
+		return map[string]string{"nullableRepresentation": f.NullableRepresentation}
+	}
 	return nil
 }
 

@@ -107,6 +107,8 @@ func EncodeWith(f catalog.Format, cols []catalog.Column, raw json.RawMessage, is
 		return []byte(raw), nil
 	case "NONE":
 		return nil, nil
+	case "PROTOBUF_NOSR":
+		return encodeProtobufSpec(f, cols, raw)
 	}
 	// KAFKA: a single typed column.
 	codec, err := exec.NewCodec(f, cols, isKey)

@@ -1,5 +1,5 @@
 // Package serde owns the serialized forms of record keys and values: the
-// JSON, DELIMITED, KAFKA and NONE formats, byte-compatible with ksqlDB's
+// JSON, DELIMITED, KAFKA, NONE and PROTOBUF_NOSR formats, byte-compatible with ksqlDB's
 // serializers and following its deserializers' coercion rules and error
 // messages.
 //
@@ -18,6 +18,9 @@
 //   - KAFKA (kafka.go): Kafka's primitive serializers (big-endian INT,
 //     BIGINT, DOUBLE; UTF-8 STRING; raw BYTES).
 //   - NONE (none.go): no columns at all.
+//   - PROTOBUF_NOSR (protobuf.go): Protobuf messages without a schema
+//     registry, the schema derived from the columns as ksqlDB's
+//     ProtobufNoSRFormat derives it; the wire format is written by hand.
 //
 // ValueFromJSON, ValueToJSON and AppendValueJSON (convert.go) expose the
 // JSON value rules to the test runner and the REST layer.

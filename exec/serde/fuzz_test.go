@@ -143,6 +143,11 @@ func numCols(c Codec) int {
 		return len(x.cols)
 	case *kafkaCodec:
 		return 1
+	case *protobufCodec:
+		if x.unwrapped {
+			return 1
+		}
+		return len(x.fields)
 	}
 	return 0
 }

@@ -137,7 +137,8 @@ func TestNewValidation(t *testing.T) {
 		{"unknown format", "FOO", nil, Options{}, "Unknown format: FOO", ErrUnknownFormat},
 		{"AVRO", "AvRo", cols(col("V", intT)), Options{}, "The 'AVRO' format is not available: it requires a schema registry", ErrUnsupportedFormat},
 		{"PROTOBUF", "protobuf", nil, Options{}, "requires a schema registry", ErrUnsupportedFormat},
-		{"PROTOBUF_NOSR", "PROTOBUF_NOSR", nil, Options{}, "requires a schema registry", ErrUnsupportedFormat},
+		{"PROTOBUF_NOSR INT map keys", "PROTOBUF_NOSR", cols(col("M", types.MapOf(intT, intT))), Options{},
+			"PROTOBUF format only supports MAP types with STRING keys.", ErrUnsupportedSchema},
 		{"JSON_SR", "json_sr", nil, Options{}, "requires a schema registry", ErrUnsupportedFormat},
 
 		{"JSON map with INT keys", "JSON", cols(col("FOO", types.MapOf(intT, dblT))), Options{},

@@ -30,6 +30,10 @@ type Options struct {
 	// names TAB and SPACE, as ksqlDB accepts in VALUE_DELIMITER and
 	// KEY_DELIMITER. Empty means ','. Other formats reject a delimiter.
 	Delimiter string
+	// NullableRepresentation is PROTOBUF_NOSR's nullableRepresentation
+	// (KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION): "" (plain proto3
+	// fields), "optional" or "wrapper". Other formats reject it.
+	NullableRepresentation string
 }
 
 // Codec serializes rows of fixed columns. A Codec is immutable and safe for
@@ -141,7 +145,7 @@ func encodeErrorf(format string, args ...any) error {
 }
 
 // New returns the codec for format (case-insensitive): JSON, DELIMITED,
-// KAFKA or NONE. AVRO, PROTOBUF, PROTOBUF_NOSR and JSON_SR need a schema
+// KAFKA, NONE or PROTOBUF_NOSR. AVRO, PROTOBUF and JSON_SR need a schema
 // registry and give an error wrapping ErrUnsupportedFormat; any other name
 // gives "Unknown format: X" (ErrUnknownFormat). The columns are validated
 // against the format with ksqlDB's messages (ErrUnsupportedSchema).
@@ -156,8 +160,8 @@ func New(format string, cols []Column, opts Options) (Codec, error) {
 		}
 	}
 	switch name {
-	case "JSON", "DELIMITED", "KAFKA", "NONE":
-	case "AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR":
+	case "JSON", "DELIMITED", "KAFKA", "NONE", "PROTOBUF_NOSR":
+	case "AVRO", "PROTOBUF", "JSON_SR":
 		return nil, newConfigError(ErrUnsupportedFormat,
 			"The '%s' format is not available: it requires a schema registry, which this server does not provide", name)
 	default:
@@ -169,6 +173,9 @@ func New(format string, cols []Column, opts Options) (Codec, error) {
 	if name != "DELIMITED" && opts.Delimiter != "" {
 		return nil, newConfigError(ErrInvalidOptions, "%s does not support the following configs: [delimiter]", name)
 	}
+	if name != "PROTOBUF_NOSR" && opts.NullableRepresentation != "" {
+		return nil, newConfigError(ErrInvalidOptions, "%s does not support the following configs: [nullableRepresentation]", name)
+	}
 	if !SupportsWrapping(name) && opts.WrapSingleValue != nil && *opts.WrapSingleValue {
 		return nil, newConfigError(ErrInvalidOptions, "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
 	}
@@ -179,6 +186,8 @@ func New(format string, cols []Column, opts Options) (Codec, error) {
 		return newDelimitedCodec(cols, opts)
 	case "KAFKA":
 		return newKafkaCodec(cols, opts)
+	case "PROTOBUF_NOSR":
+		return newProtobufCodec(cols, opts)
 	default:
 		return newNoneCodec(cols, opts)
 	}
