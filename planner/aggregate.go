@@ -454,9 +454,97 @@ func (e *nonAggregateError) Error() string { return e.expr }
 // aggregateError turns the binder's non-aggregate marker into ksqlDB's message.
 func (qp *queryPlanner) aggregateError(err error, sel *ast.Select, ap *aggPlan) error {
 	if na, ok := err.(*nonAggregateError); ok {
+		if rerr := qp.aggregateRules(sel); rerr != nil {
+			return rerr
+		}
 		return errorf(na.pos, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column to the GROUP BY or remove it from the SELECT.", na.expr)
 	}
 	return err
+}
+
+// aggregateRules is ksqlDB's AggregateAnalyzer.enforceAggregateRules over
+// the statement as written: aggregate functions are required; a SELECT
+// expression must be a GROUP BY expression or reference only GROUP BY
+// columns outside aggregates (those that do not are listed, as ksqlDB
+// prints them); a column HAVING references outside aggregates must be a
+// GROUP BY expression. The window bounds count as grouped.
+func (qp *queryPlanner) aggregateRules(sel *ast.Select) error {
+	groupBy := map[string]bool{}
+	for _, g := range sel.GroupBy {
+		groupBy[formatUnqualified(g)] = true
+	}
+	if sel.Window != nil {
+		groupBy["WINDOWSTART"], groupBy["WINDOWEND"] = true, true
+	}
+	aggregates := 0
+	// outside calls fn for each column reference outside aggregate calls.
+	outside := func(e ast.Expr, fn func(*ast.ColumnRef)) {
+		ast.WalkExpr(e, func(x ast.Expr) bool {
+			switch y := x.(type) {
+			case *ast.FunctionCall:
+				if qp.funcs.Kind(y.Name) == AggregateFunc {
+					aggregates++
+					return false
+				}
+			case *ast.ColumnRef:
+				fn(y)
+			}
+			return true
+		})
+	}
+	var selects, having []string
+	for _, it := range sel.Items {
+		if it.Expr == nil {
+			continue
+		}
+		notGrouped := false
+		outside(it.Expr, func(c *ast.ColumnRef) {
+			if !groupBy[formatUnqualified(c)] {
+				notGrouped = true
+			}
+		})
+		if notGrouped && !groupBy[formatUnqualified(it.Expr)] {
+			selects = append(selects, formatUnqualified(it.Expr))
+		}
+	}
+	if sel.Having != nil {
+		outside(sel.Having, func(c *ast.ColumnRef) {
+			if t := formatUnqualified(c); !groupBy[t] {
+				having = append(having, t)
+			}
+		})
+	}
+	switch {
+	case aggregates == 0:
+		return errorf(sel.At, "GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	case len(selects) > 0:
+		return errorf(sel.At, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(selects, ", "))
+	case len(having) > 0:
+		return errorf(sel.Having.Position(), "Non-aggregate HAVING expression not part of GROUP BY: %s\nConsider switching the HAVING clause to a WHERE clause before the GROUP BY.", strings.Join(having, ", "))
+	}
+	return nil
+}
+
+// formatUnqualified formats e as ksqlDB's analysis prints it in a single
+// source query: column references without their source.
+func formatUnqualified(e ast.Expr) string {
+	type saved struct {
+		c   *ast.ColumnRef
+		src string
+	}
+	var refs []saved
+	ast.WalkExpr(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok && c.Source != "" {
+			refs = append(refs, saved{c, c.Source})
+			c.Source = ""
+		}
+		return true
+	})
+	s := ast.FormatExpr(e)
+	for _, r := range refs {
+		r.c.Source = r.src
+	}
+	return s
 }
 
 // splitGroupKeys finds the projection item for each GROUP BY expression.
