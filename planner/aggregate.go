@@ -31,6 +31,9 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	if sel.PartitionBy != nil {
 		return nil, nil, errorf(sel.At, "PARTITION BY cannot be combined with GROUP BY.")
 	}
+	if err := qp.windowBoundsRule(sel); err != nil {
+		return nil, nil, err
+	}
 	if qp.hasTableFunctions(sel) {
 		return nil, nil, errorf(sel.At, "Table functions cannot be used with aggregations.")
 	}
@@ -657,4 +660,64 @@ func rewriteAll(es []Expr, fn func(Expr) Expr) []Expr {
 		out[i] = rewrite(e, fn)
 	}
 	return out
+}
+
+// windowBoundsRule is AggregateAnalyzer.throwOnWindowBoundColumnIfWindowedAggregate:
+// in a windowed aggregation the window bounds may appear in the SELECT
+// clause only, outside aggregate functions.
+func (qp *queryPlanner) windowBoundsRule(sel *ast.Select) error {
+	if sel.Window == nil {
+		return nil
+	}
+	var bad *ast.ColumnRef
+	visit := func(e ast.Expr, inSelect bool) {
+		ast.WalkExpr(e, func(x ast.Expr) bool {
+			if bad != nil {
+				return false
+			}
+			switch y := x.(type) {
+			case *ast.FunctionCall:
+				if inSelect && qp.funcs.Kind(y.Name) == AggregateFunc {
+					visitAll(y.Args, func(a ast.Expr) {
+						ast.WalkExpr(a, func(z ast.Expr) bool {
+							if c, ok := z.(*ast.ColumnRef); ok && bad == nil && (c.Name == "WINDOWSTART" || c.Name == "WINDOWEND") {
+								bad = c
+							}
+							return bad == nil
+						})
+					})
+					return false
+				}
+			case *ast.ColumnRef:
+				if !inSelect && (y.Name == "WINDOWSTART" || y.Name == "WINDOWEND") {
+					bad = y
+				}
+			}
+			return true
+		})
+	}
+	for _, it := range sel.Items {
+		if it.Expr != nil {
+			visit(it.Expr, true)
+		}
+	}
+	if sel.Where != nil {
+		visit(sel.Where, false)
+	}
+	for _, g := range sel.GroupBy {
+		visit(g, false)
+	}
+	if sel.Having != nil {
+		visit(sel.Having, false)
+	}
+	if bad == nil {
+		return nil
+	}
+	return errorf(bad.At, "Window bounds column %s can only be used in the SELECT clause of windowed aggregations and can not be passed to aggregate functions.\nSee https://github.com/confluentinc/ksql/issues/4397", formatUnqualified(bad))
+}
+
+func visitAll(es []ast.Expr, fn func(ast.Expr)) {
+	for _, e := range es {
+		fn(e)
+	}
 }
