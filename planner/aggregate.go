@@ -11,10 +11,13 @@ import (
 
 // aggPlan collects what planning an aggregation discovers.
 type aggPlan struct {
-	groupExprs []Expr   // over the input scope
-	groupText  []string // for messages
-	calls      []AggregateCall
-	callKeys   []string // canonical text of each call, for de-duplication
+	// complexIntermediate: a call keeps a STRUCT, ARRAY or MAP between
+	// rows (Resolved.ComplexIntermediate).
+	complexIntermediate bool
+	groupExprs          []Expr   // over the input scope
+	groupText           []string // for messages
+	calls               []AggregateCall
+	callKeys            []string // canonical text of each call, for de-duplication
 	// preArgs are the distinct non-constant aggregate arguments, evaluated
 	// before the aggregate (and before any repartition).
 	preArgs    []Expr
@@ -155,6 +158,15 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 		// Columns outside aggregates were reported above; only aggregates
 		// and constants are left.
 		return nil, nil, errorf(sel.At, "Aggregate functions require a GROUP BY clause: use GROUP BY to group the rows to aggregate.")
+	}
+	// ksqlDB serializes the aggregation's state (group columns and each
+	// call's intermediate value) with the source's value format
+	// (MaterializationUtil), and refuses a query whose intermediate
+	// values that format cannot represent. Our state has its own
+	// encoding, but a query ksqlDB refuses is refused here too.
+	if ap.complexIntermediate && !formatHasComplexTypes(qp.src.ValueFormat.Name) {
+		return nil, nil, errorf(sel.At, "One of the functions used in the statement has an intermediate type that the value format can not handle. "+
+			"Please remove the function or change the format.\nConsider up-voting https://github.com/confluentinc/ksql/issues/3950, which will resolve this limitation")
 	}
 	// Fix up slots: key slots stay, calls go to k+idx, window bounds after.
 	nCalls := len(ap.calls)
@@ -442,6 +454,7 @@ func (qp *queryPlanner) addAggregateCall(ap *aggPlan, fc *ast.FunctionCall) (int
 		}
 	}
 	ap.calls = append(ap.calls, AggregateCall{Name: fc.Name, Fn: res.Fn, Args: args, Consts: consts, T: res.Return})
+	ap.complexIntermediate = ap.complexIntermediate || res.ComplexIntermediate
 	ap.callKeys = append(ap.callKeys, key)
 	return len(ap.calls) - 1, nil
 }
@@ -720,4 +733,14 @@ func visitAll(es []ast.Expr, fn func(ast.Expr)) {
 	for _, e := range es {
 		fn(e)
 	}
+}
+
+// formatHasComplexTypes reports whether a value format can carry STRUCT,
+// ARRAY and MAP values (KAFKA and DELIMITED cannot).
+func formatHasComplexTypes(format string) bool {
+	switch strings.ToUpper(format) {
+	case "KAFKA", "DELIMITED":
+		return false
+	}
+	return true
 }

@@ -39,6 +39,11 @@ type Resolved struct {
 	// implicitly cast to before the call (same length as the arguments;
 	// a nil entry means "as is").
 	ParamTypes []*types.Type
+	// ComplexIntermediate (aggregates): ksqlDB's implementation keeps a
+	// STRUCT, ARRAY or MAP between rows (the A of its Udaf<I, A, O>),
+	// which ksqlDB serializes with the aggregation's value format, so a
+	// format without those types cannot carry it.
+	ComplexIntermediate bool
 }
 
 // FunctionResolver is the function library as the planner sees it. The

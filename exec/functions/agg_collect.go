@@ -29,7 +29,7 @@ func registerCollect(r *Registry) {
 			name = "COLLECT_SET"
 			desc = "Gathers the distinct values of a group (NULL included) into an array, in order of first appearance."
 		}
-		r.AddAggregate(&AggregateDef{Name: name, Description: desc,
+		r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: name, Description: desc,
 			Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 				if len(args) != 1 || args[0].LambdaArity > 0 || aggIsNull(args[0]) {
 					return nil, nil, nil, noAggMatch(name, args)

@@ -31,7 +31,7 @@ const (
 )
 
 func registerCountDistinct(r *Registry) {
-	r.AddAggregate(&AggregateDef{Name: "COUNT_DISTINCT",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "COUNT_DISTINCT",
 		Description: "The approximate number of distinct non-NULL values of a column (HyperLogLog, standard error below 1%).",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 1 || aggIsNull(args[0]) || args[0].LambdaArity > 0 {

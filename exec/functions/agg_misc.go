@@ -15,7 +15,7 @@ func init() { builtins = append(builtins, registerMiscAggregates) }
 const aggHistogramLimit = 1000
 
 func registerMiscAggregates(r *Registry) {
-	r.AddAggregate(&AggregateDef{Name: "HISTOGRAM",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "HISTOGRAM",
 		Description: "A map from each distinct STRING value of a group to the number of times it occurs (at most 1000 distinct values).",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 1 || aggIsNull(args[0]) || args[0].Type.Kind != types.KindString {
@@ -27,7 +27,7 @@ func registerMiscAggregates(r *Registry) {
 			}
 			return histogramAgg{b: b}, types.MapOf(types.StringType, types.BigintType), nil, nil
 		}})
-	r.AddAggregate(&AggregateDef{Name: "ATTR",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "ATTR",
 		Description: "The value of a column when it is the same for every row of the group, otherwise NULL.",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 1 || aggIsNull(args[0]) || args[0].LambdaArity > 0 {

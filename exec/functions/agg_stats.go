@@ -25,7 +25,7 @@ func registerStatsAggregates(r *Registry) {
 			name = "STDDEV_SAMP"
 			desc = "The sample standard deviation of a numeric column (as in ksqlDB, the value returned is the sample variance)."
 		}
-		r.AddAggregate(&AggregateDef{Name: name, Description: desc,
+		r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: name, Description: desc,
 			Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 				if len(args) != 1 || aggIsNull(args[0]) {
 					return nil, nil, nil, noAggMatch(name, args)
@@ -46,7 +46,7 @@ func registerStatsAggregates(r *Registry) {
 				return stddevAgg{kind: kind, samp: variance, b: b}, types.DoubleType, params, nil
 			}})
 	}
-	r.AddAggregate(&AggregateDef{Name: "CORRELATION",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "CORRELATION",
 		Description: "The Pearson correlation coefficient of two numeric columns.",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 2 {

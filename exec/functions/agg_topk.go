@@ -40,7 +40,7 @@ func aggTopKSize(name string, args []planner.ArgInfo) (int, error) {
 }
 
 func registerTopK(r *Registry) {
-	r.AddAggregate(&AggregateDef{Name: "TOPK",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "TOPK",
 		Description: "The k largest values of a column, largest first; with extra columns, the rows holding them as structs.",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) < 2 || aggIsNull(args[0]) || !aggTopKSortable(args[0].Type) {
@@ -68,7 +68,7 @@ func registerTopK(r *Registry) {
 			st := types.StructOf(fields...)
 			return topKAgg{k: k, b: b, row: st}, types.ArrayOf(st), nil, nil
 		}})
-	r.AddAggregate(&AggregateDef{Name: "TOPKDISTINCT",
+	r.AddAggregate(&AggregateDef{ComplexIntermediate: true, Name: "TOPKDISTINCT",
 		Description: "The k largest distinct values of a column, largest first.",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 2 || aggIsNull(args[0]) || !aggTopKSortable(args[0].Type) {

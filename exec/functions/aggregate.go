@@ -54,6 +54,12 @@ var ErrNoUndo = errors.New("aggregate function does not support retraction")
 type AggregateDef struct {
 	Name        string
 	Description string
+	// ComplexIntermediate: ksqlDB's UDAF keeps a STRUCT, ARRAY or MAP
+	// between rows (planner.Resolved.ComplexIntermediate): AVG, the
+	// standard deviations, CORRELATION, TOPK, TOPKDISTINCT, COLLECT_LIST,
+	// COLLECT_SET, HISTOGRAM, COUNT_DISTINCT, ATTR, EARLIEST_BY_OFFSET and
+	// LATEST_BY_OFFSET.
+	ComplexIntermediate bool
 	// Resolve picks the implementation for the argument types. args
 	// includes constant arguments (IsConst set).
 	Resolve func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error)
@@ -69,7 +75,7 @@ func (r *Registry) ResolveAggregate(name string, args []planner.ArgInfo) (planne
 	if err != nil {
 		return planner.Resolved{}, err
 	}
-	return planner.Resolved{Fn: impl, Return: ret, ParamTypes: params}, nil
+	return planner.Resolved{Fn: impl, Return: ret, ParamTypes: params, ComplexIntermediate: d.ComplexIntermediate}, nil
 }
 
 func noAggMatch(name string, args []planner.ArgInfo) error {
@@ -107,8 +113,9 @@ func registerCoreAggregates(r *Registry) {
 		},
 	})
 	r.AddAggregate(&AggregateDef{
-		Name:        "AVG",
-		Description: "Averages the values of a column; NULLs are ignored.",
+		ComplexIntermediate: true, // Struct<SUM, COUNT>
+		Name:                "AVG",
+		Description:         "Averages the values of a column; NULLs are ignored.",
 		Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 			if len(args) != 1 {
 				return nil, nil, nil, noAggMatch("AVG", args)
@@ -150,8 +157,9 @@ func registerCoreAggregates(r *Registry) {
 		}
 		latest := latest
 		r.AddAggregate(&AggregateDef{
-			Name:        name,
-			Description: "The value of the " + map[bool]string{true: "latest", false: "earliest"}[latest] + " row of a group by offset; optionally the N " + map[bool]string{true: "latest", false: "earliest"}[latest] + " as an array, and whether to ignore NULLs (default true).",
+			Name:                name,
+			ComplexIntermediate: true, // Struct, List<Struct>
+			Description:         "The value of the " + map[bool]string{true: "latest", false: "earliest"}[latest] + " row of a group by offset; optionally the N " + map[bool]string{true: "latest", false: "earliest"}[latest] + " as an array, and whether to ignore NULLs (default true).",
 			Resolve: func(args []planner.ArgInfo) (AggImpl, *types.Type, []*types.Type, error) {
 				if len(args) < 1 || len(args) > 3 {
 					return nil, nil, nil, noAggMatch(name, args)
