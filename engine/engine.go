@@ -64,6 +64,13 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Now is the wall clock (nil: time.Now).
 	Now func() time.Time
+	// Functions, when set, registers further functions into the engine's
+	// registry after the built-in ones, before any statement runs (the
+	// registry is read-only from then on). The conformance runner adds
+	// ksqlDB's test-suite functions (engine/qtt/testfuncs) this way, as
+	// ksqlDB's test harness has them on its classpath; servers leave it
+	// nil.
+	Functions func(*functions.Registry)
 
 	// stateFault injects write-ahead log failures into the state store
 	// (tests; see state.Options.WALFault).
@@ -169,7 +176,7 @@ func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
 		log:     lg,
 		store:   st,
 		cat:     catalog.New(),
-		funcs:   functions.New(),
+		funcs:   newRegistry(cfg.Functions),
 		queries: map[string]*exec.Query{},
 	}
 	e.rt = &exec.Runtime{
@@ -189,6 +196,15 @@ func Open(ctx context.Context, cfg Config) (_ *Engine, err error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// newRegistry is the built-in functions plus those extra registers.
+func newRegistry(extra func(*functions.Registry)) *functions.Registry {
+	r := functions.New()
+	if extra != nil {
+		extra(r)
+	}
+	return r
 }
 
 func (e *Engine) start(ctx context.Context) error {

@@ -31,6 +31,8 @@ import (
 	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/engine"
+	"github.com/ksqlgo/ksql/engine/qtt/testfuncs"
+	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/sql"
 	"github.com/ksqlgo/ksql/sql/ast"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -165,6 +167,11 @@ type Options struct {
 	TempDir string
 	// Filter, when set, selects cases whose label matches it.
 	Filter *regexp.Regexp
+
+	// testFunctions registers ksqlDB's test-suite functions (testfuncs),
+	// which its QTT harness has on its classpath; RunFile sets it, the
+	// ksql-test-runner form (a user's tool) does not.
+	testFunctions bool
 }
 
 // RunFile runs every case of a QTT file.
@@ -180,6 +187,7 @@ func RunFile(ctx context.Context, path string, opts Options, report func(Result)
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	base := filepath.Base(path)
+	opts.testFunctions = true
 	for _, c := range f.Tests {
 		for _, run := range expand(c) {
 			label := base + " :: " + run.label
@@ -297,11 +305,15 @@ func runCase(ctx context.Context, c Case, opts Options) (res Result) {
 		return res
 	}
 	lg := newSeqLog(emb)
+	var extra func(*functions.Registry)
+	if opts.testFunctions {
+		extra = testfuncs.Register
+	}
 	// One record per poll, committed at once: Drain moves each record
 	// through a stage before the stage reads the next, and the log numbers
 	// output in the order it is produced.
 	eng, err := engine.Open(ctx, engine.Config{DataDir: dir, Log: lg, Properties: props, Synchronous: true, NoSync: true,
-		MaxBatch: 1, CommitInterval: time.Nanosecond})
+		MaxBatch: 1, CommitInterval: time.Nanosecond, Functions: extra})
 	if err != nil {
 		res.Outcome, res.Reason = Fail, "opening the engine: "+err.Error()
 		return res
