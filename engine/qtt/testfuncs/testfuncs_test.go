@@ -449,7 +449,9 @@ func TestTestUdtf(t *testing.T) {
 		t.Fatalf("array params: %v %v %v", got, ret, err)
 	}
 	mp := func(t *types.Type) planner.ArgInfo { return col(types.MapOf(types.StringType, t)) }
-	kv := func(v types.Value) types.Value { return &types.MapValue{Keys: []types.Value{"k"}, Vals: []types.Value{v}} }
+	kv := func(v types.Value) types.Value {
+		return &types.MapValue{Keys: []types.Value{"k"}, Vals: []types.Value{v}}
+	}
 	mapArgs := []planner.ArgInfo{mp(types.IntegerType), mp(types.BigintType), mp(types.DoubleType), mp(types.BooleanType), mp(types.StringType), mp(d2010), mp(structAType)}
 	got, _, err = udtf(t, r, "TEST_UDTF", mapArgs, kv(int32(1)), kv(int64(2)), kv(3.1), kv(true), kv("foo"), kv(d), kv(bar))
 	if err != nil || !eqVals(got, want) {
@@ -543,6 +545,22 @@ func TestOnlyTheRunnerImports(t *testing.T) {
 			if imp == self && pkg != "github.com/ksqlgo/ksql/engine/qtt" {
 				t.Errorf("%s imports %s; only engine/qtt may", pkg, self)
 			}
+		}
+	}
+}
+
+func TestComplexIntermediate(t *testing.T) {
+	r := registry()
+	i := col(types.IntegerType)
+	for name, want := range map[string]bool{"GENERIC_VAR_ARG": true, "OBJ_COL_ARG": true, "VAR_ARG": false, "TEST_UDAF": false} {
+		args := []planner.ArgInfo{i, i, i}
+		switch name {
+		case "VAR_ARG", "TEST_UDAF":
+			args = []planner.ArgInfo{col(types.BigintType)}
+		}
+		res, err := r.ResolveAggregate(name, args)
+		if err != nil || res.ComplexIntermediate != want {
+			t.Errorf("%s: complex intermediate %v (%v), want %v", name, res.ComplexIntermediate, err, want)
 		}
 	}
 }

@@ -40,13 +40,16 @@ type udaf struct {
 }
 
 // aggregate registers a UDAF class: name as its @UdafDescription spells
-// it. UDAF overloads resolve without implicit casts.
-func aggregate(r *functions.Registry, name, desc string, ovs ...*overload) {
+// it. UDAF overloads resolve without implicit casts. complex: every
+// factory's Udaf keeps a STRUCT, ARRAY or MAP between rows
+// (functions.AggregateDef.ComplexIntermediate).
+func aggregate(r *functions.Registry, name, desc string, complex bool, ovs ...*overload) {
 	x := &index{name: name, ovs: ovs}
 	up := strings.ToUpper(name)
 	r.AddAggregate(&functions.AggregateDef{
-		Name:        up,
-		Description: desc,
+		Name:                up,
+		Description:         desc,
+		ComplexIntermediate: complex,
 		Resolve: func(args []planner.ArgInfo) (functions.AggImpl, *types.Type, []*types.Type, error) {
 			b, err := x.resolve(args)
 			if err != nil {
@@ -264,14 +267,14 @@ func listUdaf(argTypes []*types.Type) (*udaf, error) {
 var structABType = types.StructOf(types.Field{Name: "A", Type: types.IntegerType}, types.Field{Name: "B", Type: types.IntegerType})
 
 func registerUDAFs(r *functions.Registry) {
-	aggregate(r, "VAR_ARG", "Returns the sum of the provided longs and lengths of strings.",
+	aggregate(r, "VAR_ARG", "Returns the sum of the provided longs and lengths of strings.", false,
 		fac(variadic(ps(pBigint, pString), 1), 2, func([]types.Value, []*types.Type) (*udaf, error) {
 			return longUdaf(0, func(acc int64, in []types.Value) int64 {
 				return acc + longOr0(in[0]) + int64(lengths(in[1:]))
 			}), nil
 		}))
 
-	aggregate(r, "MID_VAR_ARG", "Returns the sum of the provided longs, lengths of strings, and initial arguments.",
+	aggregate(r, "MID_VAR_ARG", "Returns the sum of the provided longs, lengths of strings, and initial arguments.", false,
 		fac(variadic(ps(pBigint, pString, pInt, pInt), 1), 2, func(init []types.Value, _ []*types.Type) (*udaf, error) {
 			if init[0] == nil || init[1] == nil {
 				return nil, fmt.Errorf("java.lang.IllegalArgumentException")
@@ -284,7 +287,7 @@ func registerUDAFs(r *functions.Registry) {
 			return u, nil
 		}))
 
-	aggregate(r, "MULTI_ARG", "Returns the sum of the provided longs and lengths of strings.",
+	aggregate(r, "MULTI_ARG", "Returns the sum of the provided longs and lengths of strings.", false,
 		fac(variadic(ps(pBigint, pString, pInt, pString), 3), 2, func(init []types.Value, _ []*types.Type) (*udaf, error) {
 			if init[0] == nil {
 				return nil, fmt.Errorf("java.lang.IllegalArgumentException")
@@ -298,7 +301,7 @@ func registerUDAFs(r *functions.Registry) {
 			}), nil
 		}))
 
-	aggregate(r, "FOUR_ARG", "Returns the sum of the provided longs and lengths of strings.",
+	aggregate(r, "FOUR_ARG", "Returns the sum of the provided longs and lengths of strings.", false,
 		fac(variadic(ps(pBigint, pString, pString, pString, pInt, pString), 5), 4, func(init []types.Value, _ []*types.Type) (*udaf, error) {
 			if init[0] == nil {
 				return nil, fmt.Errorf("java.lang.IllegalArgumentException")
@@ -312,12 +315,12 @@ func registerUDAFs(r *functions.Registry) {
 			}), nil
 		}))
 
-	aggregate(r, "GENERIC_VAR_ARG", "Returns an array of rows where all the given columns are non-null.",
+	aggregate(r, "GENERIC_VAR_ARG", "Returns an array of rows where all the given columns are non-null.", true,
 		fac(variadic(ps(generic("A"), generic("B"), generic("C")), 2), 3, func(_ []types.Value, argTypes []*types.Type) (*udaf, error) {
 			return listUdaf(argTypes)
 		}))
 
-	aggregate(r, "OBJ_COL_ARG", "Returns an array of rows where all the given columns are non-null.",
+	aggregate(r, "OBJ_COL_ARG", "Returns an array of rows where all the given columns are non-null.", true,
 		fac(variadic(ps(pInt, pAny), 1), 2, func(_ []types.Value, argTypes []*types.Type) (*udaf, error) {
 			return listUdaf(argTypes)
 		}))
@@ -394,7 +397,9 @@ func registerTestUdaf(r *functions.Registry) {
 			mapf:  identity,
 		}
 	}
-	aggregate(r, "test_udaf", "test_udaf",
+	// Only createStructUdaf keeps a STRUCT between rows; the flag is per
+	// function, and the Long sums must run over DELIMITED tables.
+	aggregate(r, "test_udaf", "test_udaf", false,
 		fac(ps(pBigint), 1, func([]types.Value, []*types.Type) (*udaf, error) { return sumLong(), nil }),
 		fac(ps(pInt), 1, func([]types.Value, []*types.Type) (*udaf, error) { return sumInt(0), nil }),
 		fac(ps(pDouble), 1, func([]types.Value, []*types.Type) (*udaf, error) { return sumDouble(), nil }),
