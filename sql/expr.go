@@ -125,10 +125,27 @@ type exprState struct {
 	exprs   []pendingExpr
 }
 
+// reset empties the state for the next statement, keeping its buffers.
+func (x *exprState) reset() {
+	clear(x.entries)
+	clear(x.exprs)
+	x.out, x.marks, x.entries, x.exprs = x.out[:0], x.marks[:0], x.entries[:0], x.exprs[:0]
+}
+
 // emit appends text written for the user's text at pos.
 func (x *exprState) emit(pos ast.Pos, key int, text, user string) {
 	x.marks = append(x.marks, mark{off: len(x.out), pos: pos, key: key, text: user})
 	x.out = append(x.out, text...)
+	x.out = append(x.out, ' ')
+}
+
+// emitName appends a name, source.name when source is set, then suffix.
+func (x *exprState) emitName(t token, key int, user, source, name, suffix string) {
+	x.marks = append(x.marks, mark{off: len(x.out), pos: t.pos, key: key, text: user})
+	if source != "" {
+		x.out = append(appendName(x.out, source), '.')
+	}
+	x.out = append(appendName(x.out, name), suffix...)
 	x.out = append(x.out, ' ')
 }
 
@@ -347,7 +364,12 @@ func (l *lowering) operandTok(t token) {
 		return
 	case tString:
 		p.advance()
-		l.leaf(t, p.literal(t, false), quoteString(t.text))
+		l.startPrimary(t)
+		x := p.x
+		key := x.addEntry(entry{kind: eLeaf, node: p.literal(t, false)})
+		x.marks = append(x.marks, mark{off: len(x.out), pos: t.pos, key: key, text: p.tokText(t)})
+		x.out = append(appendQuoted(x.out, t.text), ' ')
+		l.operand, l.primary = false, true
 		return
 	case tOp:
 		switch t.text {
@@ -436,16 +458,22 @@ func (l *lowering) operandTok(t token) {
 		p.advance()
 		p.advance()
 		col := p.ident()
-		b := appendName(nil, t.text)
-		b = append(b, '.')
-		l.leaf(t, &ast.ColumnRef{ExprBase: ast.ExprBase{At: t.pos}, Source: t.text, Name: col.Name},
-			string(appendName(b, col.Name)))
+		l.column(t, t.text, col.Name)
 	case n.kind == tString:
 		l.typedLiteral()
 	default:
 		p.advance()
-		l.leaf(t, &ast.ColumnRef{ExprBase: ast.ExprBase{At: t.pos}, Name: t.text}, string(appendName(nil, t.text)))
+		l.column(t, "", t.text)
 	}
+}
+
+// column writes a column reference, source.name or name.
+func (l *lowering) column(t token, source, name string) {
+	l.startPrimary(t)
+	x := l.p.x
+	key := x.addEntry(entry{kind: eLeaf, node: &ast.ColumnRef{ExprBase: ast.ExprBase{At: t.pos}, Source: source, Name: name}})
+	x.emitName(t, key, l.p.tokText(t), source, name, "")
+	l.operand, l.primary, l.predEnd = false, true, false
 }
 
 // unary counts a prefix operator (NOT, unary minus or plus).
@@ -469,9 +497,17 @@ func numberText(s string) string {
 	return s
 }
 
-// quoteString writes a string literal as MySQL text (NO_BACKSLASH_ESCAPES).
-func quoteString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+// appendQuoted appends a string literal as MySQL text, where only a quote
+// is escaped, by doubling it (NO_BACKSLASH_ESCAPES).
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			b = append(b, '\'')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '\'')
 }
 
 // construct opens ARRAY[, MAP( or STRUCT( as a generated call.
@@ -567,7 +603,7 @@ func (l *lowering) call() {
 	l.startPrimary(name)
 	upper := strings.ToUpper(name.text)
 	key := p.x.addEntry(entry{kind: eCall, name: upper})
-	l.emitTok(name, key, string(append(appendName(nil, upper), '(')))
+	p.x.emitName(name, key, p.tokText(name), "", upper, "(")
 	switch {
 	case p.isOp("*") && p.isOpAt(1, ")"):
 		p.advance()
@@ -608,8 +644,7 @@ func (l *lowering) argument(t token) bool {
 	f.args++
 	if t.kind == tWord && !t.fromVar && unitArgs[t.text] && (p.isOpAt(1, ",") || p.isOpAt(1, ")")) {
 		p.advance()
-		l.leaf(t, &ast.IntervalUnit{ExprBase: ast.ExprBase{At: t.pos}, Unit: timeUnits[t.text]},
-			string(appendName(nil, t.text)))
+		l.leaf(t, &ast.IntervalUnit{ExprBase: ast.ExprBase{At: t.pos}, Unit: timeUnits[t.text]}, "`"+t.text+"`")
 		return true
 	}
 	return false
@@ -871,7 +906,7 @@ func (l *lowering) escape(like int) bool {
 		text = `\`
 	}
 	l.emitTok(esc, -1, "ESCAPE")
-	l.emitTok(s, -1, quoteString(text))
+	l.emitTok(s, -1, string(appendQuoted(nil, text)))
 	l.primary, l.predEnd = false, true
 	return true
 }
