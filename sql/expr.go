@@ -123,6 +123,7 @@ type exprState struct {
 	marks   []mark
 	entries []entry
 	exprs   []pendingExpr
+	frames  []frame // the lowering pass's stack, kept for the next expression
 }
 
 // reset empties the state for the next statement, keeping its buffers.
@@ -235,7 +236,7 @@ type frame struct {
 	cs        caseState
 	primStart int     // offset in out where the current primary expression starts
 	primPos   ast.Pos // and the position of its first token
-	entry     int     // fCast, fStruct, fLambda: its side table entry; fParen under LIKE: -1
+	entry     int     // fCast, fStruct, fLike, fLambda: its side table entry
 	args      int     // fCall: arguments other than lambdas
 	lambdas   int     // fCall: lambdas
 	name      string  // fCall: the function's name
@@ -267,8 +268,9 @@ func (p *parser) exprInto(level exprLevel, set func(ast.Expr)) bool {
 	}
 	pe := pendingExpr{set: set, start: len(x.out)}
 	l := lowering{p: p, operand: true, boolPos: level == levelExpr}
-	l.stack = append(l.stack, frame{kind: fTop, value: level == levelValue, likeEntry: -1})
+	l.stack = append(x.frames[:0], frame{kind: fTop, value: level == levelValue, likeEntry: -1})
 	l.run()
+	x.frames = l.stack[:0]
 	pe.end = p.peek(0).pos
 	x.exprs = append(x.exprs, pe)
 	return p.err == nil && l.topOps == 0
@@ -921,90 +923,42 @@ func (l *lowering) closer(t token) bool {
 	switch f.kind {
 	case fTop:
 		return false
-	case fParen:
-		if isOpTok(t, ")") {
-			l.emitTok(p.advance(), -1, ")")
-			l.pop(true)
-			return true
-		}
-		p.expectOp(")")
-	case fCall, fIn:
-		switch {
-		case isOpTok(t, ","):
-			l.emitTok(p.advance(), -1, ",")
-			l.operand, l.boolPos = true, true
-			f.pred = predNone
-			l.argPos = f.kind == fCall
-			return true
-		case isOpTok(t, ")"):
-			l.emitTok(p.advance(), -1, ")")
-			l.pop(f.kind == fCall)
-			return true
-		}
-		p.expectOp(")")
 	case fLambda:
 		// The body ends here: close it and read t again in the call.
 		p.x.emit(t.pos, -1, ")", p.tokText(t))
 		l.pop(false)
 		return true
-	case fArray:
-		switch {
-		case isOpTok(t, ","):
-			l.emitTok(p.advance(), -1, ",")
-			l.operand, l.boolPos = true, true
-			f.pred = predNone
-			return true
-		case isOpTok(t, "]"):
-			l.emitTok(p.advance(), -1, ")")
-			l.pop(true)
-			return true
+	case fParen, fCall, fIn, fArray, fSub, fMap, fStruct:
+		end := ")"
+		if f.kind == fArray || f.kind == fSub {
+			end = "]"
 		}
-		p.expectOp("]")
-	case fSub:
-		if isOpTok(t, "]") {
-			l.emitTok(p.advance(), -1, ")")
-			l.pop(true)
-			return true
-		}
-		p.expectOp("]")
-	case fMap:
 		switch {
-		case f.mapKey:
-			if isOpTok(t, ":=") {
-				l.emitTok(p.advance(), -1, ",")
-				f.mapKey = false
-				l.operand, l.boolPos = true, true
-				f.pred = predNone
-				return true
+		case f.kind == fMap && f.mapKey:
+			if !isOpTok(t, ":=") {
+				p.expectOp(":=")
+				return false
 			}
-			p.expectOp(":=")
-		case isOpTok(t, ","):
-			l.emitTok(p.advance(), -1, ",")
-			f.mapKey = true
-			l.operand, l.boolPos = true, true
-			f.pred = predNone
-			return true
-		case isOpTok(t, ")"):
+			f.mapKey = false
+		case isOpTok(t, ",") && f.kind != fParen && f.kind != fSub:
+			f.mapKey = f.kind == fMap
+			l.argPos = f.kind == fCall
+		case isOpTok(t, end):
 			l.emitTok(p.advance(), -1, ")")
-			l.pop(true)
+			l.pop(f.kind != fIn)
 			return true
 		default:
-			p.expectOp(")")
+			p.expectOp(end)
+			return false
 		}
-	case fStruct:
-		switch {
-		case isOpTok(t, ","):
-			l.emitTok(p.advance(), -1, ",")
-			l.operand, l.boolPos = true, true
-			f.pred = predNone
+		// A separator: ',' between elements, or MAP's ':='.
+		l.emitTok(p.advance(), -1, ",")
+		l.operand, l.boolPos = true, true
+		f.pred = predNone
+		if f.kind == fStruct {
 			l.structField()
-			return true
-		case isOpTok(t, ")"):
-			l.emitTok(p.advance(), -1, ")")
-			l.pop(true)
-			return true
 		}
-		p.expectOp(")")
+		return true
 	case fCast:
 		if !isKwTok(t, "AS") {
 			p.expectKw("AS")
