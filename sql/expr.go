@@ -489,10 +489,20 @@ func (l *lowering) unary() {
 	}
 }
 
+// maxNumberText is the longest number written as TiDB reads it: the value
+// comes from the side table anyway, and TiDB's decimal driver panics on
+// some long numbers (more than nine words of nine digits, counting the
+// integer and fraction parts apart).
+const maxNumberText = 30
+
 // numberText writes a number as MySQL text: a point with no digit after it
 // gets a 0 ("1." is "1.0"), which TiDB's lexer would otherwise read
-// together with the word that follows.
+// together with the word that follows; a longer number than maxNumberText
+// is written as 0.
 func numberText(s string) string {
+	if len(s) > maxNumberText {
+		return "0"
+	}
 	if i := strings.IndexByte(s, '.'); i >= 0 && (i+1 == len(s) || !isDigit(s[i+1])) {
 		return s[:i+1] + "0" + s[i+1:]
 	}

@@ -68,9 +68,10 @@ func (x *exprState) exprPos(i int) ast.Pos {
 // one expression per pending expression.
 func (x *exprState) parseTiDB(src string) ([]tast.ExprNode, *Error) {
 	sql := tidbPrefix + string(x.out)
-	tp := tidbParsers.Get().(*tidb.Parser)
-	stmt, err := tp.ParseOneStmt(sql, "", "")
-	tidbParsers.Put(tp)
+	stmt, err := parseOne(sql)
+	if perr, ok := err.(tidbPanic); ok {
+		return nil, newError(src, x.exprPos(0), "internal error: the expression parser failed: "+perr.msg)
+	}
 	if err != nil {
 		return nil, x.rebase(src, sql, err.Error())
 	}
@@ -86,6 +87,26 @@ func (x *exprState) parseTiDB(src string) ([]tast.ExprNode, *Error) {
 		out[i] = f.Expr
 	}
 	return out, nil
+}
+
+// tidbPanic is a panic inside TiDB's parser, turned into an error so that
+// no text can bring the server down.
+type tidbPanic struct{ msg string }
+
+func (e tidbPanic) Error() string { return e.msg }
+
+// parseOne parses sql with a pooled TiDB parser. A parser that panicked is
+// not put back.
+func parseOne(sql string) (stmt tast.StmtNode, err error) {
+	tp := tidbParsers.Get().(*tidb.Parser)
+	defer func() {
+		if r := recover(); r != nil {
+			stmt, err = nil, tidbPanic{msg: fmt.Sprint(r)}
+		}
+	}()
+	stmt, err = tp.ParseOneStmt(sql, "", "")
+	tidbParsers.Put(tp)
+	return stmt, err
 }
 
 // rebase turns a syntax error reported by TiDB into an Error at the user's
