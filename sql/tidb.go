@@ -110,28 +110,28 @@ func parseOne(sql string) (stmt tast.StmtNode, err error) {
 }
 
 // rebase turns a syntax error reported by TiDB into an Error at the user's
-// token. This is the one place where TiDB's offsets are mapped back.
+// token. (Any text TiDB rejects is a fault of the lowering pass, which
+// rejects what TiDB would; this keeps such a fault at the right place.)
 //
-// TiDB reports `line L column C near "REST"...`, where REST is the text
-// from the offending token to the end of its input, cut to 2048 bytes and
-// then followed by "(total length N)". The text written for TiDB holds no
-// double quote, so REST ends at the first one. The offending token's offset
-// in sql is therefore len(sql)-len(REST), or len(sql)-N when cut; the marks
-// map that offset back to the user's token.
+// TiDB reports `line L column C near "REST" `, where REST is the text from
+// the offending token to the end of its input, sql[off:]; when that is
+// longer than 2048 bytes, REST is cut there and "(total length N)" ends
+// the message, N being len(sql[off:]). As strings and names may hold a
+// double quote, REST ends at the last double quote after which REST is
+// still a suffix of sql. The marks map the offset back to the user's token.
 func (x *exprState) rebase(src, sql, msg string) *Error {
 	off := len(sql)
-	if i := strings.Index(msg, `near "`); i >= 0 {
+	const total = "(total length "
+	if k := strings.LastIndex(msg, total); k >= 0 && strings.HasSuffix(msg, ")") {
+		if n, err := strconv.Atoi(msg[k+len(total) : len(msg)-1]); err == nil && n <= len(sql) {
+			off = len(sql) - n
+		}
+	} else if i := strings.Index(msg, `near "`); i >= 0 {
 		rest := msg[i+len(`near "`):]
-		if j := strings.IndexByte(rest, '"'); j >= 0 {
-			off = len(sql) - j
-			const total = "(total length "
-			if k := strings.Index(rest[j:], total); k >= 0 {
-				num := rest[j+k+len(total):]
-				if e := strings.IndexByte(num, ')'); e >= 0 {
-					if n, err := strconv.Atoi(num[:e]); err == nil && n <= len(sql) {
-						off = len(sql) - n
-					}
-				}
+		for j := len(rest) - 1; j >= 0; j-- {
+			if rest[j] == '"' && strings.HasSuffix(sql, rest[:j]) {
+				off = len(sql) - j
+				break
 			}
 		}
 	}

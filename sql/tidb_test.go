@@ -108,6 +108,21 @@ func TestRebaseMessageFormats(t *testing.T) {
 	if err := p.x.rebase(p.src, sql, "syntax error"); err.Pos.String() != "1:13" {
 		t.Errorf("no near: got %s, want 1:13", err.Pos)
 	}
+
+	// Strings and names written for TiDB may hold double quotes.
+	p = recognise(t, `'say "hi"' = "q""uote" || 'x"'`)
+	sql = tidbPrefix + string(p.x.out)
+	for _, m := range p.x.marks {
+		if m.text == `"q""uote"` {
+			near := sql[len(tidbPrefix)+m.off:]
+			err := p.x.rebase(p.src, sql, `line 1 column 20 near "`+near+`" `)
+			if err.Pos.String() != "1:14" {
+				t.Errorf("double quotes: got %s %q, want 1:14", err.Pos, err.Msg)
+			}
+			return
+		}
+	}
+	t.Fatalf("no mark for the quoted name in %q", sql)
 }
 
 func itoa(n int) string {
