@@ -1,6 +1,9 @@
 package sql
 
-import "testing"
+import (
+	"path/filepath"
+	"testing"
+)
 
 const benchStatement = `CREATE STREAM enriched WITH (kafka_topic='enriched', partitions=4) AS
   SELECT o.id, o.amount * 1.1 AS gross, UCASE(c.name) AS name, o.items[1]->sku,
@@ -27,4 +30,29 @@ func BenchmarkParseInsertValues(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkParseQTT parses every statement of the QTT conformance cases
+// (see conformance_test.go), one Parse call per statement; statements that
+// do not parse are left out, so that old and new parsers do the same work.
+func BenchmarkParseQTT(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
+	if len(files) == 0 {
+		b.Skipf("no conformance files in %s", conformanceDir)
+	}
+	var stmts []string
+	for _, st := range conformanceStatements(b, files) {
+		if _, err := Parse(st); err == nil {
+			stmts = append(stmts, st)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, st := range stmts {
+			if _, err := Parse(st); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(stmts)), "stmts/op")
 }

@@ -10,11 +10,15 @@
 //   - the statement parser (parser.go, query.go, types.go): a recursive-descent
 //     parser of every statement and clause of ksqlDB's grammar (SqlBase.g4),
 //     including the types of column definitions, CAST and CREATE TYPE;
-//   - the expression bridge (expr.go, tidb.go): expressions are recognised
-//     by KSQL's rules, rewritten into MySQL text that holds no user text, and
-//     parsed by the TiDB parser (github.com/pingcap/tidb/pkg/parser), which
-//     supplies operator precedence; TiDB's tree is then converted back into
-//     the project's ast.
+//   - the expression bridge (expr.go, tidb.go): one flat pass over the
+//     tokens finds where each expression ends, checks the few rules in which
+//     KSQL's grammar differs from MySQL's, and writes the expression as MySQL
+//     text, lowering in that one place what MySQL lacks (->, [i], ARRAY, MAP
+//     and STRUCT constructors, lambdas, KSQL types in CAST, ||, IS DISTINCT
+//     FROM, KSQL's identifier rules); the TiDB parser
+//     (github.com/pingcap/tidb/pkg/parser) parses that text, and its tree is
+//     converted into the project's ast, with TiDB's offsets mapped back to
+//     the user's text.
 //
 // This package is the only importer of the TiDB parser, and no TiDB type
 // crosses its API. It depends on sql/ast and sql/types only.

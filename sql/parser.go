@@ -104,7 +104,7 @@ func (p *parser) statements() ([]ast.Statement, error) {
 	var stmts []ast.Statement
 	var errs ErrorList
 	for {
-		p.x = &exprState{}
+		p.x.reset()
 		for p.isOp(";") { // empty statements
 			p.advance()
 		}

@@ -19,17 +19,20 @@ import (
 // This file is the bridge to the TiDB parser: it parses the MySQL text that
 // expr.go writes for a statement's expressions and converts TiDB's tree
 // into the project's ast. It is the only code that uses TiDB; no TiDB type
-// leaves it.
+// leaves it. TiDB gives every expression node the offset of its first token
+// in the MySQL text; the marks of exprState map it back to the user's text
+// (origin), which is the one place where offsets are rebased.
 
 // tidbPrefix makes the expressions the fields of a SELECT statement, one
 // field per top-level expression.
 const tidbPrefix = "SELECT "
 
 // tidbParsers recycles TiDB parsers, which are costly to build and not safe
-// for concurrent use.
+// for concurrent use. Strings are written with a quote doubled and nothing
+// else escaped, hence NO_BACKSLASH_ESCAPES; names are back-quoted.
 var tidbParsers = sync.Pool{New: func() any {
 	tp := tidb.New()
-	tp.SetSQLMode(mysql.ModeANSIQuotes | mysql.ModePipesAsConcat)
+	tp.SetSQLMode(mysql.ModeNoBackslashEscapes)
 	return tp
 }}
 
@@ -47,7 +50,7 @@ func (p *parser) convertExprs() {
 	}
 	c := converter{x: x}
 	for i, f := range fields {
-		e, _, cerr := c.convert(f)
+		e, cerr := c.convert(f)
 		if cerr != nil {
 			p.fail(x.exprPos(i), "internal error converting the expression: %v", cerr)
 			return
@@ -58,17 +61,17 @@ func (p *parser) convertExprs() {
 
 // exprPos is the position of the first token of expression i.
 func (x *exprState) exprPos(i int) ast.Pos {
-	pos, _ := x.origin(x.exprs[i].start)
-	return pos
+	return x.origin(x.exprs[i].start).pos
 }
 
 // parseTiDB runs TiDB's parser over the statement's expressions. It returns
 // one expression per pending expression.
 func (x *exprState) parseTiDB(src string) ([]tast.ExprNode, *Error) {
 	sql := tidbPrefix + string(x.out)
-	tp := tidbParsers.Get().(*tidb.Parser)
-	stmt, err := tp.ParseOneStmt(sql, "", "")
-	tidbParsers.Put(tp)
+	stmt, err := parseOne(sql)
+	if perr, ok := err.(tidbPanic); ok {
+		return nil, newError(src, x.exprPos(0), "internal error: the expression parser failed: "+perr.msg)
+	}
 	if err != nil {
 		return nil, x.rebase(src, sql, err.Error())
 	}
@@ -86,65 +89,86 @@ func (x *exprState) parseTiDB(src string) ([]tast.ExprNode, *Error) {
 	return out, nil
 }
 
+// tidbPanic is a panic inside TiDB's parser, turned into an error so that
+// no text can bring the server down.
+type tidbPanic struct{ msg string }
+
+func (e tidbPanic) Error() string { return e.msg }
+
+// parseOne parses sql with a pooled TiDB parser. A parser that panicked is
+// not put back.
+func parseOne(sql string) (stmt tast.StmtNode, err error) {
+	tp := tidbParsers.Get().(*tidb.Parser)
+	defer func() {
+		if r := recover(); r != nil {
+			stmt, err = nil, tidbPanic{msg: fmt.Sprint(r)}
+		}
+	}()
+	stmt, err = tp.ParseOneStmt(sql, "", "")
+	tidbParsers.Put(tp)
+	return stmt, err
+}
+
 // rebase turns a syntax error reported by TiDB into an Error at the user's
-// token. This is the one place where TiDB's offsets are mapped back.
+// token. (Any text TiDB rejects is a fault of the lowering pass, which
+// rejects what TiDB would; this keeps such a fault at the right place.)
 //
-// TiDB reports `line L column C near "REST"...`, where REST is the text
-// from the offending token to the end of its input, cut to 2048 bytes and
-// then followed by "(total length N)". The text written for TiDB holds no
-// double quote, so REST ends at the first one. The offending token's offset
-// in sql is therefore len(sql)-len(REST), or len(sql)-N when cut; the marks
-// map that offset back to the user's token.
+// TiDB reports `line L column C near "REST" `, where REST is the text from
+// the offending token to the end of its input, sql[off:]; when that is
+// longer than 2048 bytes, REST is cut there and "(total length N)" ends
+// the message, N being len(sql[off:]). As strings and names may hold a
+// double quote, REST ends at the last double quote after which REST is
+// still a suffix of sql. The marks map the offset back to the user's token.
 func (x *exprState) rebase(src, sql, msg string) *Error {
 	off := len(sql)
-	if i := strings.Index(msg, `near "`); i >= 0 {
+	const total = "(total length "
+	if k := strings.LastIndex(msg, total); k >= 0 && strings.HasSuffix(msg, ")") {
+		if n, err := strconv.Atoi(msg[k+len(total) : len(msg)-1]); err == nil && n <= len(sql) {
+			off = len(sql) - n
+		}
+	} else if i := strings.Index(msg, `near "`); i >= 0 {
 		rest := msg[i+len(`near "`):]
-		if j := strings.IndexByte(rest, '"'); j >= 0 {
-			off = len(sql) - j
-			const total = "(total length "
-			if k := strings.Index(rest[j:], total); k >= 0 {
-				num := rest[j+k+len(total):]
-				if e := strings.IndexByte(num, ')'); e >= 0 {
-					if n, err := strconv.Atoi(num[:e]); err == nil && n <= len(sql) {
-						off = len(sql) - n
-					}
-				}
+		for j := len(rest) - 1; j >= 0; j-- {
+			if rest[j] == '"' && strings.HasSuffix(sql, rest[:j]) {
+				off = len(sql) - j
+				break
 			}
 		}
 	}
-	pos, text := x.origin(off - len(tidbPrefix))
-	return newError(src, pos, fmt.Sprintf("syntax error at or near %s", quoteTok(text)))
+	m := x.origin(off - len(tidbPrefix))
+	return newError(src, m.pos, fmt.Sprintf("syntax error at or near %s", quoteTok(m.text)))
 }
 
-// origin maps an offset in the MySQL text to the user's token written there:
-// the last token written at or before it. Offsets past the end map to the
-// end of the last expression.
-func (x *exprState) origin(off int) (ast.Pos, string) {
+// origin maps an offset in the MySQL text to the mark written there: the
+// last one at or before it. Offsets past the end map to the end of the last
+// expression.
+func (x *exprState) origin(off int) mark {
 	j := sort.Search(len(x.marks), func(i int) bool { return x.marks[i].off > off }) - 1
 	if off >= len(x.out) || j < 0 {
 		if len(x.exprs) == 0 {
-			return ast.Pos{Line: 1, Col: 1}, "<EOF>"
+			return mark{pos: ast.Pos{Line: 1, Col: 1}, key: -1, text: "<EOF>"}
 		}
-		return x.exprs[len(x.exprs)-1].end, "<EOF>"
+		return mark{pos: x.exprs[len(x.exprs)-1].end, key: -1, text: "<EOF>"}
 	}
-	return x.marks[j].pos, x.marks[j].text
+	return x.marks[j]
 }
 
 // converter turns TiDB's tree into the project's ast.
 type converter struct {
-	x    *exprState
-	next [numPrefix]int // how many positions of each prefix queue were used
+	x *exprState
 }
 
-// prefix takes the position of the next prefix node of kind k. Nodes are
-// met in pre-order, which is the text order of their prefix tokens.
-func (c *converter) prefix(k prefixKind) (ast.Pos, error) {
-	q := c.x.prefix[k]
-	if c.next[k] >= len(q) {
-		return ast.Pos{}, fmt.Errorf("no position for prefix node %d", k)
+// at returns the mark where node n starts.
+func (c *converter) at(n tast.Node) mark {
+	return c.x.origin(n.OriginTextPosition() - len(tidbPrefix))
+}
+
+// entry returns the side table entry of m, which must be of kind k.
+func (c *converter) entry(m mark, k entryKind) (*entry, error) {
+	if m.key < 0 || m.key >= len(c.x.entries) || c.x.entries[m.key].kind != k {
+		return nil, fmt.Errorf("no entry of kind %d at %s", k, m.pos)
 	}
-	c.next[k]++
-	return q[c.next[k]-1], nil
+	return &c.x.entries[m.key], nil
 }
 
 var binaryOps = map[opcode.Op]ast.BinaryOp{
@@ -154,117 +178,153 @@ var binaryOps = map[opcode.Op]ast.BinaryOp{
 	opcode.GT: ast.OpGt, opcode.GE: ast.OpGe, opcode.LogicAnd: ast.OpAnd, opcode.LogicOr: ast.OpOr,
 }
 
-// convert converts n and returns it with the position where its text
-// starts, which for a parenthesised expression is its '('.
-func (c *converter) convert(n tast.ExprNode) (ast.Expr, ast.Pos, error) {
+// convert converts n.
+func (c *converter) convert(n tast.ExprNode) (ast.Expr, error) {
+	m := c.at(n)
+	base := ast.ExprBase{At: m.pos}
 	switch n := n.(type) {
+	case tast.ValueExpr:
+		// Literals, column references and time units are built from the
+		// user's tokens, so that their types and names follow KSQL's rules
+		// exactly (TiDB would, for one, replace bytes that are not UTF-8).
+		e, err := c.entry(m, eLeaf)
+		if err != nil {
+			return nil, err
+		}
+		return e.node, nil
+	case *tast.ColumnNameExpr:
+		e, err := c.entry(m, eLeaf)
+		if err != nil {
+			return nil, err
+		}
+		return e.node, nil
 	case *tast.FuncCallExpr:
-		return c.item(n)
+		return c.call(n, m)
+	case *tast.FuncCastExpr:
+		e, err := c.entry(m, eCast)
+		if err != nil {
+			return nil, err
+		}
+		x, err := c.convert(n.Expr)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.Cast{ExprBase: base, X: x, To: e.typ}, nil
 	case *tast.BinaryOperationExpr:
+		l, err := c.convert(n.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.convert(n.R)
+		if err != nil {
+			return nil, err
+		}
+		if n.Op == opcode.NullEQ {
+			// The <=> written for IS [NOT] DISTINCT FROM is the mark just
+			// before the right operand.
+			op := c.x.origin(n.R.OriginTextPosition() - len(tidbPrefix) - 1)
+			e, err := c.entry(op, eDistinct)
+			if err != nil {
+				return nil, err
+			}
+			bop := ast.OpIsDistinctFrom
+			if e.not {
+				bop = ast.OpIsNotDistinctFrom
+			}
+			return &ast.Binary{ExprBase: base, Op: bop, L: l, R: r}, nil
+		}
 		op, ok := binaryOps[n.Op]
 		if !ok {
-			return nil, ast.Pos{}, fmt.Errorf("unexpected operator %s", n.Op)
+			return nil, fmt.Errorf("unexpected operator %s", n.Op)
 		}
-		l, at, err := c.convert(n.L)
-		if err != nil {
-			return nil, at, err
-		}
-		r, _, err := c.convert(n.R)
-		if err != nil {
-			return nil, at, err
-		}
-		return &ast.Binary{ExprBase: ast.ExprBase{At: at}, Op: op, L: l, R: r}, at, nil
+		return &ast.Binary{ExprBase: base, Op: op, L: l, R: r}, nil
 	case *tast.UnaryOperationExpr:
-		var k prefixKind
 		var op ast.UnaryOp
 		switch n.Op {
 		case opcode.Not:
-			k, op = pNot, ast.OpNot
+			op = ast.OpNot
 		case opcode.Minus:
-			k, op = pNeg, ast.OpNeg
+			op = ast.OpNeg
 		case opcode.Plus:
-			k, op = pPlus, ast.OpPlus
+			op = ast.OpPlus
 		default:
-			return nil, ast.Pos{}, fmt.Errorf("unexpected unary operator %s", n.Op)
+			return nil, fmt.Errorf("unexpected unary operator %s", n.Op)
 		}
-		at, err := c.prefix(k)
+		v, err := c.convert(n.V)
 		if err != nil {
-			return nil, at, err
+			return nil, err
 		}
-		v, _, err := c.convert(n.V)
-		if err != nil {
-			return nil, at, err
-		}
-		return &ast.Unary{ExprBase: ast.ExprBase{At: at}, Op: op, X: v}, at, nil
+		return &ast.Unary{ExprBase: base, Op: op, X: v}, nil
 	case *tast.ParenthesesExpr:
-		at, err := c.prefix(pParen)
-		if err != nil {
-			return nil, at, err
-		}
-		e, _, err := c.convert(n.Expr)
-		return e, at, err
+		return c.convert(n.Expr)
 	case *tast.CaseExpr:
-		at, err := c.prefix(pCase)
-		if err != nil {
-			return nil, at, err
-		}
-		ce := &ast.Case{ExprBase: ast.ExprBase{At: at}}
+		ce := &ast.Case{ExprBase: base}
+		var err error
 		if n.Value != nil {
-			if ce.Operand, _, err = c.convert(n.Value); err != nil {
-				return nil, at, err
+			if ce.Operand, err = c.convert(n.Value); err != nil {
+				return nil, err
 			}
 		}
 		for _, w := range n.WhenClauses {
 			var when ast.When
-			if when.Cond, _, err = c.convert(w.Expr); err != nil {
-				return nil, at, err
+			if when.Cond, err = c.convert(w.Expr); err != nil {
+				return nil, err
 			}
-			if when.Result, _, err = c.convert(w.Result); err != nil {
-				return nil, at, err
+			if when.Result, err = c.convert(w.Result); err != nil {
+				return nil, err
 			}
 			ce.Whens = append(ce.Whens, when)
 		}
 		if n.ElseClause != nil {
-			if ce.Else, _, err = c.convert(n.ElseClause); err != nil {
-				return nil, at, err
+			if ce.Else, err = c.convert(n.ElseClause); err != nil {
+				return nil, err
 			}
 		}
-		return ce, at, nil
+		return ce, nil
 	case *tast.BetweenExpr:
-		x, at, err := c.convert(n.Expr)
+		args, err := c.list([]tast.ExprNode{n.Expr, n.Left, n.Right})
 		if err != nil {
-			return nil, at, err
+			return nil, err
 		}
-		lo, _, err := c.convert(n.Left)
-		if err != nil {
-			return nil, at, err
-		}
-		hi, _, err := c.convert(n.Right)
-		if err != nil {
-			return nil, at, err
-		}
-		return &ast.Between{ExprBase: ast.ExprBase{At: at}, X: x, Lo: lo, Hi: hi, Not: n.Not}, at, nil
+		return &ast.Between{ExprBase: base, X: args[0], Lo: args[1], Hi: args[2], Not: n.Not}, nil
 	case *tast.PatternInExpr:
 		if n.Sel != nil {
-			return nil, ast.Pos{}, fmt.Errorf("unexpected subquery")
+			return nil, fmt.Errorf("unexpected subquery")
 		}
-		x, at, err := c.convert(n.Expr)
+		x, err := c.convert(n.Expr)
 		if err != nil {
-			return nil, at, err
+			return nil, err
 		}
 		list, err := c.list(n.List)
 		if err != nil {
-			return nil, at, err
+			return nil, err
 		}
-		return &ast.InList{ExprBase: ast.ExprBase{At: at}, X: x, List: list, Not: n.Not}, at, nil
-	case *tast.IsNullExpr:
-		x, at, err := c.convert(n.Expr)
+		return &ast.InList{ExprBase: base, X: x, List: list, Not: n.Not}, nil
+	case *tast.PatternLikeOrIlikeExpr:
+		if !n.IsLike {
+			return nil, fmt.Errorf("unexpected ILIKE")
+		}
+		e, err := c.entry(c.at(n.Pattern), eLike)
 		if err != nil {
-			return nil, at, err
+			return nil, err
 		}
-		return &ast.IsNull{ExprBase: ast.ExprBase{At: at}, X: x, Not: n.Not}, at, nil
+		args, err := c.list([]tast.ExprNode{n.Expr, n.Pattern})
+		if err != nil {
+			return nil, err
+		}
+		like := &ast.Like{ExprBase: base, X: args[0], Pattern: args[1], Not: n.Not}
+		if e.escape != nil {
+			like.Escape = e.escape
+		}
+		return like, nil
+	case *tast.IsNullExpr:
+		x, err := c.convert(n.Expr)
+		if err != nil {
+			return nil, err
+		}
+		return &ast.IsNull{ExprBase: base, X: x, Not: n.Not}, nil
 	}
-	return nil, ast.Pos{}, fmt.Errorf("unexpected expression node %T", n)
+	return nil, fmt.Errorf("unexpected expression node %T", n)
 }
 
 func (c *converter) list(ns []tast.ExprNode) ([]ast.Expr, error) {
@@ -273,7 +333,7 @@ func (c *converter) list(ns []tast.ExprNode) ([]ast.Expr, error) {
 	}
 	out := make([]ast.Expr, len(ns))
 	for i, n := range ns {
-		e, _, err := c.convert(n)
+		e, err := c.convert(n)
 		if err != nil {
 			return nil, err
 		}
@@ -282,90 +342,58 @@ func (c *converter) list(ns []tast.ExprNode) ([]ast.Expr, error) {
 	return out, nil
 }
 
-// item converts a call of a generated function `#N` back into the node it
-// stands for.
-func (c *converter) item(n *tast.FuncCallExpr) (ast.Expr, ast.Pos, error) {
-	name := n.FnName.O
-	idx, err := strconv.Atoi(strings.TrimPrefix(name, "#"))
-	if !strings.HasPrefix(name, "#") || err != nil || idx < 0 || idx >= len(c.x.items) {
-		return nil, ast.Pos{}, fmt.Errorf("unexpected function %q", name)
+// call converts a function call: the user's, or one generated for a
+// construct that MySQL lacks.
+func (c *converter) call(n *tast.FuncCallExpr, m mark) (ast.Expr, error) {
+	if m.key < 0 || m.key >= len(c.x.entries) || n.Schema.O != "" {
+		return nil, fmt.Errorf("unexpected function %s at %s", n.FnName.O, m.pos)
 	}
-	it := &c.x.items[idx]
-	at := it.pos
-	base := ast.ExprBase{At: at}
+	it := &c.x.entries[m.key]
+	base := ast.ExprBase{At: m.pos}
 	args, err := c.list(n.Args)
 	if err != nil {
-		return nil, at, err
+		return nil, err
 	}
 	want := -1 // the number of arguments the kind takes; -1: any
 	var e ast.Expr
 	switch it.kind {
-	case itLit:
-		want, e = 0, it.lit
-	case itCol:
-		want, e = 0, &ast.ColumnRef{ExprBase: base, Source: it.source, Name: it.name}
-	case itUnit:
-		want, e = 0, &ast.IntervalUnit{ExprBase: base, Unit: it.unit}
-	case itFunc:
+	case eCall:
 		e = &ast.FunctionCall{ExprBase: base, Name: it.name, Args: args, Star: it.star}
-	case itDeref:
+	case eDeref:
 		want = 1
 		if len(args) == want {
 			e = &ast.Dereference{ExprBase: base, Base: args[0], Field: it.name}
 		}
-	case itSub:
+	case eSub:
 		want = 2
 		if len(args) == want {
 			e = &ast.Subscript{ExprBase: base, Base: args[0], Index: args[1]}
 		}
-	case itArray:
+	case eArray:
 		e = &ast.ArrayCtor{ExprBase: base, Elems: args}
-	case itMap:
+	case eMap:
 		if len(args)%2 != 0 {
-			return nil, at, fmt.Errorf("odd number of MAP arguments")
+			return nil, fmt.Errorf("odd number of MAP arguments")
 		}
-		m := &ast.MapCtor{ExprBase: base}
+		mc := &ast.MapCtor{ExprBase: base}
 		for i := 0; i < len(args); i += 2 {
-			m.Keys = append(m.Keys, args[i])
-			m.Vals = append(m.Vals, args[i+1])
+			mc.Keys = append(mc.Keys, args[i])
+			mc.Vals = append(mc.Vals, args[i+1])
 		}
-		e = m
-	case itStruct:
+		e = mc
+	case eStruct:
 		want = len(it.names)
 		if len(args) == want {
 			e = &ast.StructCtor{ExprBase: base, Names: it.names, Vals: args}
 		}
-	case itLambda:
+	case eLambda:
 		want = 1
 		if len(args) == want {
 			e = &ast.Lambda{ExprBase: base, Params: it.names, Body: args[0]}
 		}
-	case itCast:
-		want = 1
-		if len(args) == want {
-			e = &ast.Cast{ExprBase: base, X: args[0], To: it.typ}
-		}
-	case itDistinct:
-		want = 2
-		if len(args) == want {
-			op := ast.OpIsDistinctFrom
-			if it.not {
-				op = ast.OpIsNotDistinctFrom
-			}
-			e = &ast.Binary{ExprBase: base, Op: op, L: args[0], R: args[1]}
-		}
-	case itLike:
-		switch len(args) {
-		case 2:
-			e = &ast.Like{ExprBase: base, X: args[0], Pattern: args[1], Not: it.not}
-		case 3:
-			e = &ast.Like{ExprBase: base, X: args[0], Pattern: args[1], Escape: args[2], Not: it.not}
-		default:
-			return nil, at, fmt.Errorf("LIKE with %d arguments", len(args))
-		}
 	}
 	if want >= 0 && len(args) != want || e == nil {
-		return nil, at, fmt.Errorf("generated function %q of kind %d has %d arguments", name, it.kind, len(args))
+		return nil, fmt.Errorf("generated call of kind %d at %s has %d arguments", it.kind, m.pos, len(args))
 	}
-	return e, at, nil
+	return e, nil
 }

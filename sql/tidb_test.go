@@ -7,8 +7,8 @@ import (
 	"github.com/ksqlgo/ksql/sql/ast"
 )
 
-// recognise runs the expression recogniser over src without converting,
-// so that a test can tamper with the MySQL text before TiDB sees it.
+// recognise runs the lowering pass over src without converting, so that a
+// test can tamper with the MySQL text before TiDB sees it.
 func recognise(t *testing.T, src string) *parser {
 	t.Helper()
 	p := newParser(src)
@@ -34,7 +34,7 @@ func replaceMark(t *testing.T, p *parser, text, with string) {
 }
 
 // TestTiDBErrorsAreRebased checks that a syntax error found by TiDB in the
-// MySQL text is reported at the user's token. The recogniser rejects
+// MySQL text is reported at the user's token. The lowering pass rejects
 // everything TiDB would, so the MySQL text is tampered with to make TiDB
 // fail.
 func TestTiDBErrorsAreRebased(t *testing.T) {
@@ -45,7 +45,7 @@ func TestTiDBErrorsAreRebased(t *testing.T) {
 	}{
 		// TiDB fails at the ')' written in place of '+': the user's '+'.
 		{src: "a + b", token: "+", with: ")", want: "1:3", wantText: "'+'"},
-		{src: "x AND\n  (y OR\n     z * w)", token: "*", with: "(", want: "3:8", wantText: "'*'"},
+		{src: "x AND\n  (y OR\n     z * w)", token: "*", with: "!", want: "3:8", wantText: "'*'"},
 		// TiDB fails at the end of its input: the end of the expression.
 		{src: "a + b", token: "b", with: "      ", want: "1:6", wantText: "'<EOF>'"},
 	}
@@ -68,7 +68,7 @@ func TestTiDBErrorsAreRebased(t *testing.T) {
 // TestTiDBLongErrorsAreRebased covers TiDB's cut of long input: it quotes
 // 2048 bytes and then gives the total length.
 func TestTiDBLongErrorsAreRebased(t *testing.T) {
-	src := "first + " + strings.Repeat("x + ", 500) + "last"
+	src := "first + " + strings.Repeat("x + ", 1000) + "last"
 	p := recognise(t, src)
 	if len(p.x.out) < 4096 {
 		t.Fatalf("MySQL text too short to be cut: %d bytes", len(p.x.out))
@@ -108,6 +108,21 @@ func TestRebaseMessageFormats(t *testing.T) {
 	if err := p.x.rebase(p.src, sql, "syntax error"); err.Pos.String() != "1:13" {
 		t.Errorf("no near: got %s, want 1:13", err.Pos)
 	}
+
+	// Strings and names written for TiDB may hold double quotes.
+	p = recognise(t, `'say "hi"' = "q""uote" || 'x"'`)
+	sql = tidbPrefix + string(p.x.out)
+	for _, m := range p.x.marks {
+		if m.text == `"q""uote"` {
+			near := sql[len(tidbPrefix)+m.off:]
+			err := p.x.rebase(p.src, sql, `line 1 column 20 near "`+near+`" `)
+			if err.Pos.String() != "1:14" {
+				t.Errorf("double quotes: got %s %q, want 1:14", err.Pos, err.Msg)
+			}
+			return
+		}
+	}
+	t.Fatalf("no mark for the quoted name in %q", sql)
 }
 
 func itoa(n int) string {
