@@ -154,7 +154,7 @@ func (e *decodeError) Error() string { return e.err.Error() }
 // decode fills ev from rec. It returns ok=false (and no error) for records
 // that are skipped silently: null values on streams.
 func (d *inputDecoder) decode(rec *broker.Record, ev *event) (bool, error) {
-	*ev = event{ts: rec.Timestamp, partition: rec.Partition, offset: rec.Offset}
+	*ev = event{ts: rec.Timestamp, partition: rec.Partition, offset: rec.Offset, headers: rec.Headers}
 	key := rec.Key
 	w := d.in.Window
 	if d.in.Windowed && key != nil {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"github.com/ksqlgo/ksql/broker"
 
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
@@ -27,6 +28,10 @@ type event struct {
 	// window bounds, for rows that belong to a window.
 	windowed     bool
 	wstart, wend int64
+	// headers are the input record's, which a stream's output record
+	// carries as Kafka Streams forwards them (never modified: they may
+	// share memory with the log reader's buffers).
+	headers []broker.Header
 }
 
 // operator processes events and passes results to the next operator.

@@ -95,7 +95,13 @@ func (s *sinkOp) process(t *Task, ev *event) error {
 			return nil
 		}
 	}
-	t.emit(s.sink.Name, s.sink.Topic.Name, partition, broker.Record{Key: key, Value: value, Timestamp: ts})
+	rec := broker.Record{Key: key, Value: value, Timestamp: ts}
+	if !s.sink.Table {
+		// A stream's record carries its input record's headers (Kafka
+		// Streams forwards them through stateless processing).
+		rec.Headers = ev.headers
+	}
+	t.emit(s.sink.Name, s.sink.Topic.Name, partition, rec)
 	if s.view != nil {
 		s.view.record(ev, value == nil)
 	}
@@ -129,7 +135,7 @@ func (r *repartitionOp) keyOf(t *Task, row types.Row) ([]byte, bool) {
 	return t.keepEncoded(key), true
 }
 
-func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts int64) {
+func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts int64, headers []broker.Header) {
 	k := r.r.KeyCount
 	var nv, ov types.Row
 	if newRow != nil {
@@ -140,7 +146,7 @@ func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts 
 	}
 	value := t.keepEncoded(appendEnvelope(t.encodeBuf(), nv, ov))
 	p := broker.PartitionForKey(key, r.r.Topic.Partitions)
-	t.emit("", r.r.Topic.Name, p, broker.Record{Key: key, Value: value, Timestamp: ts})
+	t.emit("", r.r.Topic.Name, p, broker.Record{Key: key, Value: value, Timestamp: ts, Headers: headers})
 }
 
 func (r *repartitionOp) process(t *Task, ev *event) error {
@@ -151,13 +157,13 @@ func (r *repartitionOp) process(t *Task, ev *event) error {
 	oldKey, oldOK := r.keyOf(t, ev.old)
 	switch {
 	case newOK && oldOK && bytes.Equal(newKey, oldKey):
-		r.write(t, newKey, ev.row, ev.old, ev.ts)
+		r.write(t, newKey, ev.row, ev.old, ev.ts, ev.headers)
 	default:
 		if oldOK {
-			r.write(t, oldKey, nil, ev.old, ev.ts)
+			r.write(t, oldKey, nil, ev.old, ev.ts, ev.headers)
 		}
 		if newOK {
-			r.write(t, newKey, ev.row, nil, ev.ts)
+			r.write(t, newKey, ev.row, nil, ev.ts, ev.headers)
 		}
 	}
 	return nil
