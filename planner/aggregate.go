@@ -405,7 +405,7 @@ func (qp *queryPlanner) addAggregateCall(ap *aggPlan, fc *ast.FunctionCall) (int
 			return nested == ""
 		})
 		if nested != "" {
-			return 0, errorf(a.Position(), "Aggregate functions can not be nested: %s(%s(...))", fc.Name, nested)
+			return 0, errorf(a.Position(), "Aggregate functions can not be nested: %s(%s())", fc.Name, nested)
 		}
 		e, err := b.bind(a)
 		if err != nil {
