@@ -359,12 +359,17 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 	if a.fin != nil {
 		return a.processFinal(t, ev, key)
 	}
-	streamTime := t.streamTime
+	// A window closes once stream time passes its end plus grace.
+	return a.foldWindows(t, ev, key, t.streamTime-a.win.GraceMs)
+}
+
+// foldWindows folds the record into each of its windows that is still
+// open (ends after closeTime) and passes on the results (update).
+func (a *aggregateOp) foldWindows(t *Task, ev *event, key types.Row, closeTime int64) error {
 	a.winBuf = appendWindowsFor(a.winBuf[:0], a.win, ev.ts)
 	for _, start := range a.winBuf {
 		end := start + a.win.SizeMs
-		// A window closes once stream time passes its end plus grace.
-		if end+a.win.GraceMs <= streamTime {
+		if end <= closeTime {
 			t.unpublished.late++
 			continue
 		}
@@ -377,6 +382,9 @@ func (a *aggregateOp) processWindowed(t *Task, ev *event, key types.Row) error {
 		}
 		e.ts = max(e.ts, ev.ts)
 		a.markDirty(e, ck)
+		if a.fin != nil {
+			a.fin.storeObs = max(a.fin.storeObs, start)
+		}
 		if err := a.update(t, e, ev); err != nil {
 			return err
 		}

@@ -129,39 +129,31 @@ func (a *aggregateOp) processFinal(t *Task, ev *event, key types.Row) error {
 	f.observed = max(f.observed, ev.ts)
 	f.dirty = true
 	closeTime := f.observed - a.win.GraceMs
-	a.winBuf = appendWindowsFor(a.winBuf[:0], a.win, ev.ts)
-	for _, start := range a.winBuf {
-		end := start + a.win.SizeMs
-		if end <= closeTime {
-			t.unpublished.late++
-			continue
-		}
-		e, ck, err := a.load(t, key, start, end)
-		if err != nil {
-			return err
-		}
-		if err := a.fold(t, e, ev.row, false); err != nil {
-			return err
-		}
-		e.ts = max(e.ts, ev.ts)
-		a.markDirty(e, ck)
-		f.storeObs = max(f.storeObs, start)
+	if err := a.foldWindows(t, ev, key, closeTime); err != nil {
+		return err
 	}
 	return a.maybeEmitFinal(t, ev, closeTime)
+}
+
+// due is shouldEmitFinal: whether an emission is due at closeTime (the
+// emit interval has passed, which it then restarts, and the close time
+// has advanced since the last emission).
+func (f *finalState) due(t *Task, closeTime int64) bool {
+	if f.interval > 0 {
+		now := t.rt.now()
+		if now.Before(f.nextEmit) {
+			return false
+		}
+		f.nextEmit = now.Add(f.interval)
+	}
+	return f.lastClose == noTime || f.lastClose < closeTime
 }
 
 // maybeEmitFinal is KStreamWindowAggregate's maybeForwardFinalResult.
 func (a *aggregateOp) maybeEmitFinal(t *Task, ev *event, closeTime int64) error {
 	f := a.fin
-	if f.interval > 0 {
-		now := t.rt.now()
-		if now.Before(f.nextEmit) {
-			return nil
-		}
-		f.nextEmit = now.Add(f.interval)
-	}
-	if f.lastClose != noTime && f.lastClose >= closeTime {
-		return nil // the close time did not advance
+	if !f.due(t, closeTime) {
+		return nil
 	}
 	size := a.win.SizeMs
 	upper := closeTime - size // inclusive: window ends are exclusive
@@ -291,14 +283,7 @@ func (a *aggregateOp) emitClosed(t *Task, ev *event, from, upper int64) error {
 // maybeEmitFinal is the session aggregation's maybeForwardFinalResult.
 func (s *sessionOp) maybeEmitFinal(t *Task, ev *event, closeTime int64) error {
 	f := s.fin
-	if f.interval > 0 {
-		now := t.rt.now()
-		if now.Before(f.nextEmit) {
-			return nil
-		}
-		f.nextEmit = now.Add(f.interval)
-	}
-	if f.lastClose != noTime && f.lastClose >= closeTime {
+	if !f.due(t, closeTime) {
 		return nil
 	}
 	upper := closeTime - 1 // session ends are inclusive
