@@ -735,7 +735,7 @@ func widenCommon(common, t *types.Type) *types.Type {
 		a, b := decimalOf(common), decimalOf(t)
 		s := max(a.Scale, b.Scale)
 		return types.DecimalOf(max(a.Precision-a.Scale, b.Precision-b.Scale)+s, s)
-	case widenRank(t.Kind) > widenRank(common.Kind):
+	case types.NumericRank(t.Kind) > types.NumericRank(common.Kind):
 		return t
 	}
 	return common

@@ -70,21 +70,6 @@ func decimalResult(op ast.BinaryOp, p1, s1, p2, s2 int) *types.Type {
 	return types.DecimalOf(p, s)
 }
 
-// widenRank orders the numeric kinds for implicit widening.
-func widenRank(k types.Kind) int {
-	switch k {
-	case types.KindInteger:
-		return 1
-	case types.KindBigint:
-		return 2
-	case types.KindDecimal:
-		return 3
-	case types.KindDouble:
-		return 4
-	}
-	return 0
-}
-
 // canImplicitlyCast reports whether a value of type from may be used
 // where type to is expected without an explicit CAST: identical types,
 // NULL to anything, numeric widening INTEGER -> BIGINT -> DECIMAL -> DOUBLE,
@@ -99,10 +84,10 @@ func canImplicitlyCast(from, to *types.Type) bool {
 		}
 		if to.Kind == types.KindDecimal {
 			d := decimalOf(from)
-			return widenRank(from.Kind) < widenRank(to.Kind) &&
+			return types.NumericRank(from.Kind) < types.NumericRank(to.Kind) &&
 				d.Precision-d.Scale <= to.Precision-to.Scale
 		}
-		return widenRank(from.Kind) <= widenRank(to.Kind)
+		return types.NumericRank(from.Kind) <= types.NumericRank(to.Kind)
 	}
 	switch {
 	case from.Kind == types.KindArray && to.Kind == types.KindArray:
@@ -142,7 +127,7 @@ func commonType(a, b *types.Type) *types.Type {
 			p := max(x.Precision-x.Scale, y.Precision-y.Scale) + s
 			return types.DecimalOf(min(p, types.MaxDecimalPrecision), s)
 		}
-		if widenRank(a.Kind) >= widenRank(b.Kind) {
+		if types.NumericRank(a.Kind) >= types.NumericRank(b.Kind) {
 			return a
 		}
 		return b

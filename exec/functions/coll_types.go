@@ -47,21 +47,6 @@ func collHasLambda(args []planner.ArgInfo) bool {
 	return false
 }
 
-// collNumRank orders the numeric kinds by implicit widening.
-func collNumRank(k types.Kind) int {
-	switch k {
-	case types.KindInteger:
-		return 1
-	case types.KindBigint:
-		return 2
-	case types.KindDecimal:
-		return 3
-	case types.KindDouble:
-		return 4
-	}
-	return 0
-}
-
 // collUnify returns the type both a and b implicitly convert to: equal
 // types, numeric widening (INTEGER < BIGINT < DECIMAL < DOUBLE) and the
 // same applied to the elements of arrays, maps and structs. A nil or NULL
@@ -80,7 +65,7 @@ func collUnify(a, b *types.Type) (*types.Type, bool) {
 	case a.Equal(b):
 		return a, true
 	}
-	ra, rb := collNumRank(a.Kind), collNumRank(b.Kind)
+	ra, rb := types.NumericRank(a.Kind), types.NumericRank(b.Kind)
 	if ra > 0 && rb > 0 {
 		switch {
 		case a.Kind == types.KindDouble || b.Kind == types.KindDouble:

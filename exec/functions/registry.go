@@ -335,19 +335,7 @@ var PLambda = Param{Kind: kindLambda}
 // widens reports whether a value of type from may be passed where to is
 // expected: numeric widening INTEGER -> BIGINT -> DECIMAL -> DOUBLE.
 func widens(from, to *types.Type) bool {
-	rank := func(k types.Kind) int {
-		switch k {
-		case types.KindInteger:
-			return 1
-		case types.KindBigint:
-			return 2
-		case types.KindDecimal:
-			return 3
-		case types.KindDouble:
-			return 4
-		}
-		return 0
-	}
+	rank := types.NumericRank
 	rf, rt := rank(from.Kind), rank(to.Kind)
 	return rf > 0 && rt > 0 && rf < rt
 }

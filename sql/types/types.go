@@ -237,3 +237,19 @@ func (t *Type) format(b *strings.Builder, quote bool) {
 		b.WriteString(t.Kind.String())
 	}
 }
+
+// NumericRank orders the numeric kinds by implicit widening (INTEGER 1,
+// BIGINT 2, DECIMAL 3, DOUBLE 4); 0 for every other kind.
+func NumericRank(k Kind) int {
+	switch k {
+	case KindInteger:
+		return 1
+	case KindBigint:
+		return 2
+	case KindDecimal:
+		return 3
+	case KindDouble:
+		return 4
+	}
+	return 0
+}

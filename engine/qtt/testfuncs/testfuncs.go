@@ -178,19 +178,7 @@ func compatible(t *types.Type, p *ptype, casts bool) bool {
 // (INTEGER, BIGINT, DECIMAL, DOUBLE); a STRING becomes a TIME, DATE,
 // TIMESTAMP or BYTES.
 func implicitlyCasts(from, to types.Kind) bool {
-	rank := func(k types.Kind) int {
-		switch k {
-		case types.KindInteger:
-			return 1
-		case types.KindBigint:
-			return 2
-		case types.KindDecimal:
-			return 3
-		case types.KindDouble:
-			return 4
-		}
-		return 0
-	}
+	rank := types.NumericRank
 	if rank(from) > 0 && rank(to) > 0 {
 		return rank(from) <= rank(to)
 	}
