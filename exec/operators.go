@@ -108,42 +108,32 @@ type projectOp struct {
 
 // markRowReuse lets rows that no operator keeps share one buffer: the
 // input row when only filters come before the first projection (which
-// copies what it needs), and the projection's row when only filters come
-// between it and a sink or repartition that encodes it at once. Other
-// operators (aggregations, table sources, table functions, client sinks)
-// keep rows or parts of them.
+// copies what it needs) or aggregation (which keeps detached copies of a
+// new group's key and of retained arguments), and the projection's row
+// when only filters come between it and a sink or repartition that
+// encodes it at once. Other operators (table sources, table functions,
+// client sinks) keep rows or parts of them.
 func markRowReuse(head operator, dec *inputDecoder) {
-	op := head
-	for {
-		f, ok := op.(*filterOp)
-		if !ok {
-			break
-		}
-		op = f.next
-	}
-	switch op.(type) {
+	switch op := skipFilters(head).(type) {
 	case *aggregateOp, *sessionOp:
-		// Aggregations read the row and keep detached copies of what
-		// they keep (a new group's key, retained arguments).
 		dec.reuse = true
-		return
+	case *projectOp:
+		dec.reuse = true
+		switch skipFilters(op.next).(type) {
+		case *sinkOp, *repartitionOp:
+			op.reuse = true
+		}
 	}
-	p, ok := op.(*projectOp)
-	if !ok {
-		return
-	}
-	dec.reuse = true
-	op = p.next
+}
+
+// skipFilters returns the first operator from op on that is not a filter.
+func skipFilters(op operator) operator {
 	for {
 		f, ok := op.(*filterOp)
 		if !ok {
-			break
+			return op
 		}
 		op = f.next
-	}
-	switch op.(type) {
-	case *sinkOp, *repartitionOp:
-		p.reuse = true
 	}
 }
 
