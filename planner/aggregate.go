@@ -157,6 +157,15 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	if len(sel.GroupBy) == 0 {
 		// Columns outside aggregates were reported above; only aggregates
 		// and constants are left.
+		if !qp.req.Transient && !qp.req.Insert {
+			// ksqlDB's AggregateNode.validateKeyPresent, with the calls
+			// as it prints them (COUNT(*) counts ROWTIME).
+			names := make([]string, len(ap.callKeys))
+			for i, k := range ap.callKeys {
+				names[i] = strings.Replace(strings.Replace(k, "(*)", "(ROWTIME)", 1), "()", "(ROWTIME)", 1)
+			}
+			return nil, nil, errorf(sel.At, "CREATE TABLE AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", strings.Join(names, ", "))
+		}
 		return nil, nil, errorf(sel.At, "Aggregate functions require a GROUP BY clause: use GROUP BY to group the rows to aggregate.")
 	}
 	// ksqlDB serializes the aggregation's state (group columns and each

@@ -66,10 +66,16 @@ func (s *Scope) Resolve(qual, name string, pos ast.Pos, clause string) (*ScopeCo
 		found = c
 	}
 	if found == nil {
+		col := name
 		if qual != "" {
-			return nil, errorf(pos, "%s column '%s.%s' cannot be resolved.", clause, qual, name)
+			col = qual + "." + name
 		}
-		return nil, errorf(pos, "%s column '%s' cannot be resolved.", clause, name)
+		if clause == "PARTITION BY" {
+			// ksqlDB's Analyzer: PARTITION BY sees the input, not the
+			// projection's aliases.
+			return nil, errorf(pos, "PARTITION BY column '%s' cannot be resolved. '%s' must be a column in the source schema since PARTITION BY is applied on the input.", col, col)
+		}
+		return nil, errorf(pos, "%s column '%s' cannot be resolved.", clause, col)
 	}
 	return found, nil
 }
