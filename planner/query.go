@@ -139,6 +139,9 @@ func (qp *queryPlanner) checkReservedAliases(sel *ast.Select) error {
 func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 	ref, ok := rel.(*ast.SourceRef)
 	if !ok {
+		if j, ok := rel.(*ast.Join); ok {
+			return qp.checkJoin(j)
+		}
 		return errorf(rel.Position(), "JOIN is not supported yet.")
 	}
 	src, ok := qp.cat.Source(ref.Name.Name)
