@@ -543,3 +543,38 @@ func TestStopDuringCommit(t *testing.T) {
 		}
 	}
 }
+
+// Lag counts input as processed only once the output it produced is
+// visible to read_committed readers: a commit whose state is committed
+// but whose transaction marker is not yet written leaves the lag where it
+// was (so that "no lag" means the results can be read), and the commit
+// that writes the marker clears it.
+func TestLagWaitsForVisibleOutput(t *testing.T) {
+	h := newHarness(t)
+	h.produce("a", "b")
+	q := h.query()
+	lag := func() int64 {
+		var n int64
+		for _, l := range q.Lag(context.Background()) {
+			n += l.End - l.Committed
+		}
+		return n
+	}
+	h.log.failEnd = true
+	if err := h.drain(q); !errors.Is(err, errInjected) {
+		t.Fatalf("drain: %v", err)
+	}
+	if lag() == 0 {
+		t.Fatalf("no lag while the output is invisible (output so far: %q)", h.output())
+	}
+	h.log.failEnd = false
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	if n := lag(); n != 0 {
+		t.Fatalf("lag %d after the output became visible", n)
+	}
+	if got, want := h.output(), "a=1 b=1"; got != want {
+		t.Fatalf("output %q, want %q", got, want)
+	}
+}

@@ -245,7 +245,7 @@ func (q *Query) Step(ctx context.Context) (bool, error) {
 				t.resetToCommitted()
 				return p, err
 			}
-			if t.dirty && (t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
+			if t.needsCommit() && (t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
 				return p, t.commit(ctx)
 			}
 			return p, nil
@@ -265,7 +265,7 @@ func (q *Query) Step(ctx context.Context) (bool, error) {
 func (q *Query) Commit(ctx context.Context) (bool, error) {
 	any := false
 	for _, t := range q.tasks {
-		if !t.dirty {
+		if !t.needsCommit() {
 			continue
 		}
 		any = true
@@ -395,7 +395,7 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 			if err != nil {
 				return p, err
 			}
-			if t.dirty && (!p || t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
+			if t.needsCommit() && (!p || t.pendingCount() >= maxPendingRecords || q.rt.now().Sub(t.lastCommit) >= interval) {
 				return p, t.commit(ctx)
 			}
 			return p, nil

@@ -455,7 +455,6 @@ func (t *Task) commit(ctx context.Context) error {
 	}
 	// Decided (I3): the output belongs to the committed transaction now.
 	t.meta = meta
-	t.committed.Store(meta.position)
 	t.clearPending()
 	t.dirty = false
 	t.lastCommit = t.rt.now()
@@ -464,10 +463,16 @@ func (t *Task) commit(ctx context.Context) error {
 	t.decided, t.decision = true, true
 	if !appended {
 		t.txn = nil
+		t.committed.Store(meta.position)
 		return nil
 	}
-	return t.resolveTxn(ctx)
+	return t.resolveTxn(ctx) // publishes the position once visible
 }
+
+// needsCommit reports whether the task has progress to commit or a
+// transaction still to resolve (a commit whose marker failed: its output
+// stays invisible, and the lag counted, until it is resolved).
+func (t *Task) needsCommit() bool { return t.dirty || t.txn != nil }
 
 // appendPending appends the buffered output under txn, partition by
 // partition in the order first written; it reports whether anything was
@@ -538,6 +543,12 @@ func (t *Task) resolveTxn(ctx context.Context) error {
 		return fmt.Errorf("%s of %s: %w", verb, t.txn, err)
 	}
 	t.txn = nil
+	if t.decision {
+		// Only now is the output visible to read_committed readers: lag
+		// (Committed) counts the input as processed from here on, so
+		// that no lag means the results can be read.
+		t.committed.Store(t.meta.position)
+	}
 	return nil
 }
 
