@@ -367,33 +367,22 @@ func (st *readState) readSegment(v segView) error {
 		pos = c.pos // the batch holding offset: skip the index walk
 	}
 	for pos < v.size && !st.done {
-		if c.valid() && c.seg == v.seg && c.pos == pos {
-			// The cached batch: verified and in memory.
-			h := c.d.h
-			if expect >= 0 && h.base != expect {
-				return st.corrupt(v, pos, corruptf("batch offset %d, expected %d", h.base, expect))
-			}
-			expect = h.next()
-			if h.base >= st.limit {
-				st.done = true
-				break
-			}
-			if h.next() > st.offset && !(st.committed && h.txn() && st.isAborted(h.base)) {
-				if err := st.decodeBatch(v, pos, c.buf[:h.size], h); err != nil {
-					return st.corrupt(v, pos, err)
+		// The cached batch is verified and in memory; any other is read
+		// from the file, its header first.
+		cached := c.valid() && c.seg == v.seg && c.pos == pos
+		var h batchHeader
+		if cached {
+			h = c.d.h
+		} else {
+			if pos < st.cStart || pos+batchHeaderLen > st.cEnd {
+				if err := st.load(v, pos, batchHeaderLen); err != nil {
+					return err
 				}
 			}
-			pos += int64(h.size)
-			continue
-		}
-		if pos < st.cStart || pos+batchHeaderLen > st.cEnd {
-			if err := st.load(v, pos, batchHeaderLen); err != nil {
-				return err
+			var err error
+			if h, err = parseHeader(st.buf[pos-st.cStart:]); err != nil {
+				return st.corrupt(v, pos, err)
 			}
-		}
-		h, err := parseHeader(st.buf[pos-st.cStart:])
-		if err != nil {
-			return st.corrupt(v, pos, err)
 		}
 		size := int64(h.size)
 		if expect >= 0 && h.base != expect {
@@ -424,14 +413,19 @@ func (st *readState) readSegment(v segView) error {
 			}
 			continue
 		}
-		if pos+size > st.cEnd {
-			if err := st.load(v, pos, h.size); err != nil {
-				return err
+		var b []byte
+		if cached {
+			b = c.buf[:h.size]
+		} else {
+			if pos+size > st.cEnd {
+				if err := st.load(v, pos, h.size); err != nil {
+					return err
+				}
 			}
-		}
-		b := st.buf[pos-st.cStart : pos-st.cStart+size]
-		if err := checkCRC(b, &h); err != nil {
-			return st.corrupt(v, pos, err)
+			b = st.buf[pos-st.cStart : pos-st.cStart+size]
+			if err := checkCRC(b, &h); err != nil {
+				return st.corrupt(v, pos, err)
+			}
 		}
 		first := len(st.recs)
 		if err := st.decodeBatch(v, pos, b, h); err != nil {
