@@ -37,10 +37,18 @@ type QueryPlan struct {
 	Explain *Node
 }
 
-// Stage is a pipeline from one input topic to one output topic.
+// Stage is a pipeline from its input topics to one output topic. A
+// stage has one input, except a join stage: there Input is the left-most
+// source of the join and Sides are the other sources, each read by the
+// same task (partition p of every input; the planner checks that they
+// are co-partitioned). A side's Ops bring its rows to the layout of the
+// right input of the Join at Ops[Side.Join]; the rows of Input go
+// through Ops in order, the Join ops included (its left input is the row
+// so far).
 type Stage struct {
 	Input Input
 	Ops   []Op
+	Sides []Side
 	// Exactly one of Sink and Repartition is set: the last stage writes the
 	// sink; earlier stages write a repartition topic.
 	Sink        *Sink
@@ -78,6 +86,15 @@ type Input struct {
 	Windowed bool
 	// SourceName is the catalog name of the source ("" for internal topics).
 	SourceName string
+}
+
+// Side is a further input of a join stage.
+type Side struct {
+	Input
+	// Ops run on the side's input rows; the last one yields the right
+	// row of the join Ops[Join] of the stage.
+	Ops  []Op
+	Join int
 }
 
 // RowWidth is the number of slots of the input row.
@@ -187,7 +204,72 @@ type TableSource struct {
 	StoreName string
 }
 
+// JoinKind says what a join joins.
+type JoinKind int
+
+const (
+	StreamStream JoinKind = iota
+	StreamTable
+	TableTable
+)
+
+// JoinType is INNER, LEFT, RIGHT or FULL (OUTER), as written.
+type JoinType int
+
+const (
+	InnerJoin JoinType = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+)
+
+// Join joins the row so far (the left input) with the rows of the stage's
+// side Right. Both inputs are keyed by the join key: their first KeyCount
+// slots (plus the event's window bounds when Windowed), and rows meet
+// when their keys (and windows) are equal. A left row has LeftWidth
+// slots, a right row RightWidth. The output row is
+//
+//	[key slots..., left[KeyCount:LeftWidth]..., right[KeyCount:RightWidth]...,
+//	 ROWTIME, ROWPARTITION, ROWOFFSET, (WINDOWSTART, WINDOWEND)]
+//
+// with the side that did not match all NULL (outer joins), ROWTIME the
+// result's timestamp and ROWPARTITION/ROWOFFSET the triggering record's.
+// The key slots are the key of the record that produced the result.
+//
+// Semantics are Kafka Streams' (docs/design-joins.md, sections 5-7):
+// StreamTable looks up the table's current row per stream record (table
+// updates emit nothing); TableTable emits on updates of either side, with
+// old values for table flows that retract; StreamStream matches records
+// within [ts-BeforeMs, ts+AfterMs] of the other side, kept in window
+// stores for BeforeMs+AfterMs+GraceMs.
+type Join struct {
+	Kind                  JoinKind
+	Type                  JoinType
+	Right                 int // index into Stage.Sides
+	KeyCount              int
+	LeftWidth, RightWidth int
+	Windowed              bool
+	// Stream-stream window: BeforeMs, AfterMs, GraceMs. Grace says whether
+	// GRACE PERIOD was given (Kafka Streams' spurious-result fix for outer
+	// joins: unmatched rows wait until their window closes); without it
+	// unmatched rows are emitted at once.
+	BeforeMs, AfterMs, GraceMs int64
+	Grace                      bool
+	// StoreName prefixes the join's state stores (unique in the query).
+	StoreName string
+}
+
+// OutputWidth is the number of slots of the join's output row.
+func (j *Join) OutputWidth() int {
+	n := j.LeftWidth + j.RightWidth - j.KeyCount + 3
+	if j.Windowed {
+		n += 2
+	}
+	return n
+}
+
 func (*Filter) opName() string      { return "FILTER" }
+func (*Join) opName() string        { return "JOIN" }
 func (*Project) opName() string     { return "PROJECT" }
 func (*Aggregate) opName() string   { return "AGGREGATE" }
 func (*TableSource) opName() string { return "TABLE_SOURCE" }
