@@ -276,7 +276,7 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	}
 
 	// Stage 0: filter and pre-aggregate projection [group keys..., args...].
-	stage0 := &Stage{Input: qp.in}
+	stage0, preStages := qp.firstStage()
 	if filter != nil {
 		stage0.Ops = append(stage0.Ops, filter)
 	}
@@ -313,7 +313,8 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 		StoreName: "Aggregate-Aggregate-Materialize",
 	}
 
-	if qp.src.Kind == ast.Table {
+	if qp.src.Kind == ast.Table && qp.join == nil {
+		// (A table join's results carry their old values already.)
 		stage0.Ops = append([]Op{&TableSource{StoreName: "KsqlTopic-Reduce"}}, stage0.Ops...)
 	}
 	stage0.Ops = append(stage0.Ops, pre)
@@ -346,10 +347,10 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 			Input: Input{Topic: rt, TimestampColumn: -1, Table: qp.src.Kind == ast.Table},
 			Ops:   []Op{agg},
 		}
-		plan.Stages = []*Stage{stage0, stage1}
+		plan.Stages = append(preStages, stage0, stage1)
 	} else {
 		stage0.Ops = append(stage0.Ops, agg)
-		plan.Stages = []*Stage{stage0}
+		plan.Stages = append(preStages, stage0)
 	}
 	sink, sinkSrc, err := qp.buildSink(ast.Table, keyCols, valCols, sinkWindow, catalog.Window{}, true)
 	if err != nil {
@@ -357,7 +358,7 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	}
 	plan.Stages[len(plan.Stages)-1].Sink = sink
 	plan.Sink = sink
-	plan.Explain = explainStages(plan, qp.src)
+	plan.Explain = explainStages(plan, qp.cat)
 	return plan, sinkSrc, nil
 }
 

@@ -44,6 +44,12 @@ type ScopeColumn struct {
 	Index  int // slot in the row
 	// Pseudo marks ROWTIME, ROWPARTITION, ROWOFFSET, WINDOWSTART, WINDOWEND.
 	Pseudo bool
+	// Internal, when set, is the column's name in the row (a joined
+	// source's column C of alias A is A_C); bound references carry it.
+	Internal string
+	// QualOnly columns resolve only when qualified (a joined source's
+	// pseudo columns: S1.ROWTIME, while ROWTIME is the result's).
+	QualOnly bool
 }
 
 // Scope is the set of columns an expression may reference.
@@ -56,7 +62,7 @@ func (s *Scope) Resolve(qual, name string, pos ast.Pos, clause string) (*ScopeCo
 	var found *ScopeColumn
 	for i := range s.Cols {
 		c := &s.Cols[i]
-		if c.Name != name || (qual != "" && c.Source != qual) {
+		if c.Name != name || (qual != "" && c.Source != qual) || (qual == "" && c.QualOnly) {
 			continue
 		}
 		if found != nil {
@@ -78,6 +84,30 @@ func (s *Scope) Resolve(qual, name string, pos ast.Pos, clause string) (*ScopeCo
 		return nil, errorf(pos, "%s column '%s' cannot be resolved.", clause, col)
 	}
 	return found, nil
+}
+
+// format prints e for a message as ksqlDB does after its analysis: a
+// joined source's column A.C by its name in the joined row, A_C.
+func (b *binder) format(e ast.Expr) string {
+	type saved struct {
+		c            *ast.ColumnRef
+		source, name string
+	}
+	var undo []saved
+	ast.WalkExpr(e, func(x ast.Expr) bool {
+		if c, ok := x.(*ast.ColumnRef); ok {
+			if sc, err := b.scope.Resolve(c.Source, c.Name, c.At, b.clause); err == nil && sc.Internal != "" {
+				undo = append(undo, saved{c, c.Source, c.Name})
+				c.Source, c.Name = "", sc.Internal
+			}
+		}
+		return true
+	})
+	s := ast.FormatExpr(e)
+	for _, u := range undo {
+		u.c.Source, u.c.Name = u.source, u.name
+	}
+	return s
 }
 
 // binder turns AST expressions into typed, bound expressions.
@@ -126,7 +156,11 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Column{Index: c.Index, Name: c.Name, T: c.Type}, nil
+		name := c.Name
+		if c.Internal != "" {
+			name = c.Internal
+		}
+		return &Column{Index: c.Index, Name: name, T: c.Type}, nil
 	case *ast.Dereference:
 		base, err := b.bind(x.Base)
 		if err != nil {
@@ -469,7 +503,7 @@ func (b *binder) bindBinary(x *ast.Binary) (Expr, error) {
 		ct, ok := comparable(x.Op, lt, rt)
 		if !ok {
 			return nil, errorf(x.At, "Cannot compare %s (%s) to %s (%s) with %s.",
-				ast.FormatExpr(x.L), lt, ast.FormatExpr(x.R), rt, opName(x.Op))
+				b.format(x.L), lt, b.format(x.R), rt, opName(x.Op))
 		}
 		return &Compare{Op: x.Op, L: l, R: r, Operand: ct}, nil
 	}

@@ -50,23 +50,41 @@ func schemaOf(key, value []catalog.Column) string {
 }
 
 // explainStages builds the logical tree of a plan: sink at the root,
-// source at the leaves, one node per operator.
-func explainStages(p *QueryPlan, src *catalog.Source) *Node {
-	var leaf *Node
-	for si, st := range p.Stages {
-		var n *Node
-		if si == 0 {
-			n = &Node{Op: "SOURCE", Detail: fmt.Sprintf("%s (%s) | Schema: %s", src.Name, describeTopic(st.Input.Topic), src.Schema)}
-		} else {
-			n = leaf
+// sources at the leaves, one node per operator. A stage reading a
+// repartition topic continues the tree of the stage that wrote it; a join
+// stage's sides are the join node's second children.
+func explainStages(p *QueryPlan, cat *catalog.Catalog) *Node {
+	written := map[string]*Node{} // repartition topic -> its stage's tree
+	input := func(in Input) *Node {
+		if n, ok := written[in.Name]; ok {
+			return n
 		}
+		detail := describeTopic(in.Topic)
+		if src, ok := cat.Source(in.SourceName); ok && in.SourceName != "" {
+			detail = fmt.Sprintf("%s (%s) | Schema: %s", src.Name, detail, src.Schema)
+		}
+		return &Node{Op: "SOURCE", Detail: detail}
+	}
+	var last *Node
+	for _, st := range p.Stages {
+		n := input(st.Input)
 		for _, op := range st.Ops {
-			n = &Node{Op: op.opName(), Detail: describeOp(op), Children: []*Node{n}}
+			children := []*Node{n}
+			if j, ok := op.(*Join); ok && j.Right < len(st.Sides) {
+				side := st.Sides[j.Right]
+				r := input(side.Input)
+				for _, sop := range side.Ops {
+					r = &Node{Op: sop.opName(), Detail: describeOp(sop), Children: []*Node{r}}
+				}
+				children = append(children, r)
+			}
+			n = &Node{Op: op.opName(), Detail: describeOp(op), Children: children}
 		}
 		switch {
 		case st.Repartition != nil:
 			r := st.Repartition
 			n = &Node{Op: "REPARTITION", Detail: fmt.Sprintf("by %s (%s)", columnNames(r.Topic.Key), describeTopic(r.Topic)), Children: []*Node{n}}
+			written[r.Topic.Name] = n
 		case st.Sink != nil:
 			kind := "STREAM"
 			if st.Sink.Table {
@@ -74,9 +92,9 @@ func explainStages(p *QueryPlan, src *catalog.Source) *Node {
 			}
 			n = &Node{Op: "SINK", Detail: fmt.Sprintf("%s %s (%s) | Schema: %s", kind, st.Sink.Name, describeTopic(st.Sink.Topic), schemaOf(st.Sink.Key, st.Sink.Value)), Children: []*Node{n}}
 		}
-		leaf = n
+		last = n
 	}
-	return leaf
+	return last
 }
 
 func columnNames(cols []catalog.Column) string {
@@ -120,6 +138,14 @@ func describeOp(op Op) string {
 		return s
 	case *TableSource:
 		return "materialize " + o.StoreName
+	case *Join:
+		kind := [...]string{"stream-stream", "stream-table", "table-table"}[o.Kind]
+		typ := [...]string{"INNER", "LEFT", "RIGHT", "FULL OUTER"}[o.Type]
+		s := fmt.Sprintf("%s %s on the key", typ, kind)
+		if o.Kind == StreamStream {
+			s += fmt.Sprintf(" | within %dms before, %dms after, grace %dms", o.BeforeMs, o.AfterMs, o.GraceMs)
+		}
+		return s
 	case *FlatMap:
 		parts := make([]string, len(o.Calls))
 		for i, c := range o.Calls {

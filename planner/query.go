@@ -52,6 +52,9 @@ type queryPlanner struct {
 	alias string
 	in    Input
 	scope *Scope
+	// join is set when FROM is a join (join.go): src, in and scope then
+	// describe the joined row.
+	join *joinPlan
 
 	// colNames tracks output column names, for KSQL_COL_n generation.
 	genCount int
@@ -112,6 +115,9 @@ func (qp *queryPlanner) checkReservedAliases(sel *ast.Select) error {
 			switch x := it.Expr.(type) {
 			case *ast.ColumnRef:
 				alias = x.Name
+				if qp.join != nil {
+					alias = qp.joinItemName(x)
+				}
 			case *ast.Dereference:
 				alias = x.Field
 			}
@@ -140,7 +146,7 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 	ref, ok := rel.(*ast.SourceRef)
 	if !ok {
 		if j, ok := rel.(*ast.Join); ok {
-			return qp.checkJoin(j)
+			return qp.planJoin(j)
 		}
 		return errorf(rel.Position(), "JOIN is not supported yet.")
 	}
@@ -230,6 +236,12 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 	var out []selectItem
 	for _, it := range items {
 		switch {
+		case it.Star && qp.join != nil:
+			star, err := qp.joinStar(it)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, star...)
 		case it.Star:
 			if it.StarSource != "" && it.StarSource != qp.alias && it.StarSource != qp.src.Name {
 				return nil, errorf(it.At, "Source '%s' does not exist in the FROM clause.", it.StarSource)
@@ -268,7 +280,11 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 		if it.name != "" && it.name != "*" {
 			qp.used[it.name] = true
 		} else if cr, ok := it.ast.(*ast.ColumnRef); ok && it.name == "" {
-			qp.used[cr.Name] = true
+			if qp.join != nil {
+				qp.used[qp.joinItemName(cr)] = true
+			} else {
+				qp.used[cr.Name] = true
+			}
 		}
 	}
 	return out, nil
@@ -278,6 +294,9 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 func (qp *queryPlanner) itemName(e ast.Expr) string {
 	switch x := e.(type) {
 	case *ast.ColumnRef:
+		if qp.join != nil {
+			return qp.joinItemName(x)
+		}
 		return x.Name
 	case *ast.Dereference:
 		// Field names that clash get a suffix: B, B_1, B_2, ...
@@ -302,7 +321,11 @@ func (qp *queryPlanner) itemName(e ast.Expr) string {
 func (qp *queryPlanner) bindItems(items []selectItem, b *binder) ([]selectItem, error) {
 	var out []selectItem
 	for _, it := range items {
-		e, err := b.bind(it.ast)
+		e, isKey := qp.joinKeyItem(it.ast)
+		var err error
+		if !isKey {
+			e, err = b.bind(it.ast)
+		}
 		if err != nil {
 			return nil, compiled(err, "Select")
 		}
@@ -367,7 +390,7 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	if err := qp.checkResultKind(resultKind); err != nil {
 		return nil, nil, err
 	}
-	stage := &Stage{Input: qp.in}
+	stage, pre := qp.firstStage()
 	filter, err := qp.whereFilter(sel)
 	if err != nil {
 		return nil, nil, err
@@ -436,6 +459,11 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 			keyNames = append(keyNames, c.Name)
 		}
 	}
+	if qp.join != nil && !partitioned && !qp.req.Transient {
+		if err := qp.checkJoinKeySelected(items); err != nil {
+			return nil, nil, err
+		}
+	}
 	var keyItems, valueItems []selectItem
 	if qp.req.Transient {
 		valueItems = items
@@ -496,8 +524,8 @@ func (qp *queryPlanner) planProjection() (*QueryPlan, *catalog.Source, error) {
 	}
 	sink.KeyFromSource = !partitioned
 	stage.Sink = sink
-	plan := &QueryPlan{ID: qp.req.ID, Stages: []*Stage{stage}, Sink: sink}
-	plan.Explain = explainStages(plan, qp.src)
+	plan := &QueryPlan{ID: qp.req.ID, Stages: append(pre, stage), Sink: sink}
+	plan.Explain = explainStages(plan, qp.cat)
 	return plan, sinkSrc, nil
 }
 
