@@ -211,6 +211,11 @@ const (
 	StreamStream JoinKind = iota
 	StreamTable
 	TableTable
+	// ForeignKey is a table-table join of the left table's FKSlot (any
+	// expression over its row) to the right table's key: the result is
+	// keyed by the left table's key (KeyCount slots) and the right row
+	// has RightKeyCount key slots.
+	ForeignKey
 )
 
 // JoinType is INNER, LEFT, RIGHT or FULL (OUTER), as written.
@@ -230,6 +235,7 @@ const (
 // slots, a right row RightWidth. The output row is
 //
 //	[key slots..., left[KeyCount:LeftWidth]..., right[KeyCount:RightWidth]...,
+//	 (ForeignKey: right[RightKeyCount:RightWidth]...)
 //	 ROWTIME, ROWPARTITION, ROWOFFSET, (WINDOWSTART, WINDOWEND)]
 //
 // with the side that did not match all NULL (outer joins), ROWTIME the
@@ -257,11 +263,22 @@ type Join struct {
 	Grace                      bool
 	// StoreName prefixes the join's state stores (unique in the query).
 	StoreName string
+	// LeftTypes and RightTypes are the types of the left and right rows'
+	// slots (for reading rows back from state).
+	LeftTypes, RightTypes []*types.Type
+	// ForeignKey joins: the slot of the left row holding the foreign key,
+	// and the right row's key slots.
+	FKSlot        int
+	RightKeyCount int
 }
 
 // OutputWidth is the number of slots of the join's output row.
 func (j *Join) OutputWidth() int {
-	n := j.LeftWidth + j.RightWidth - j.KeyCount + 3
+	rk := j.KeyCount
+	if j.Kind == ForeignKey {
+		rk = j.RightKeyCount
+	}
+	n := j.LeftWidth + j.RightWidth - rk + 3
 	if j.Windowed {
 		n += 2
 	}
