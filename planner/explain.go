@@ -139,9 +139,12 @@ func describeOp(op Op) string {
 	case *TableSource:
 		return "materialize " + o.StoreName
 	case *Join:
-		kind := [...]string{"stream-stream", "stream-table", "table-table"}[o.Kind]
+		kind := [...]string{"stream-stream", "stream-table", "table-table", "foreign-key table-table"}[o.Kind]
 		typ := [...]string{"INNER", "LEFT", "RIGHT", "FULL OUTER"}[o.Type]
 		s := fmt.Sprintf("%s %s on the key", typ, kind)
+		if o.Kind == ForeignKey {
+			s = fmt.Sprintf("%s %s on the foreign key in slot %d", typ, kind, o.FKSlot)
+		}
 		if o.Kind == StreamStream {
 			s += fmt.Sprintf(" | within %dms before, %dms after, grace %dms", o.BeforeMs, o.AfterMs, o.GraceMs)
 		}

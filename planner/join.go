@@ -88,6 +88,10 @@ type joinPlan struct {
 	keyName   string // internal name of the key column
 	keyType   *types.Type
 	viable    []viableCol
+	// fk is set for a foreign-key join (the first join; the result is
+	// keyed by the left table's key columns, fkKeys).
+	fk     bool
+	fkKeys []viableCol
 	// clash holds the column names that several sources have: a SELECT
 	// item that is such a column is named A_C instead of C.
 	clash map[string]bool
@@ -422,10 +426,23 @@ func (qp *queryPlanner) checkJoinTypes(jp *joinPlan) error {
 				}
 			}
 			if !leftKey || (len(jp.steps) > 1 && st.leftLeaves[0] != 0 && !jp.stepEquiv(st)) {
-				if len(jp.steps) > 1 && st != jp.steps[0] {
+				if st != jp.steps[0] {
 					return errorf(st.j.On.Position(), "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s.", got)
 				}
-				return errorf(st.j.On.Position(), "Foreign-key table-table joins are not supported yet. Got %s.", got)
+				switch st.typ {
+				case FullJoin:
+					return errorf(j.At, "Invalid join type: full-outer join not supported for foreign-key table-table join. Got %s %s %s.", leftName, joinTypeText(j.Type), right.src.Name)
+				case RightJoin:
+					return errorf(j.At, "RIGHT OUTER JOIN on a foreign key is not supported")
+				}
+				if right.src.IsWindowed() {
+					return errorf(j.At, "Foreign-key table-table joins are not supported on windowed tables.")
+				}
+				st.kind = ForeignKey
+				jp.fk = true
+				leftTable = true
+				leftName = right.src.Name
+				continue
 			}
 			if !lk.Type.Equal(rk.Type) {
 				return errorf(st.j.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
@@ -550,6 +567,14 @@ func (qp *queryPlanner) chooseJoinKey(jp *joinPlan) error {
 		if k > 1 {
 			jp.clash[n] = true
 		}
+	}
+	if jp.fk {
+		l := leaves[0]
+		for _, k := range l.src.Schema.Key() {
+			jp.fkKeys = append(jp.fkKeys, viableCol{leaf: 0, name: k.Name})
+		}
+		jp.viable = nil
+		return nil
 	}
 	if len(jp.viable) == 0 {
 		jp.synthetic = true
@@ -683,13 +708,15 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 			if err != nil {
 				return err
 			}
-			if _, isKey := qp.isKeyRef(leaves[lleaf], st.leftExpr); !isKey {
+			if _, isKey := qp.isKeyRef(leaves[lleaf], st.leftExpr); !isKey && st.kind != ForeignKey {
 				rekey[lleaf] = true
 			}
 			keyExpr[lleaf] = lx
-			if !lx.Type().Equal(rx.Type()) && st.kind != TableTable {
+			if !lx.Type().Equal(rx.Type()) && st.kind != TableTable && st.kind != ForeignKey {
 				return errorf(st.j.On.Position(), "Invalid join. Key types differ: %s vs %s", lx.Type(), rx.Type())
 			}
+		} else if jp.fk {
+			return errorf(st.j.On.Position(), "Joining the result of a foreign-key join again is not supported yet.")
 		} else if !jp.steps[si-1].equiv[formatJoinSide(leaves, st.leftExpr)] {
 			return errorf(st.j.On.Position(), "Joining the result of a join on another expression (%s) is not supported yet.", formatJoinSide(leaves, st.leftExpr))
 		}
@@ -715,7 +742,16 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 				l.src.KeyFormat.Name, keyFormat.Name)
 		}
 	}
-	// Co-partitioning.
+	// Co-partitioning. A foreign-key join runs in one task reading both
+	// tables, which is only right when each has one partition (ksqlDB's
+	// subscription protocol between partitions is not built yet).
+	if jp.fk {
+		for _, l := range leaves {
+			if l.src.Partitions != 1 {
+				return errorf(qp.req.Select.At, "Foreign-key joins of tables with more than one partition are not supported yet: `%s` has %d partitions.", l.alias, l.src.Partitions)
+			}
+		}
+	}
 	for _, st := range jp.steps {
 		l, r := leaves[0], leaves[st.right]
 		if l.src.Partitions != r.src.Partitions {
@@ -726,8 +762,29 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 
 	// The side row of leaf i: [key, A_cols...].
 	sideWidth := func(l *joinLeaf) int { return 1 + len(l.cols) }
+	nKeys := 1
 	sideInput := func(i int) (Input, []Op) {
 		l := leaves[i]
+		if i == 0 && jp.fk {
+			// [left key columns..., A_cols..., the foreign key]
+			proj := &Project{}
+			nKey := len(l.in.Key)
+			for k := 0; k < nKey; k++ {
+				c := l.cols[k]
+				proj.Exprs = append(proj.Exprs, &Column{Index: c.Index, Name: c.Internal, T: c.Type})
+				proj.Names = append(proj.Names, "KSQL_KEY_"+c.Internal)
+				proj.NullOnNullRow = append(proj.NullOnNullRow, false)
+			}
+			for _, c := range l.cols {
+				proj.Exprs = append(proj.Exprs, &Column{Index: c.Index, Name: c.Internal, T: c.Type})
+				proj.Names = append(proj.Names, c.Internal)
+				proj.NullOnNullRow = append(proj.NullOnNullRow, c.Index >= nKey)
+			}
+			proj.Exprs = append(proj.Exprs, keyExpr[0])
+			proj.Names = append(proj.Names, "KSQL_FOREIGN_KEY")
+			proj.NullOnNullRow = append(proj.NullOnNullRow, true)
+			return l.in, []Op{proj}
+		}
 		if !rekey[i] {
 			proj := &Project{}
 			proj.Exprs = append(proj.Exprs, keyExpr[i])
@@ -786,6 +843,29 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 	head.Ops = append(head.Ops, ops...)
 	width := sideWidth(leaves[0])
 	leaves[0].slot = 1
+	if jp.fk {
+		nKeys = len(leaves[0].in.Key)
+		width = nKeys + len(leaves[0].cols) + 1
+		leaves[0].slot = nKeys
+	}
+	// The types of the left row's slots, as the joins go.
+	rowTypes := func(l *joinLeaf, key *types.Type) []*types.Type {
+		ts := []*types.Type{key}
+		for _, c := range l.cols {
+			ts = append(ts, c.Type)
+		}
+		return ts
+	}
+	var leftTypes []*types.Type
+	if jp.fk {
+		for k := 0; k < nKeys; k++ {
+			leftTypes = append(leftTypes, leaves[0].cols[k].Type)
+		}
+		leftTypes = append(leftTypes, rowTypes(leaves[0], nil)[1:]...)
+		leftTypes = append(leftTypes, keyExpr[0].Type())
+	} else {
+		leftTypes = rowTypes(leaves[0], keyExpr[0].Type())
+	}
 	windowed := leaves[0].src.IsWindowed()
 	for _, st := range jp.steps {
 		in, ops := sideInput(st.right)
@@ -794,11 +874,16 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 			Kind:       st.kind,
 			Type:       st.typ,
 			Right:      len(head.Sides),
-			KeyCount:   1,
+			KeyCount:   nKeys,
 			LeftWidth:  width,
 			RightWidth: sideWidth(r),
 			Windowed:   windowed,
 			StoreName:  fmt.Sprintf("Join-%d", len(head.Sides)),
+			LeftTypes:  leftTypes,
+			RightTypes: rowTypes(r, keyExpr[st.right].Type()),
+		}
+		if st.kind == ForeignKey {
+			join.FKSlot, join.RightKeyCount = width-1, 1
 		}
 		if w := st.j.Within; w != nil {
 			join.BeforeMs, join.AfterMs = w.Before.Millis(), w.After.Millis()
@@ -813,6 +898,13 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		head.Ops = append(head.Ops, join)
 		r.slot = width
 		width = join.OutputWidth()
+		next := append([]*types.Type{}, leftTypes...)
+		next = append(next, join.RightTypes[1:]...)
+		next = append(next, types.BigintType, types.IntegerType, types.BigintType)
+		if windowed {
+			next = append(next, types.BigintType, types.BigintType)
+		}
+		leftTypes = next
 	}
 	jp.head = head
 
@@ -822,25 +914,28 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 	if windowed {
 		nPseudo = 5
 	}
-	values := make([]catalog.Column, width-1-nPseudo)
+	values := make([]catalog.Column, width-nKeys-nPseudo)
+	// Slots no name reaches (a foreign key, intermediate joins' pseudo
+	// columns) are values too.
 	for i := range values {
-		values[i] = catalog.Column{Name: fmt.Sprintf("KSQL_JOIN_%d", i+1), Type: types.BigintType}
+		values[i] = catalog.Column{Name: fmt.Sprintf("KSQL_JOIN_%d", i+1), Type: leftTypes[nKeys+i]}
 	}
 	scope := &Scope{}
 	for _, l := range leaves {
 		for k, c := range l.cols {
 			c.Index = l.slot + k
 			scope.Cols = append(scope.Cols, c)
-			values[c.Index-1] = catalog.Column{Name: c.Internal, Type: c.Type}
+			values[c.Index-nKeys] = catalog.Column{Name: c.Internal, Type: c.Type}
 		}
 	}
-	// Intermediate joins' pseudo columns are value slots no name reaches.
-	for i := range values {
-		if values[i].Type == nil {
-			values[i].Type = types.BigintType
+	keyCols := []catalog.Column{{Name: jp.keyName, Type: jp.keyType, Kind: catalog.KeyColumn}}
+	if jp.fk {
+		keyCols = nil
+		for k := 0; k < nKeys; k++ {
+			c := leaves[0].cols[k]
+			keyCols = append(keyCols, catalog.Column{Name: c.Internal, Type: c.Type, Kind: catalog.KeyColumn})
 		}
 	}
-	keyCol := catalog.Column{Name: jp.keyName, Type: jp.keyType, Kind: catalog.KeyColumn}
 	if jp.synthetic {
 		scope.Cols = append(scope.Cols, ScopeColumn{Name: jp.keyName, Type: jp.keyType, Index: 0})
 	}
@@ -864,7 +959,7 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 	qp.src = &catalog.Source{
 		Name:        l0.Name,
 		Kind:        kind,
-		Schema:      catalog.Schema{Columns: append([]catalog.Column{keyCol}, values...)},
+		Schema:      catalog.Schema{Columns: append(append([]catalog.Column{}, keyCols...), values...)},
 		Partitions:  l0.Partitions,
 		KeyFormat:   keyFormat,
 		ValueFormat: l0.ValueFormat,
@@ -876,7 +971,7 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 			Partitions:  l0.Partitions,
 			KeyFormat:   keyFormat,
 			ValueFormat: l0.ValueFormat,
-			Key:         []catalog.Column{keyCol},
+			Key:         keyCols,
 			Value:       values,
 			Window:      l0.Window,
 		},
@@ -907,6 +1002,16 @@ func (qp *queryPlanner) firstStage() (*Stage, []*Stage) {
 func (qp *queryPlanner) joinKeyItem(e ast.Expr) (Expr, bool) {
 	jp := qp.join
 	if jp == nil {
+		return nil, false
+	}
+	if jp.fk {
+		if v, ok := columnRefOf(jp.leaves, e); ok {
+			for i, k := range jp.fkKeys {
+				if k == v {
+					return &Column{Index: i, Name: k.internal(jp.leaves), T: jp.leaves[0].cols[i].Type}, true
+				}
+			}
+		}
 		return nil, false
 	}
 	if jp.synthetic {
@@ -983,12 +1088,33 @@ func (qp *queryPlanner) joinStar(it ast.SelectItem) ([]selectItem, error) {
 // selects its key (JoinNode's key validation).
 func (qp *queryPlanner) checkJoinKeySelected(items []selectItem) error {
 	jp := qp.join
+	sel := qp.req.Select
+	if jp.fk {
+		var missing []string
+		for i, k := range jp.fkKeys {
+			found := false
+			for _, it := range items {
+				if c, ok := it.expr.(*Column); ok && c.Index == i && c.Name == k.internal(jp.leaves) {
+					found = true
+				}
+			}
+			if !found {
+				missing = append(missing, "`"+k.name+"`")
+			}
+		}
+		switch len(missing) {
+		case 0:
+			return nil
+		case 1:
+			return errorf(sel.At, "Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing column: %s.", jp.leaves[0].alias, missing[0])
+		}
+		return errorf(sel.At, "Primary key columns missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing columns: %s.", jp.leaves[0].alias, strings.Join(missing, ", "))
+	}
 	for _, it := range items {
 		if c, ok := it.expr.(*Column); ok && c.Index == 0 && c.Name == jp.keyName {
 			return nil
 		}
 	}
-	sel := qp.req.Select
 	if jp.synthetic {
 		return errorf(sel.At, "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"+
 			"The query used to build `%s` must include the join expression %s in its projection (eg, SELECT %s...).\n"+
