@@ -694,6 +694,9 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 	// Which leaves are rekeyed, and by what.
 	rekey := make([]bool, len(leaves))
 	keyExpr := make([]Expr, len(leaves))
+	// rekeyLeft[si]: the result of the joins before step si is rekeyed by
+	// step si's left expression (its key is not known to equal it).
+	rekeyLeft := make([]bool, len(jp.steps))
 	for si, st := range jp.steps {
 		rx, rleaf, err := qp.bindJoinSide(jp, st.rightExpr)
 		if err != nil {
@@ -718,7 +721,10 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		} else if jp.fk {
 			return errorf(st.j.On.Position(), "Joining the result of a foreign-key join again is not supported yet.")
 		} else if !jp.steps[si-1].equiv[formatJoinSide(leaves, st.leftExpr)] {
-			return errorf(st.j.On.Position(), "Joining the result of a join on another expression (%s) is not supported yet.", formatJoinSide(leaves, st.leftExpr))
+			if leaves[0].src.IsWindowed() {
+				return errorf(qp.req.Select.At, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+			}
+			rekeyLeft[si] = true
 		}
 	}
 	for i, l := range leaves {
@@ -810,15 +816,18 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 			proj.NullOnNullRow = append(proj.NullOnNullRow, true)
 			vals = append(vals, catalog.Column{Name: c.Internal, Type: c.Type})
 		}
-		name := "Join-repartition"
-		if jp.steps[0].kind == StreamStream {
-			name = "Join-left-repartition"
-			if i > 0 {
-				name = "Join-right-repartition"
-			}
+		// Named after the join node that needs it: the top join is
+		// "Join", its left child "L_Join", and so on.
+		si := 0
+		if i > 0 {
+			si = i - 1
 		}
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d", name, i)
+		name := jp.joinNodeName(si) + "-repartition"
+		if jp.steps[si].kind == StreamStream {
+			name = jp.joinNodeName(si) + "-right-repartition"
+			if i == 0 {
+				name = jp.joinNodeName(si) + "-left-repartition"
+			}
 		}
 		kf := keyFormat
 		if kf.Name == "KAFKA" && !kafkaKeyable(keyExpr[i].Type()) {
@@ -867,7 +876,54 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		leftTypes = rowTypes(leaves[0], keyExpr[0].Type())
 	}
 	windowed := leaves[0].src.IsWindowed()
-	for _, st := range jp.steps {
+	for si, st := range jp.steps {
+		if rekeyLeft[si] {
+			// The result so far is rekeyed through a topic of its own; the
+			// next stage reads it with the same slots.
+			scope := &Scope{}
+			for _, l := range leaves[:st.right] {
+				for k, c := range l.cols {
+					c.Index = l.slot + k
+					scope.Cols = append(scope.Cols, c)
+				}
+			}
+			b := &binder{scope: scope, funcs: qp.funcs, clause: "JOIN ON"}
+			kx, err := b.bind(st.leftExpr)
+			if err != nil {
+				return err
+			}
+			proj := &Project{Exprs: []Expr{kx}, Names: []string{"KSQL_JOIN_KEY"}, NullOnNullRow: []bool{false}}
+			var vals []catalog.Column
+			for i := 1; i < width; i++ {
+				name := fmt.Sprintf("KSQL_JOIN_%d", i)
+				proj.Exprs = append(proj.Exprs, &Column{Index: i, Name: name, T: leftTypes[i]})
+				proj.Names = append(proj.Names, name)
+				proj.NullOnNullRow = append(proj.NullOnNullRow, true)
+				vals = append(vals, catalog.Column{Name: name, Type: leftTypes[i]})
+			}
+			name := jp.joinNodeName(si) + "-repartition"
+			if st.kind == StreamStream {
+				name = jp.joinNodeName(si) + "-left-repartition"
+			}
+			kf := keyFormat
+			if kf.Name == "KAFKA" && !kafkaKeyable(kx.Type()) {
+				kf = catalog.Format{Name: "JSON"}
+			}
+			topic := Topic{
+				Name:        fmt.Sprintf("_confluent-ksql-%squery_%s-%s", qp.req.ServiceID, qp.req.ID, name),
+				Partitions:  leaves[0].src.Partitions,
+				KeyFormat:   kf,
+				ValueFormat: catalog.Format{Name: "INTERNAL"},
+				Key:         []catalog.Column{{Name: "KSQL_JOIN_KEY", Type: kx.Type(), Kind: catalog.KeyColumn}},
+				Value:       vals,
+				Internal:    true,
+			}
+			head.Ops = append(head.Ops, proj)
+			head.Repartition = &Repartition{Topic: topic, KeyCount: 1}
+			jp.pre = append(jp.pre, head)
+			head = &Stage{Input: Input{Topic: topic, TimestampColumn: -1}}
+			leftTypes = append([]*types.Type{kx.Type()}, leftTypes[1:]...)
+		}
 		in, ops := sideInput(st.right)
 		r := leaves[st.right]
 		join := &Join{
@@ -986,6 +1042,13 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		}
 	}
 	return nil
+}
+
+// joinNodeName is the name ksqlDB gives the join node of step si in
+// internal topic names: the top join is "Join", its left child
+// "L_Join", that one's left child "L_L_Join".
+func (jp *joinPlan) joinNodeName(si int) string {
+	return strings.Repeat("L_", len(jp.steps)-1-si) + "Join"
 }
 
 // joinStages returns the stages a query starts with: the rekey stages and
