@@ -1,0 +1,361 @@
+package exec
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
+)
+
+// Join stages, run over the real embedded log and Pebble: plans are built
+// by hand (a stage with a main input and side inputs, a projection of
+// each input into the join's layout, the joins, a projection to the sink
+// row, a sink), records are produced into the input topics and the sink
+// topic is compared exactly. Every input has a STRING key ID and one
+// STRING value column V (JSON).
+
+// jIn is an input topic with key ID and value V.
+func jIn(name string, table bool) planner.Input {
+	return planner.Input{Topic: planner.Topic{
+		Name: name, Partitions: 1,
+		KeyFormat: catalog.Format{Name: "KAFKA"}, ValueFormat: catalog.Format{Name: "JSON"},
+		Key:   []catalog.Column{{Name: "ID", Type: types.StringType, Kind: catalog.KeyColumn}},
+		Value: []catalog.Column{{Name: "V", Type: types.StringType, Kind: catalog.ValueColumn}},
+	}, Table: table, TimestampColumn: -1, SourceName: name}
+}
+
+// jProj projects the first n slots; all but the key are NULL for a null row.
+func jProj(n int) *planner.Project {
+	p := &planner.Project{}
+	for i := 0; i < n; i++ {
+		p.Exprs = append(p.Exprs, &planner.Column{Index: i, T: types.StringType})
+		p.Names = append(p.Names, fmt.Sprintf("C%d", i))
+		p.NullOnNullRow = append(p.NullOnNullRow, i > 0)
+	}
+	return p
+}
+
+// jSink writes [ID, values...] to OUT.
+func jSink(table bool, values ...string) *planner.Sink {
+	s := &planner.Sink{Topic: planner.Topic{Name: "OUT", Partitions: 1,
+		KeyFormat: catalog.Format{Name: "KAFKA"}, ValueFormat: catalog.Format{Name: "JSON"},
+		Key: []catalog.Column{{Name: "ID", Type: types.StringType, Kind: catalog.KeyColumn}}},
+		Name: "OUT", Table: table, TimestampColumn: -1}
+	for _, v := range values {
+		s.Value = append(s.Value, catalog.Column{Name: v, Type: types.StringType, Kind: catalog.ValueColumn})
+	}
+	return s
+}
+
+// twoWayPlan joins L (left) with R (right) into OUT [ID, L, R]; filter,
+// when set, runs on the join's output.
+func twoWayPlan(kind planner.JoinKind, typ planner.JoinType, filter planner.Expr) *planner.QueryPlan {
+	table := kind == planner.TableTable
+	ops := []planner.Op{jProj(2), &planner.Join{Kind: kind, Type: typ, Right: 0, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join"}}
+	if filter != nil {
+		ops = append(ops, &planner.Filter{Pred: filter, Clause: "WHERE"})
+	}
+	ops = append(ops, jProj(3))
+	st := &planner.Stage{Input: jIn("L", table), Ops: ops,
+		Sides: []planner.Side{{Input: jIn("R", kind != planner.StreamStream), Ops: []planner.Op{jProj(2)}, Join: 1}},
+		Sink:  jSink(table, "L", "R")}
+	return &planner.QueryPlan{ID: "Q_JOIN_0", Stages: []*planner.Stage{st}, Sink: st.Sink}
+}
+
+// threeWayPlan joins A with B (join1), then the result with C (join2),
+// into OUT [ID, A, B, C].
+func threeWayPlan(kind planner.JoinKind, t1, t2 planner.JoinType) *planner.QueryPlan {
+	table := kind == planner.TableTable
+	st := &planner.Stage{Input: jIn("A", table),
+		Ops: []planner.Op{
+			jProj(2),
+			&planner.Join{Kind: kind, Type: t1, Right: 0, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join1"},
+			jProj(3),
+			&planner.Join{Kind: kind, Type: t2, Right: 1, KeyCount: 1, LeftWidth: 3, RightWidth: 2, StoreName: "Join2"},
+			jProj(4),
+		},
+		Sides: []planner.Side{
+			{Input: jIn("B", true), Ops: []planner.Op{jProj(2)}, Join: 1},
+			{Input: jIn("C", true), Ops: []planner.Op{jProj(2)}, Join: 3},
+		},
+		Sink: jSink(table, "A", "B", "C")}
+	return &planner.QueryPlan{ID: "Q_JOIN3_0", Stages: []*planner.Stage{st}, Sink: st.Sink}
+}
+
+// newJoinHarness opens a log and a store with the topics of plan.
+func newJoinHarness(t *testing.T, plan *planner.QueryPlan) *harness {
+	h := &harness{t: t, dir: t.TempDir(), plan: plan}
+	h.open()
+	for _, name := range []string{"L", "R", "A", "B", "C", "OUT"} {
+		if err := h.lg.CreateTopic(context.Background(), name, broker.TopicConfig{Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+// jrec is an input record: "topic key=value@ts", value "-" for null,
+// key "-" for none.
+type jrec struct {
+	topic, key, value string
+	ts                int64
+}
+
+func parseJrecs(t *testing.T, spec string) []jrec {
+	var out []jrec
+	for _, f := range strings.Fields(spec) {
+		var r jrec
+		topic, rest, _ := strings.Cut(f, ":")
+		kv, ts, _ := strings.Cut(rest, "@")
+		k, v, _ := strings.Cut(kv, "=")
+		if _, err := fmt.Sscan(ts, &r.ts); err != nil {
+			t.Fatalf("bad record %q", f)
+		}
+		r.topic, r.key, r.value = topic, k, v
+		out = append(out, r)
+	}
+	return out
+}
+
+func (h *harness) sendJoin(r jrec) {
+	rec := broker.Record{Timestamp: r.ts}
+	if r.key != "-" {
+		rec.Key = []byte(r.key)
+	}
+	if r.value != "-" {
+		rec.Value = []byte(`{"V":"` + r.value + `"}`)
+	}
+	if _, err := h.lg.Append(context.Background(), r.topic, 0, []broker.Record{rec}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// sinkOutput is the committed output as "key:v1,v2@ts" ("-" for a null
+// key, "<tomb>" for a null value), values in the sink's column order.
+func (h *harness) sinkOutput() string {
+	recs, err := broker.ReadAll(context.Background(), h.lg, "OUT", 0, 0, broker.ReadCommitted, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		key := "-"
+		if r.Key != nil {
+			key = string(r.Key)
+		}
+		val := "<tomb>"
+		if r.Value != nil {
+			var m map[string]any
+			if err := json.Unmarshal(r.Value, &m); err != nil {
+				h.t.Fatalf("output value %q: %v", r.Value, err)
+			}
+			var vs []string
+			for _, c := range h.plan.Sink.Value {
+				if v, ok := m[c.Name].(string); ok {
+					vs = append(vs, v)
+				} else {
+					vs = append(vs, "null")
+				}
+			}
+			val = strings.Join(vs, ",")
+		}
+		out = append(out, fmt.Sprintf("%s:%s@%d", key, val, r.Timestamp))
+	}
+	return strings.Join(out, " ")
+}
+
+// runOneByOne produces each record and drains the query before the next,
+// as the conformance runner does.
+func runOneByOne(t *testing.T, h *harness, q *Query, spec string) {
+	t.Helper()
+	for _, r := range parseJrecs(t, spec) {
+		h.sendJoin(r)
+		if err := h.drain(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func checkOutput(t *testing.T, h *harness, want string) {
+	t.Helper()
+	if got := h.sinkOutput(); got != strings.Join(strings.Fields(want), " ") {
+		t.Fatalf("output\n got: %s\nwant: %s", got, strings.Join(strings.Fields(want), " "))
+	}
+}
+
+// design-joins.md section 6: table updates and deletes emit nothing; the
+// next stream record sees them; a delete makes LEFT pad with nulls; a
+// stream record without a value is dropped; one without a key is dropped
+// by INNER and padded by LEFT. The output has the stream record's time.
+const streamTableInput = `
+	R:k1=r1@100 L:k1=a@10 L:k2=b@11 R:k1=r2@15 L:k1=c@16 R:k1=-@17 L:k1=d@18 L:k1=-@19 L:-=e@20`
+
+func TestStreamTableInnerJoin(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.InnerJoin, nil))
+	runOneByOne(t, h, h.query(), streamTableInput)
+	checkOutput(t, h, `k1:a,r1@10 k1:c,r2@16`)
+}
+
+func TestStreamTableLeftJoin(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	runOneByOne(t, h, h.query(), streamTableInput)
+	checkOutput(t, h, `k1:a,r1@10 k2:b,null@11 k1:c,r2@16 k1:d,null@18 -:e,null@20`)
+}
+
+// Records available on both inputs at once are processed in timestamp
+// order across the inputs: the stream record at 10 does not see the table
+// update at 15, the one at 20 does.
+func TestJoinInputsMergedByTimestamp(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	for _, r := range parseJrecs(t, `L:k1=a@10 L:k1=b@20 L:k1=c@30 R:k1=x@15 R:k1=y@25 R:k1=z@30`) {
+		h.sendJoin(r)
+	}
+	if err := h.drain(h.query()); err != nil {
+		t.Fatal(err)
+	}
+	// The tie at 30 goes to the main input: c does not see z.
+	checkOutput(t, h, `k1:a,null@10 k1:b,x@20 k1:c,y@30`)
+}
+
+// A new query with auto.offset.reset=latest reads the stream from its end
+// and the table side of the join from the beginning.
+func TestJoinTableSideStartsAtEarliest(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.InnerJoin, nil))
+	for _, r := range parseJrecs(t, `R:k1=x@1 L:k1=old@2`) {
+		h.sendJoin(r)
+	}
+	q, err := NewQuery(context.Background(), h.rt, h.plan, QueryOptions{StartAtEnd: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOneByOne(t, h, q, `L:k1=new@3`)
+	checkOutput(t, h, `k1:new,x@3`)
+}
+
+// design-joins.md section 7, every join type on one sequence of updates.
+const tableTableInput = `
+	L:k1=a@1 R:k1=x@2 L:k1=b@3 R:k2=y@4 R:k1=-@5 L:k1=-@6 L:k3=c@7 L:k2=d@8 R:k2=-@9 R:k2=-@10`
+
+func TestTableTableJoins(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		typ  planner.JoinType
+		want string
+	}{
+		{"inner", planner.InnerJoin, `k1:a,x@2 k1:b,x@3 k1:<tomb>@5 k2:d,y@8 k2:<tomb>@9 k2:<tomb>@10`},
+		{"left", planner.LeftJoin, `k1:a,null@1 k1:a,x@2 k1:b,x@3 k1:b,null@5 k1:<tomb>@6 k3:c,null@7 k2:d,y@8 k2:d,null@9 k2:d,null@10`},
+		{"right", planner.RightJoin, `k1:a,x@2 k1:b,x@3 k2:null,y@4 k1:<tomb>@5 k2:d,y@8 k2:<tomb>@9 k2:<tomb>@10`},
+		{"full", planner.FullJoin, `k1:a,null@1 k1:a,x@2 k1:b,x@3 k2:null,y@4 k1:b,null@5 k1:<tomb>@6 k3:c,null@7 k2:d,y@8 k2:d,null@9 k2:d,null@10`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newJoinHarness(t, twoWayPlan(planner.TableTable, c.typ, nil))
+			runOneByOne(t, h, h.query(), tableTableInput)
+			checkOutput(t, h, c.want)
+		})
+	}
+}
+
+// A WHERE after a table-table join is a KTable filter with old values: a
+// result that fails it is a tombstone only when the previous result
+// passed; when neither passes nothing is emitted.
+func TestTableTableJoinThenWhere(t *testing.T) {
+	where := &planner.IsNull{X: &planner.Column{Index: 2, T: types.StringType}, Not: true} // R IS NOT NULL
+	h := newJoinHarness(t, twoWayPlan(planner.TableTable, planner.LeftJoin, where))
+	runOneByOne(t, h, h.query(), `L:k1=a@1 R:k1=x@2 R:k1=-@3 L:k1=b@4 L:k1=-@5 L:k2=c@6 R:k2=y@7 L:k2=-@8`)
+	checkOutput(t, h, `k1:a,x@2 k1:<tomb>@3 k2:c,y@7 k2:<tomb>@8`)
+}
+
+// A stream joined with two tables in one stage: the second join's left
+// input is the first join's output.
+func TestStreamTableTableJoin(t *testing.T) {
+	h := newJoinHarness(t, threeWayPlan(planner.StreamTable, planner.LeftJoin, planner.InnerJoin))
+	runOneByOne(t, h, h.query(), `B:k1=b1@1 C:k1=c1@2 A:k1=s1@3 A:k2=s2@4 C:k2=c2@5 A:k2=s3@6`)
+	checkOutput(t, h, `k1:s1,b1,c1@3 k2:s3,null,c2@6`)
+}
+
+// Three tables: updates of C look up the current rows of A LEFT JOIN B,
+// computed by the first join from its sides.
+func TestTableTableTableJoin(t *testing.T) {
+	h := newJoinHarness(t, threeWayPlan(planner.TableTable, planner.LeftJoin, planner.InnerJoin))
+	runOneByOne(t, h, h.query(), `A:k1=a1@1 C:k1=c1@2 B:k1=b1@3 A:k1=-@4 C:k1=c2@5 A:k1=a2@6`)
+	checkOutput(t, h, `k1:a1,null,c1@2 k1:a1,b1,c1@3 k1:<tomb>@4 k1:a2,b1,c2@6`)
+}
+
+// The positions of every input are committed, survive a restart, and are
+// reported by Lag.
+func TestJoinPositionsSurviveRestart(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	for _, r := range parseJrecs(t, `L:k1=a@1 L:k1=b@2 L:k1=c@3 R:k1=x@1 R:k1=y@2`) {
+		h.sendJoin(r)
+	}
+	if err := h.drain(h.query()); err != nil {
+		t.Fatal(err)
+	}
+	h.crash()
+	q := h.query()
+	task := q.tasks[0]
+	if task.pos != 3 || len(task.sides) != 1 || task.sides[0].pos != 2 {
+		t.Fatalf("positions after restart: main %d, sides %d", task.pos, len(task.sides))
+	}
+	lag := q.Lag(context.Background())
+	if len(lag) != 2 || lag[0].Topic != "L" || lag[0].Committed != 3 || lag[0].End != 3 ||
+		lag[1].Topic != "R" || lag[1].Committed != 2 || lag[1].End != 2 {
+		t.Fatalf("lag %+v", lag)
+	}
+	if err := q.checkInputs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A task whose side input has data while its main input has none makes
+// progress.
+func TestJoinSideInputAloneMakesProgress(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.InnerJoin, nil))
+	q := h.query()
+	h.sendJoin(jrec{topic: "R", key: "k1", value: "x", ts: 1})
+	p, err := q.Step(context.Background())
+	if err != nil || !p {
+		t.Fatalf("step with only side data: progress %v, %v", p, err)
+	}
+	if p, err := q.Step(context.Background()); err != nil || p {
+		t.Fatalf("idle step: progress %v, %v", p, err)
+	}
+	if q.tasks[0].sides[0].pos != 1 {
+		t.Fatalf("side position %d", q.tasks[0].sides[0].pos)
+	}
+}
+
+// waitLog blocks waits on the main input until cancelled and reports data
+// on the side at once.
+type waitLog struct {
+	broker.Log
+	mainCancelled chan struct{}
+}
+
+func (w *waitLog) Wait(ctx context.Context, topic string, partition int32, offset int64, iso broker.Isolation) error {
+	if topic == "R" {
+		return nil
+	}
+	<-ctx.Done()
+	close(w.mainCancelled)
+	return ctx.Err()
+}
+
+// The idle wait of a join task ends as soon as any input has data: here
+// the side answers at once, so waitInputs returns without waiting out its
+// (hour-long) interval, having cancelled the wait on the main input.
+func TestJoinIdleWaitWakesOnSide(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.InnerJoin, nil))
+	q := h.query()
+	w := &waitLog{Log: h.rt.Log, mainCancelled: make(chan struct{})}
+	q.rt.Log = w
+	q.waitInputs(context.Background(), q.tasks[0], time.Hour)
+	<-w.mainCancelled
+}
