@@ -359,3 +359,159 @@ func TestJoinIdleWaitWakesOnSide(t *testing.T) {
 	q.waitInputs(context.Background(), q.tasks[0], time.Hour)
 	<-w.mainCancelled
 }
+
+// crashInput has more records on one side than the other, so that polls
+// (one record per input with MaxBatch 1) see both inputs, then one.
+const crashInput = `
+	L:k1=a@1 R:k1=x@2 L:k1=b@3 R:k2=y@4 R:k1=-@5 L:k1=-@6 L:k3=c@7 L:k2=d@8 L:k3=e@9 L:k1=f@10`
+
+// joinRun drives a FULL table-table join over crashInput, all produced up
+// front and read one record per input per poll: crash(q) interrupts it
+// after the given number of committed polls, and the run continues in a
+// new query over the same log and store.
+func joinRun(t *testing.T, decided bool, polls int, crash func(h *harness, q *Query)) string {
+	h := newJoinHarness(t, twoWayPlan(planner.TableTable, planner.FullJoin, nil))
+	setup := func() {
+		h.rt.MaxBatch, h.rt.CommitInterval = 1, time.Hour
+		if decided {
+			h.rt.Log = &decidedLog{Log: h.log}
+		}
+	}
+	setup()
+	for _, r := range parseJrecs(t, crashInput) {
+		h.sendJoin(r)
+	}
+	q := h.query()
+	if crash != nil {
+		ctx := context.Background()
+		for i := 0; i < polls; i++ {
+			if _, err := q.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := q.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		crash(h, q)
+		if decided {
+			h.reopen()
+		} else {
+			h.crash()
+		}
+		setup()
+		q = h.query()
+	}
+	if err := h.drain(q); err != nil {
+		t.Fatal(err)
+	}
+	return h.sinkOutput()
+}
+
+// A crash at any poll, in any window of the commit protocol, gives the
+// output of an uninterrupted run, each result exactly once.
+func TestJoinCrashRestartExactlyOnce(t *testing.T) {
+	want := joinRun(t, false, 0, nil)
+	if n := len(strings.Fields(want)); n < 8 {
+		t.Fatalf("reference output too short: %s", want)
+	}
+	step := func(h *harness, q *Query) bool {
+		p, err := q.Step(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	modes := map[string]func(h *harness, q *Query){
+		"uncommitted work lost": func(h *harness, q *Query) { step(h, q) },
+		"after prepare, before the state commit": func(h *harness, q *Query) {
+			p := step(h, q)
+			h.store.failCommit, h.log.failEnd = true, true
+			if _, err := q.Commit(context.Background()); err == nil && p {
+				t.Fatal("commit did not fail")
+			}
+		},
+		"after the state commit, before the log commit": func(h *harness, q *Query) {
+			p := step(h, q)
+			h.log.failEnd = true
+			if _, err := q.Commit(context.Background()); err == nil && p {
+				t.Fatal("commit did not fail")
+			}
+		},
+	}
+	for name, crash := range modes {
+		for polls := 0; polls <= 10; polls++ {
+			if got := joinRun(t, false, polls, crash); got != want {
+				t.Fatalf("%s after %d polls:\n got: %s\nwant: %s", name, polls, got, want)
+			}
+		}
+	}
+}
+
+// The same over a log that decides its transactions (changelog.go): the
+// join stores are restored from the changelog and every input's position
+// from its meta record.
+func TestJoinCrashRestartExactlyOnceLogDecided(t *testing.T) {
+	want := joinRun(t, false, 0, nil)
+	if got := joinRun(t, true, 0, nil); got != want {
+		t.Fatalf("uninterrupted over the decided log:\n got: %s\nwant: %s", got, want)
+	}
+	step := func(h *harness, q *Query) bool {
+		p, err := q.Step(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	modes := map[string]func(h *harness, q *Query){
+		"uncommitted work lost": func(h *harness, q *Query) { step(h, q) },
+		"log committed, state commit failed": func(h *harness, q *Query) {
+			p := step(h, q)
+			h.store.failNext = 1
+			if _, err := q.Commit(context.Background()); err == nil && p {
+				t.Fatal("commit did not fail")
+			}
+		},
+		"log commit failed": func(h *harness, q *Query) {
+			p := step(h, q)
+			h.log.failEnd = true
+			if _, err := q.Commit(context.Background()); err == nil && p {
+				t.Fatal("commit did not fail")
+			}
+		},
+		"state lost": func(h *harness, q *Query) {
+			step(h, q)
+			if _, err := q.Commit(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			b := h.db.NewBatch()
+			b.DeleteRange([]byte("m/"), []byte("m0"))
+			b.DeleteRange([]byte("s/"), []byte("s0"))
+			if err := b.Commit(true); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, crash := range modes {
+		for polls := 0; polls <= 10; polls++ {
+			if got := joinRun(t, true, polls, crash); got != want {
+				t.Fatalf("%s after %d polls:\n got: %s\nwant: %s", name, polls, got, want)
+			}
+		}
+	}
+}
+
+// Over a decided log the consumer group's offsets cover every input.
+func TestJoinLogDecidedCommitsEveryInputOffset(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	h.rt.Log = &decidedLog{Log: h.log}
+	for _, r := range parseJrecs(t, `L:k1=a@1 L:k1=b@2 R:k1=x@1`) {
+		h.sendJoin(r)
+	}
+	if err := h.drain(h.query()); err != nil {
+		t.Fatal(err)
+	}
+	offs, err := h.lg.FetchOffsets(context.Background(), h.rt.appID(h.plan.ID))
+	if err != nil || offs[broker.TopicPartition{Topic: "L"}] != 2 || offs[broker.TopicPartition{Topic: "R"}] != 1 {
+		t.Fatalf("group offsets %v (%v), want L-0 at 2 and R-0 at 1", offs, err)
+	}
+}
