@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
@@ -513,5 +515,74 @@ func TestJoinLogDecidedCommitsEveryInputOffset(t *testing.T) {
 	offs, err := h.lg.FetchOffsets(context.Background(), h.rt.appID(h.plan.ID))
 	if err != nil || offs[broker.TopicPartition{Topic: "L"}] != 2 || offs[broker.TopicPartition{Topic: "R"}] != 1 {
 		t.Fatalf("group offsets %v (%v), want L-0 at 2 and R-0 at 1", offs, err)
+	}
+}
+
+// A side input that is one of the query's repartition topics (a table
+// rekeyed by an earlier stage) is purged behind the join stage, and its
+// deletes (envelopes with only the old row) delete from the join's table.
+func TestJoinSideRepartitionTopicIsPurged(t *testing.T) {
+	repart := planner.Topic{Name: "Q_JOIN_0-R-repartition", Partitions: 1,
+		KeyFormat: catalog.Format{Name: "KAFKA"}, ValueFormat: catalog.Format{Name: "JSON"},
+		Key:   []catalog.Column{{Name: "ID", Type: types.StringType, Kind: catalog.KeyColumn}},
+		Value: []catalog.Column{{Name: "V", Type: types.StringType, Kind: catalog.ValueColumn}}, Internal: true}
+	st0 := &planner.Stage{Input: jIn("R", true),
+		Ops:         []planner.Op{&planner.TableSource{StoreName: "R-source"}, jProj(2)},
+		Repartition: &planner.Repartition{Topic: repart, KeyCount: 1}}
+	st1 := &planner.Stage{Input: jIn("L", false),
+		Ops: []planner.Op{jProj(2), &planner.Join{Kind: planner.StreamTable, Type: planner.LeftJoin, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join"}, jProj(3)},
+		Sides: []planner.Side{{Input: planner.Input{Topic: repart, Table: true, TimestampColumn: -1}, Ops: []planner.Op{jProj(2)}, Join: 1}},
+		Sink:  jSink(false, "L", "R")}
+	plan := &planner.QueryPlan{ID: "Q_JOIN_0", Stages: []*planner.Stage{st0, st1}, Sink: st1.Sink}
+	h := newJoinHarness(t, plan)
+	h.lg.Close()
+	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.lg = lg
+	h.log = &faultyLog{Log: lg}
+	h.rt.Log = lg // the faulty wrapper would hide broker.RecordDeleter
+	h.rt.RepartitionPurgeInterval = time.Nanosecond
+	q := h.query()
+	var spec []string
+	for i := 0; i < 40; i++ {
+		spec = append(spec, fmt.Sprintf("R:k1=x%d@%d", i, i))
+	}
+	runOneByOne(t, h, q, strings.Join(spec, " ")+" L:k1=a@100 R:k1=-@101 L:k1=b@102")
+	checkOutput(t, h, `k1:a,x39@100 k1:b,null@102`)
+	off, err := h.lg.Offsets(context.Background(), repart.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.Start == 0 {
+		t.Fatalf("side repartition topic %s not purged: %+v", repart.Name, off)
+	}
+}
+
+// Validate compiles join stages; stream-stream joins are refused until
+// their operator exists; inputs of a join with different partition
+// counts are refused.
+func TestJoinValidateAndCoPartitioning(t *testing.T) {
+	if err := Validate(twoWayPlan(planner.TableTable, planner.FullJoin, nil), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(threeWayPlan(planner.TableTable, planner.LeftJoin, planner.InnerJoin), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := Validate(twoWayPlan(planner.StreamTable, planner.FullJoin, nil), nil); err == nil {
+		t.Fatal("a FULL stream-table join was accepted")
+	}
+	if err := Validate(twoWayPlan(planner.StreamStream, planner.InnerJoin, nil), nil); err == nil || !strings.Contains(err.Error(), "stream-stream joins are not supported yet") {
+		t.Fatalf("stream-stream join: %v", err)
+	}
+	plan := twoWayPlan(planner.StreamTable, planner.InnerJoin, nil)
+	plan.Stages[0].Sides[0].Name = "R2"
+	h := newJoinHarness(t, plan)
+	if err := h.lg.CreateTopic(context.Background(), "R2", broker.TopicConfig{Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewQuery(context.Background(), h.rt, plan, QueryOptions{}); err == nil || !strings.Contains(err.Error(), "same number of partitions") {
+		t.Fatalf("co-partitioning: %v", err)
 	}
 }
