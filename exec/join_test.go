@@ -12,6 +12,7 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
+	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
 	"github.com/ksqlgo/ksql/sql/types"
 )
@@ -160,8 +161,8 @@ func (h *harness) sinkOutput() string {
 			}
 			var vs []string
 			for _, c := range h.plan.Sink.Value {
-				if v, ok := m[c.Name].(string); ok {
-					vs = append(vs, v)
+				if v, ok := m[c.Name]; ok && v != nil {
+					vs = append(vs, fmt.Sprint(v))
 				} else {
 					vs = append(vs, "null")
 				}
@@ -585,4 +586,36 @@ func TestJoinValidateAndCoPartitioning(t *testing.T) {
 	if _, err := NewQuery(context.Background(), h.rt, plan, QueryOptions{}); err == nil || !strings.Contains(err.Error(), "same number of partitions") {
 		t.Fatalf("co-partitioning: %v", err)
 	}
+}
+
+// An aggregation over a table-table join's results (through a
+// repartition) retracts the previous result of a key: updates carry it as
+// their old row, and a delete's tombstone retracts it.
+func TestTableTableJoinThenAggregateRetracts(t *testing.T) {
+	repart := planner.Topic{Name: "Q_JOIN_0-Agg-repartition", Partitions: 1,
+		KeyFormat: catalog.Format{Name: "KAFKA"}, ValueFormat: catalog.Format{Name: "JSON"},
+		Key:   []catalog.Column{{Name: "RV", Type: types.StringType, Kind: catalog.KeyColumn}},
+		Value: []catalog.Column{{Name: "ID", Type: types.StringType, Kind: catalog.ValueColumn}}, Internal: true}
+	groupBy := &planner.Project{ // [R, ID]: grouped by the right value
+		Exprs: []planner.Expr{&planner.Column{Index: 2, T: types.StringType}, &planner.Column{Index: 0, T: types.StringType}},
+		Names: []string{"RV", "ID"}, NullOnNullRow: []bool{true, false}}
+	st0 := &planner.Stage{Input: jIn("L", true),
+		Ops:         []planner.Op{jProj(2), &planner.Join{Kind: planner.TableTable, Type: planner.FullJoin, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join"}, groupBy},
+		Sides:       []planner.Side{{Input: jIn("R", true), Ops: []planner.Op{jProj(2)}, Join: 1}},
+		Repartition: &planner.Repartition{Topic: repart, KeyCount: 1}}
+	count, err := functions.New().ResolveAggregate("COUNT", []planner.ArgInfo{{Type: types.StringType}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := jSink(true)
+	sink.Value = []catalog.Column{{Name: "N", Type: types.BigintType, Kind: catalog.ValueColumn}}
+	st1 := &planner.Stage{Input: planner.Input{Topic: repart, Table: true, TimestampColumn: -1},
+		Ops: []planner.Op{&planner.Aggregate{KeyCount: 1, KeyTypes: []*types.Type{types.StringType},
+			Calls:     []planner.AggregateCall{{Name: "COUNT", Fn: count.Fn, Args: []planner.Expr{&planner.Column{Index: 0, T: types.StringType}}, T: types.BigintType}},
+			Project:   []planner.Expr{&planner.Column{Index: 0, T: types.StringType}, &planner.Column{Index: 1, T: types.BigintType}},
+			StoreName: "Agg"}},
+		Sink: sink}
+	h := newJoinHarness(t, &planner.QueryPlan{ID: "Q_JOIN_0", Stages: []*planner.Stage{st0, st1}, Sink: sink})
+	runOneByOne(t, h, h.query(), `L:k1=a@1 R:k1=x@2 L:k2=b@3 R:k2=x@4 R:k1=-@5 L:k2=-@6 R:k2=-@7`)
+	checkOutput(t, h, `x:1@2 x:2@4 x:1@5 x:1@6 x:0@7`)
 }
