@@ -531,7 +531,7 @@ func TestJoinSideRepartitionTopicIsPurged(t *testing.T) {
 		Ops:         []planner.Op{&planner.TableSource{StoreName: "R-source"}, jProj(2)},
 		Repartition: &planner.Repartition{Topic: repart, KeyCount: 1}}
 	st1 := &planner.Stage{Input: jIn("L", false),
-		Ops: []planner.Op{jProj(2), &planner.Join{Kind: planner.StreamTable, Type: planner.LeftJoin, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join"}, jProj(3)},
+		Ops:   []planner.Op{jProj(2), &planner.Join{Kind: planner.StreamTable, Type: planner.LeftJoin, KeyCount: 1, LeftWidth: 2, RightWidth: 2, StoreName: "Join"}, jProj(3)},
 		Sides: []planner.Side{{Input: planner.Input{Topic: repart, Table: true, TimestampColumn: -1}, Ops: []planner.Op{jProj(2)}, Join: 1}},
 		Sink:  jSink(false, "L", "R")}
 	plan := &planner.QueryPlan{ID: "Q_JOIN_0", Stages: []*planner.Stage{st0, st1}, Sink: st1.Sink}
