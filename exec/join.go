@@ -21,11 +21,11 @@ import (
 // when the join is windowed. A key with a NULL slot matches nothing.
 //
 // Materialized sides are stores of the task (names Join.StoreName + "-L"
-// and "-R"), key -> varint timestamp + appendRow(row), with an in-memory
-// overlay of the writes since the last commit (a state.Batch cannot be
-// read): reads look at the overlay first, flush writes it through
-// Task.stateSet/stateDelete (so the changelog protocol covers it), reset
-// drops it.
+// and "-R"), key -> varint timestamp + appendRow(row), read through an
+// in-memory cache that also holds the writes since the last commit (a
+// state.Batch cannot be read): flush writes those through
+// Task.stateSet/stateDelete (so the changelog protocol covers them), reset
+// drops them.
 
 // joinOperator is what buildChain wires: process takes an event of the
 // left input (the row so far in the stage's main chain), processRight an
@@ -208,66 +208,84 @@ func (j *joinShape) event(ev *event, row types.Row, ts int64) event {
 }
 
 // joinStore is a materialized side of a join: key -> (row, timestamp).
+// Its cache holds recently read entries (absent keys too) and every write
+// since the last commit (dirty), which flush writes to the store; only
+// then may the cache evict (clockCache.trim), so a write is never lost
+// before its commit. reset drops the cache, which may hold uncommitted
+// writes.
 type joinStore struct {
-	name    string
-	overlay map[string]joinEntry // writes since the last commit
+	name  string
+	cache *clockCache[joinEntry]
+	dirty map[string]bool
 }
 
-// joinEntry is a row and its timestamp; a nil row is a delete.
+// joinEntry is a row and its timestamp; a nil row is no row (deleted).
 type joinEntry struct {
 	row types.Row
 	ts  int64
 }
 
 func newJoinStore(name string) *joinStore {
-	return &joinStore{name: name, overlay: map[string]joinEntry{}}
+	c := newClockCache[joinEntry]()
+	c.size = func(e joinEntry) int { return 24 + 24*len(e.row) + int(rowSize(e.row)) }
+	return &joinStore{name: name, cache: c, dirty: map[string]bool{}}
 }
 
 // get returns the current row for key (nil: none) and its timestamp.
 func (s *joinStore) get(t *Task, key []byte) (types.Row, int64, error) {
-	if e, ok := s.overlay[string(key)]; ok {
+	if _, e, ok := s.cache.getBytes(key); ok {
 		return e.row, e.ts, nil
 	}
 	raw, found, err := t.stateGet(s.name, key)
-	if err != nil || !found {
+	if err != nil {
 		return nil, 0, err
 	}
-	ts, n := binary.Varint(raw)
-	if n <= 0 {
-		return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, errCorrupt)
+	var e joinEntry
+	if found {
+		ts, n := binary.Varint(raw)
+		if n <= 0 {
+			return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, errCorrupt)
+		}
+		if e.row, _, err = decodeRow(raw[n:], nil); err != nil {
+			return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, err)
+		}
+		e.ts = ts
 	}
-	row, _, err := decodeRow(raw[n:], nil)
-	if err != nil {
-		return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, err)
-	}
-	return row, ts, nil
+	s.cache.put(string(key), e)
+	return e.row, e.ts, nil
 }
 
 func (s *joinStore) put(key []byte, row types.Row, ts int64) {
-	s.overlay[string(key)] = joinEntry{row: row, ts: ts}
+	k := string(key)
+	s.cache.put(k, joinEntry{row: row, ts: ts})
+	s.dirty[k] = true
 }
 
-func (s *joinStore) del(key []byte) { s.overlay[string(key)] = joinEntry{} }
+func (s *joinStore) del(key []byte) { s.put(key, nil, 0) }
 
-// flush writes the overlay into the commit, in key order.
+// flush writes the dirty entries into the commit, in key order.
 func (s *joinStore) flush(t *Task) {
-	keys := make([]string, 0, len(s.overlay))
-	for k := range s.overlay {
+	keys := make([]string, 0, len(s.dirty))
+	for k := range s.dirty {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		e := s.overlay[k]
+		e, _ := s.cache.get(k) // dirty entries are not evicted before a flush
 		if e.row == nil {
 			t.stateDelete(s.name, []byte(k))
 			continue
 		}
 		t.stateSet(s.name, []byte(k), appendRow(binary.AppendVarint(nil, e.ts), e.row))
 	}
-	clear(s.overlay)
+	clear(s.dirty)
+	s.cache.trim(nil)
 }
 
-func (s *joinStore) reset() { clear(s.overlay) }
+func (s *joinStore) reset() {
+	s.cache.reset()
+	clear(s.dirty)
+}
 
 // streamTableJoin joins each stream record (left) with the table's (right)
 // current row for its key: table updates and deletes change the table
