@@ -624,3 +624,26 @@ func TestTableTableJoinThenAggregateRetracts(t *testing.T) {
 	runOneByOne(t, h, h.query(), `L:k1=a@1 R:k1=x@2 L:k2=b@3 R:k2=x@4 R:k1=-@5 L:k2=-@6 R:k2=-@7`)
 	checkOutput(t, h, `x:1@2 x:2@4 x:1@5 x:1@6 x:0@7`)
 }
+
+// A side record that cannot be deserialized is a processing-log entry
+// naming the side's topic, and the join goes on.
+func TestJoinSideDeserializationErrorIsLogged(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	if err := h.lg.CreateTopic(context.Background(), "PLOG", broker.TopicConfig{Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.rt.ProcessingLogTopic = "PLOG"
+	q := h.query()
+	if _, err := h.lg.Append(context.Background(), "R", 0, []broker.Record{{Key: []byte("k1"), Value: []byte("{not json"), Timestamp: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	runOneByOne(t, h, q, `R:k1=x@2 L:k1=a@3`)
+	checkOutput(t, h, `k1:a,x@3`)
+	recs, err := broker.ReadAll(context.Background(), h.lg, "PLOG", 0, 0, broker.ReadCommitted, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || !strings.Contains(string(recs[0].Value), `"topic":"R"`) {
+		t.Fatalf("processing log: %d records: %v", len(recs), recs)
+	}
+}
