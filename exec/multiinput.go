@@ -8,6 +8,7 @@ import (
 
 	"github.com/ksqlgo/ksql/broker"
 	"github.com/ksqlgo/ksql/planner"
+	"github.com/ksqlgo/ksql/sql/types"
 )
 
 // Multi-input stages. A join stage (planner.Stage.Sides) has further
@@ -192,6 +193,17 @@ func (t *Task) resetSides() {
 			s.pos = t.meta.sidePos[i]
 		}
 	}
+}
+
+// fullRow is inputDecoder.fullRow of the input whose current row row is
+// (the main input's decoder when none).
+func (t *Task) fullRow(row types.Row) types.Row {
+	for _, s := range t.sides {
+		if d := s.dec; len(row) > 0 && len(d.cur) == len(row) && &row[0] == &d.cur[0] {
+			return d.fullRow(row)
+		}
+	}
+	return t.dec.fullRow(row)
 }
 
 // closeReaders closes the readers of every input.

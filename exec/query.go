@@ -819,6 +819,9 @@ func buildSides(t *Task, st *planner.Stage, joins map[int]joinOperator, props ma
 		if err != nil {
 			return err
 		}
+		if dec.scratch == nil {
+			dec.need = neededValues(&planner.Stage{Input: side.Input, Ops: side.Ops})
+		}
 		retract := side.Internal && side.Table
 		head, sj, err := buildOps(t, side.Ops, rightPort{j}, dec, side.Table, retract, props)
 		if err != nil {

@@ -647,11 +647,11 @@ func (t *Task) inputError(topic string, rec *broker.Record, err error) {
 // recordError logs a row whose processing failed in part (the row goes on
 // with NULL for the failed expression, or is dropped by a filter).
 func (t *Task) recordError(where string, err error, row types.Row) {
-	t.processingLog(recordErrorEntry(t, where, err, t.dec.fullRow(row)))
+	t.processingLog(recordErrorEntry(t, where, err, t.fullRow(row)))
 }
 
 func (t *Task) serializationError(target, topic string, err error, row types.Row) {
-	t.processingLog(serializationEntry(t, target, topic, err, t.dec.fullRow(row)))
+	t.processingLog(serializationEntry(t, target, topic, err, t.fullRow(row)))
 }
 
 func (t *Task) processingLog(rec broker.Record) {
