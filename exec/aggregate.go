@@ -297,7 +297,7 @@ func (a *aggregateOp) process(t *Task, ev *event) error {
 			}
 			e.ts = max(e.ts, ev.ts)
 			a.markDirty(e, ck)
-			if ev.row != nil && types.Compare([]types.Value(oldKey), []types.Value(ev.row[:a.k])) == 0 {
+			if ev.row != nil && !ev.tomb && types.Compare([]types.Value(oldKey), []types.Value(ev.row[:a.k])) == 0 {
 				if err := a.fold(t, e, ev.row, false); err != nil {
 					return err
 				}

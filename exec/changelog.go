@@ -111,20 +111,34 @@ func (t *Task) recordChange(key, value []byte, rangeEnd bool) {
 	t.changes = append(t.changes, rec)
 }
 
-func encodeChangeMeta(position, streamTime int64) []byte {
+// encodeChangeMeta encodes the meta record: the main input's position,
+// the stream time, then the side inputs' positions (join stages).
+func encodeChangeMeta(position, streamTime int64, sidePos []int64) []byte {
 	b := binary.AppendVarint(nil, position)
-	return binary.AppendVarint(b, streamTime)
+	b = binary.AppendVarint(b, streamTime)
+	for _, p := range sidePos {
+		b = binary.AppendVarint(b, p)
+	}
+	return b
 }
 
-func decodeChangeMeta(b []byte) (position, streamTime int64, err error) {
+func decodeChangeMeta(b []byte) (position, streamTime int64, sidePos []int64, err error) {
 	var n int
 	if position, n = binary.Varint(b); n <= 0 {
-		return 0, 0, errCorrupt
+		return 0, 0, nil, errCorrupt
 	}
-	if streamTime, n = binary.Varint(b[n:]); n <= 0 {
-		return 0, 0, errCorrupt
+	b = b[n:]
+	if streamTime, n = binary.Varint(b); n <= 0 {
+		return 0, 0, nil, errCorrupt
 	}
-	return position, streamTime, nil
+	for b = b[n:]; len(b) > 0; b = b[n:] {
+		var p int64
+		if p, n = binary.Varint(b); n <= 0 {
+			return 0, 0, nil, errCorrupt
+		}
+		sidePos = append(sidePos, p)
+	}
+	return position, streamTime, sidePos, nil
 }
 
 // commitLogDecided is commit over a log that decides: output, changelog
@@ -148,14 +162,14 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 	if _, err := t.appendPending(ctx, txn); err != nil {
 		return t.abortLogDecided(ctx, err)
 	}
-	t.changes = append(t.changes, broker.Record{Key: metaChangeKey, Value: encodeChangeMeta(t.pos, t.streamTime), Timestamp: t.rt.now().UnixMilli()})
+	sidePos := t.sidePositions()
+	t.changes = append(t.changes, broker.Record{Key: metaChangeKey, Value: encodeChangeMeta(t.pos, t.streamTime, sidePos), Timestamp: t.rt.now().UnixMilli()})
 	base, err := t.rt.Log.AppendTxn(ctx, txn, t.changelog, t.partition, t.changes)
 	if err != nil {
 		return t.abortLogDecided(ctx, fmt.Errorf("append to changelog %s-%d: %w", t.changelog, t.partition, err))
 	}
 	group := t.rt.appID(t.queryID)
-	in := broker.TopicPartition{Topic: t.input.Name, Partition: t.partition}
-	if err := ld.CommitOffsetsTxn(ctx, txn, group, map[broker.TopicPartition]int64{in: t.pos}); err != nil {
+	if err := ld.CommitOffsetsTxn(ctx, txn, group, t.inputPositions(taskMeta{position: t.pos, sidePos: sidePos})); err != nil {
 		return t.abortLogDecided(ctx, fmt.Errorf("adding the input position to the transaction: %w", err))
 	}
 	if err := t.rt.Log.PrepareTxn(ctx, txn); err != nil {
@@ -171,7 +185,7 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 	}
 	t.txn = nil
 	// Decided: the state store follows the log.
-	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime, changelogNext: base + int64(len(t.changes))}
+	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime, changelogNext: base + int64(len(t.changes)), sidePos: sidePos}
 	b := t.ensureBatch()
 	b.Set(metaKey(t.producer), meta.encode())
 	err = b.Commit(false)
@@ -184,14 +198,14 @@ func (t *Task) commitLogDecided(ctx context.Context, ld broker.LogDecidedTxns) e
 		return fmt.Errorf("state commit after the log committed %s: %w", txn, err)
 	}
 	t.meta = meta
-	t.committed.Store(meta.position)
+	t.storeCommitted()
 	t.clearPending()
 	t.dirty = false
 	t.lastCommit = t.rt.now()
 	t.rt.Metrics.commits.Add(1)
 	t.stats.commits.Add(1)
 	t.stats.commitLatency.observe(time.Since(start))
-	t.maybePurge(ctx, meta.position) // committed in the log: durable
+	t.maybePurge(ctx, meta) // committed in the log: durable
 	return nil
 }
 
@@ -260,10 +274,19 @@ func (t *Task) restoreFromChangelog(ctx context.Context, ld broker.LogDecidedTxn
 			start = off
 		}
 		t.meta.position = start
+		t.meta.sidePos = nil
+		for _, s := range t.sides {
+			pos := s.start
+			if off, ok := committed[broker.TopicPartition{Topic: s.in.Name, Partition: t.partition}]; ok {
+				pos = off
+			}
+			t.meta.sidePos = append(t.meta.sidePos, pos)
+		}
 		t.dirty = true // the first commit records the starting point
 	}
 	t.pos, t.streamTime = t.meta.position, t.meta.streamTime
-	t.committed.Store(t.meta.position)
+	t.resetSides()
+	t.storeCommitted()
 	t.restoreNeeded = false
 	return nil
 }
@@ -286,7 +309,7 @@ func (t *Task) applyChangelog(ctx context.Context, from, end int64) (bool, error
 		for _, r := range recs {
 			switch {
 			case bytes.Equal(r.Key, metaChangeKey):
-				if meta.position, meta.streamTime, err = decodeChangeMeta(r.Value); err != nil {
+				if meta.position, meta.streamTime, meta.sidePos, err = decodeChangeMeta(r.Value); err != nil {
 					b.Close()
 					return applied, fmt.Errorf("meta record at offset %d: %w", r.Offset, err)
 				}

@@ -48,12 +48,21 @@ type flusher interface {
 // filterOp drops rows whose predicate is not TRUE. On table flows a
 // failing row becomes a delete of its key, as Kafka Streams' table filter
 // does; on retracting flows the old row is filtered too.
+//
+// After a table-table join the filter is Kafka Streams' KTable filter
+// with old values (oldValues): a row that passes goes on (with its old
+// row when that passed too); a row that fails becomes a tombstone of its
+// key (the first keyCount slots) only when the old row passed, and
+// nothing otherwise; a tombstone goes on unless its old row is known to
+// have failed.
 type filterOp struct {
-	pred   evalFn
-	clause string
-	table  bool
-	next   operator
-	ctx    evalCtx // reused: a context passed to a closure escapes
+	pred      evalFn
+	clause    string
+	table     bool
+	oldValues bool
+	keyCount  int
+	next      operator
+	ctx       evalCtx // reused: a context passed to a closure escapes
 }
 
 func (f *filterOp) test(t *Task, row types.Row) bool {
@@ -67,6 +76,9 @@ func (f *filterOp) test(t *Task, row types.Row) bool {
 }
 
 func (f *filterOp) process(t *Task, ev *event) error {
+	if f.oldValues {
+		return f.processOldValues(t, ev)
+	}
 	if ev.old != nil && !f.test(t, ev.old) {
 		ev.old = nil
 	}
@@ -89,6 +101,31 @@ func (f *filterOp) process(t *Task, ev *event) error {
 	if ev.row == nil && ev.old == nil {
 		return nil
 	}
+	return f.next.process(t, ev)
+}
+
+// processOldValues is process after a table-table join.
+func (f *filterOp) processOldValues(t *Task, ev *event) error {
+	oldPass := ev.old != nil && f.test(t, ev.old)
+	hadOld := ev.old != nil
+	if !oldPass {
+		ev.old = nil
+	}
+	if ev.tomb || ev.row == nil {
+		if hadOld && !oldPass {
+			return nil // neither the old nor the new row passes
+		}
+		return f.next.process(t, ev)
+	}
+	if f.test(t, ev.row) {
+		return f.next.process(t, ev)
+	}
+	if !oldPass {
+		return nil
+	}
+	tomb := make(types.Row, len(ev.row))
+	copy(tomb, ev.row[:f.keyCount])
+	ev.row, ev.tomb = tomb, true
 	return f.next.process(t, ev)
 }
 

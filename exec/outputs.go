@@ -150,20 +150,26 @@ func (r *repartitionOp) write(t *Task, key []byte, newRow, oldRow types.Row, ts 
 }
 
 func (r *repartitionOp) process(t *Task, ev *event) error {
+	row := ev.row
 	if ev.tomb {
-		return nil
+		// A null stream row goes nowhere; a table delete that carries the
+		// row it removes (a table-table join's) retracts that row.
+		if ev.old == nil {
+			return nil
+		}
+		row = nil
 	}
-	newKey, newOK := r.keyOf(t, ev.row)
+	newKey, newOK := r.keyOf(t, row)
 	oldKey, oldOK := r.keyOf(t, ev.old)
 	switch {
 	case newOK && oldOK && bytes.Equal(newKey, oldKey):
-		r.write(t, newKey, ev.row, ev.old, ev.ts, ev.headers)
+		r.write(t, newKey, row, ev.old, ev.ts, ev.headers)
 	default:
 		if oldOK {
 			r.write(t, oldKey, nil, ev.old, ev.ts, ev.headers)
 		}
 		if newOK {
-			r.write(t, newKey, ev.row, nil, ev.ts, ev.headers)
+			r.write(t, newKey, row, nil, ev.ts, ev.headers)
 		}
 	}
 	return nil

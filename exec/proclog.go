@@ -105,7 +105,7 @@ func (t *Task) plRecord(logger string, m plMessage) broker.Record {
 	return broker.Record{Value: b, Timestamp: now}
 }
 
-func deserializationEntry(t *Task, rec *broker.Record, de *decodeError) broker.Record {
+func deserializationEntry(t *Task, topic string, rec *broker.Record, de *decodeError) broker.Record {
 	data := rec.Value
 	if de.target == "key" {
 		data = rec.Key
@@ -119,10 +119,10 @@ func deserializationEntry(t *Task, rec *broker.Record, de *decodeError) broker.R
 		Type: 0,
 		DeserializationError: &plDeser{
 			Target:       de.target,
-			ErrorMessage: "Failed to deserialize " + de.target + " from topic: " + t.input.Name + ". " + de.err.Error(),
+			ErrorMessage: "Failed to deserialize " + de.target + " from topic: " + topic + ". " + de.err.Error(),
 			RecordB64:    b64,
 			Cause:        causes(de.err),
-			Topic:        t.input.Name,
+			Topic:        topic,
 		},
 	})
 }

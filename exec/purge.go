@@ -18,10 +18,14 @@ import (
 // repartition.purge.interval.ms.
 const DefaultRepartitionPurgeInterval = 30 * time.Second
 
-// maybePurge deletes the task's repartition input below upTo, a position
-// that is durably committed.
-func (t *Task) maybePurge(ctx context.Context, upTo int64) {
-	if !t.purgeInput || upTo <= t.purgedTo {
+// maybePurge deletes the task's repartition inputs below the positions
+// of m, which are durably committed.
+func (t *Task) maybePurge(ctx context.Context, m taskMeta) {
+	due := t.purgeInput && m.position > t.purgedTo
+	for i, s := range t.sides {
+		due = due || (s.purge && i < len(m.sidePos) && m.sidePos[i] > s.purgedTo)
+	}
+	if !due {
 		return
 	}
 	interval := t.rt.RepartitionPurgeInterval
@@ -37,9 +41,21 @@ func (t *Task) maybePurge(ctx context.Context, upTo int64) {
 		return
 	}
 	t.lastPurge = now
-	if _, err := d.DeleteRecords(ctx, t.input.Name, t.partition, upTo); err != nil {
-		t.rt.logf("task %s: purging %s-%d below %d: %v", t, t.input.Name, t.partition, upTo, err)
-		return
+	if t.purgeInput && m.position > t.purgedTo && t.purge(ctx, d, t.input.Name, m.position) {
+		t.purgedTo = m.position
 	}
-	t.purgedTo = upTo
+	for i, s := range t.sides {
+		if s.purge && i < len(m.sidePos) && m.sidePos[i] > s.purgedTo && t.purge(ctx, d, s.in.Name, m.sidePos[i]) {
+			s.purgedTo = m.sidePos[i]
+		}
+	}
+}
+
+// purge deletes one input partition below upTo; it reports success.
+func (t *Task) purge(ctx context.Context, d broker.RecordDeleter, topic string, upTo int64) bool {
+	if _, err := d.DeleteRecords(ctx, topic, t.partition, upTo); err != nil {
+		t.rt.logf("task %s: purging %s-%d below %d: %v", t, topic, t.partition, upTo, err)
+		return false
+	}
+	return true
 }

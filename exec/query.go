@@ -92,8 +92,18 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 				return nil, fmt.Errorf("creating changelog topic %s: %w", name, err)
 			}
 		}
+		for _, side := range st.Sides {
+			sinfo, err := rt.Log.Topic(ctx, side.Name)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: input topic %s: %w", plan.ID, side.Name, err)
+			}
+			if sinfo.Config.Partitions != info.Config.Partitions {
+				return nil, fmt.Errorf("query %s: the inputs of a join must have the same number of partitions: %s has %d, %s has %d",
+					plan.ID, st.Input.Name, info.Config.Partitions, side.Name, sinfo.Config.Partitions)
+			}
+		}
 		for p := int32(0); p < info.Config.Partitions; p++ {
-			t, err := q.newTask(ctx, si, st, p, opts.StartAtEnd && si == 0, opts.Properties)
+			t, err := q.newTask(ctx, si, st, p, opts.StartAtEnd, opts.Properties)
 			if err != nil {
 				return nil, err
 			}
@@ -142,11 +152,35 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 	if t.rcache != nil && t.rcache.users == 0 {
 		t.rcache = nil // nothing to cache in this stage
 	}
-	if si > 0 {
-		if prev := q.Plan.Stages[si-1]; prev.Repartition != nil && prev.Repartition.Topic.Name == st.Input.Name {
-			t.purgeInput = true
+	own := map[string]bool{} // the query's repartition topics
+	for _, s := range q.Plan.Stages {
+		if s.Repartition != nil {
+			own[s.Repartition.Topic.Name] = true
 		}
 	}
+	t.purgeInput = own[st.Input.Name]
+	for _, s := range t.sides {
+		s.purge = own[s.in.Name]
+	}
+	// Where a new task starts reading each input: auto.offset.reset
+	// applies to streams read from source topics; the table side of a
+	// join is always read from the beginning (ksqlDB's
+	// JoinNode.buildTable).
+	startsAtEnd := func(in *planner.Input) bool {
+		return startAtEnd && !in.Internal && !(in.Table && len(st.Sides) > 0)
+	}
+	for i, s := range t.sides {
+		off, err := q.rt.Log.Offsets(ctx, s.in.Name, partition)
+		if err != nil {
+			return nil, err
+		}
+		s.start = off.Start
+		if startsAtEnd(&st.Sides[i].Input) {
+			s.start = off.Stable
+		}
+		s.pos = s.start
+	}
+	startAtEnd = startsAtEnd(&st.Input)
 
 	raw, ok, err := q.rt.State.Get(metaKey(t.producer))
 	if err != nil {
@@ -168,6 +202,7 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 		if startAtEnd {
 			t.meta.position = off.Stable
 		}
+		t.meta.sidePos = t.sidePositions()
 		// Record the starting point now, so a restart before the first
 		// commit does not move it.
 		b := q.rt.State.NewBatch()
@@ -183,7 +218,11 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 		return nil, err
 	}
 	t.pos, t.streamTime = t.meta.position, t.meta.streamTime
-	t.committed.Store(t.meta.position)
+	if len(t.meta.sidePos) != len(t.sides) {
+		return nil, fmt.Errorf("task %s: the commit record has %d side input positions, the stage has %d side inputs", t, len(t.meta.sidePos), len(t.sides))
+	}
+	t.resetSides()
+	t.storeCommitted()
 	t.lastCommit = q.rt.now()
 	return t, nil
 }
@@ -347,11 +386,21 @@ func (q *Query) watchInputs(ctx context.Context) {
 
 // checkInputs compares each stage's input topic with the tasks reading it.
 func (q *Query) checkInputs(ctx context.Context) error {
-	read := map[string]int32{}
-	for _, t := range q.tasks {
-		read[t.input.Name]++
+	read := map[string]map[int32]bool{} // topic -> partitions read
+	add := func(topic string, p int32) {
+		if read[topic] == nil {
+			read[topic] = map[int32]bool{}
+		}
+		read[topic][p] = true
 	}
-	for topic, n := range read {
+	for _, t := range q.tasks {
+		add(t.input.Name, t.partition)
+		for _, s := range t.sides {
+			add(s.in.Name, t.partition)
+		}
+	}
+	for topic, parts := range read {
+		n := int32(len(parts))
 		info, err := q.rt.Log.Topic(ctx, topic)
 		switch {
 		case errors.Is(err, broker.ErrUnknownTopic):
@@ -441,9 +490,7 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 		if progressed {
 			continue
 		}
-		wctx, cancel := context.WithTimeout(ctx, interval)
-		_ = q.rt.Log.Wait(wctx, t.input.Name, t.partition, t.pos, broker.ReadCommitted)
-		cancel()
+		q.waitInputs(ctx, t, interval)
 	}
 	if err := q.finish(t, panicked); err != nil {
 		q.rt.logf("query %s: task %s: %v", q.ID, t, err)
@@ -456,12 +503,7 @@ func (q *Query) runTask(ctx context.Context, t *Task) {
 // is left to recovery at the next start, which resolves it the same way.
 func (q *Query) finish(t *Task, panicked bool) error {
 	ctx := context.Background()
-	defer func() {
-		if t.reader != nil {
-			t.reader.Close()
-			t.reader = nil // made again if the task runs again
-		}
-	}()
+	defer t.closeReaders() // made again if the task runs again
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
@@ -647,28 +689,59 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 	if st.Input.Internal && st.Input.Table {
 		retract = true
 	}
-	for i := len(st.Ops) - 1; i >= 0; i-- {
-		switch o := st.Ops[i].(type) {
+	head, joins, err := buildOps(t, st.Ops, next, t.dec, st.Input.Table, retract, props)
+	if err != nil {
+		return err
+	}
+	t.head = head
+	markRowReuse(t.head, t.dec)
+	return buildSides(t, st, joins, props)
+}
+
+// buildOps compiles ops back to front in front of next, over the rows of
+// an input decoded by dec (whose arena boxes computed values); table says
+// the input is a table, retract that the flow carries old rows. It returns
+// the head of the chain and the join operators by op index.
+func buildOps(t *Task, ops []planner.Op, next operator, dec *inputDecoder, table, retract bool, props map[string]string) (operator, map[int]joinOperator, error) {
+	// after[i] is the nearest join before op i, if any: what follows a
+	// table-table join is a table flow with old values.
+	after := make([]*planner.Join, len(ops))
+	var last *planner.Join
+	for i, op := range ops {
+		after[i] = last
+		if j, ok := op.(*planner.Join); ok {
+			last = j
+		}
+	}
+	var joins map[int]joinOperator
+	for i := len(ops) - 1; i >= 0; i-- {
+		tableJoin := after[i] != nil && after[i].Kind == planner.TableTable
+		switch o := ops[i].(type) {
 		case *planner.Filter:
 			f, err := compileExpr(o.Pred)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			// Computed values box into the record's arena (evalCtx.ar).
-			next = &filterOp{pred: f, clause: o.Clause, table: st.Input.Table && !retract, next: next,
-				ctx: evalCtx{ar: &t.dec.arena}}
+			fo := &filterOp{pred: f, clause: o.Clause, table: table && !retract, next: next,
+				ctx: evalCtx{ar: &dec.arena}}
+			if tableJoin {
+				// Kafka Streams' KTable filter with old values (join.go).
+				fo.table, fo.oldValues, fo.keyCount = false, true, after[i].KeyCount
+			}
+			next = fo
 		case *planner.Project:
 			p, err := newProject(o)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			p.next = next
-			p.ctx.ar = &t.dec.arena
+			p.ctx.ar = &dec.arena
 			next = p
 		case *planner.Aggregate:
-			a, err := newAggregateOp(o, retract, props)
+			a, err := newAggregateOp(o, retract || tableJoin, props)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			a.next = next
 			if s, ok := next.(*sinkOp); ok {
@@ -684,7 +757,7 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 			if o.Window != nil && o.Window.Type == catalog.SessionWindow {
 				s, err := newSessionOp(a)
 				if err != nil {
-					return err
+					return nil, nil, err
 				}
 				t.flushers = append(t.flushers, s)
 				next = s
@@ -695,12 +768,12 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 		case *planner.FlatMap:
 			f, err := newFlatMap(o)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			f.next = next
 			next = f
 		case *planner.TableSource:
-			s := newTableSourceOp(o, len(st.Input.Key))
+			s := newTableSourceOp(o, len(dec.in.Key))
 			s.next = next
 			if t.rcache != nil {
 				s.rc = t.rcache
@@ -708,12 +781,65 @@ func buildChain(t *Task, st *planner.Stage, si int, props map[string]string) err
 			}
 			t.flushers = append(t.flushers, s)
 			next = s
+		case *planner.Join:
+			j, err := newJoinOperator(o)
+			if err != nil {
+				return nil, nil, err
+			}
+			j.setNext(next)
+			t.flushers = append(t.flushers, j)
+			if joins == nil {
+				joins = map[int]joinOperator{}
+			}
+			joins[i] = j
+			next = j
 		default:
-			return fmt.Errorf("unknown operator %T", o)
+			return nil, nil, fmt.Errorf("unknown operator %T", o)
 		}
 	}
-	t.head = next
-	markRowReuse(t.head, t.dec)
+	if err := linkJoins(ops, joins, next); err != nil {
+		return nil, nil, err
+	}
+	return next, joins, nil
+}
+
+// buildSides builds a join stage's side inputs: each one's decoder and
+// chain, ending in the right port of its join.
+func buildSides(t *Task, st *planner.Stage, joins map[int]joinOperator, props map[string]string) error {
+	for i := range st.Sides {
+		side := &st.Sides[i]
+		j, ok := joins[side.Join]
+		if !ok {
+			return fmt.Errorf("side input %d (%s) feeds op %d, which is not a join", i, side.Name, side.Join)
+		}
+		if o := st.Ops[side.Join].(*planner.Join); o.Right != i {
+			return fmt.Errorf("side input %d (%s) feeds the join at op %d, whose right input is side %d", i, side.Name, side.Join, o.Right)
+		}
+		dec, err := newInputDecoder(side.Input)
+		if err != nil {
+			return err
+		}
+		if dec.scratch == nil {
+			dec.need = neededValues(&planner.Stage{Input: side.Input, Ops: side.Ops})
+		}
+		retract := side.Internal && side.Table
+		head, sj, err := buildOps(t, side.Ops, rightPort{j}, dec, side.Table, retract, props)
+		if err != nil {
+			return err
+		}
+		if len(sj) > 0 {
+			return fmt.Errorf("side input %d (%s) has a join of its own", i, side.Name)
+		}
+		markRowReuse(head, dec)
+		t.sides = append(t.sides, &taskInput{in: side.Input, dec: dec, head: head})
+	}
+	for i, op := range st.Ops {
+		if o, ok := op.(*planner.Join); ok {
+			if o.Right < 0 || o.Right >= len(st.Sides) || st.Sides[o.Right].Join != i {
+				return fmt.Errorf("the join at op %d reads side %d, which does not feed it", i, o.Right)
+			}
+		}
+	}
 	return nil
 }
 
@@ -750,6 +876,16 @@ func (q *Query) Lag(ctx context.Context) []TaskLag {
 			l.End = off.Stable
 		}
 		out = append(out, l)
+		for i, s := range t.sides {
+			l := TaskLag{Stage: t.stage, Topic: s.in.Name, Partition: t.partition, Committed: t.committed.Load()}
+			if c := t.committedSides.Load(); c != nil && i < len(*c) {
+				l.Committed = (*c)[i]
+			}
+			if off, err := q.rt.Log.Offsets(ctx, s.in.Name, t.partition); err == nil {
+				l.End = off.Stable
+			}
+			out = append(out, l)
+		}
 	}
 	return out
 }

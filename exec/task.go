@@ -83,16 +83,23 @@ type taskMeta struct {
 	streamTime int64
 	// changelogNext is the changelog offset the state reflects up to (on
 	// a log that decides its transactions; changelog.go). Encoded only
-	// when set, so records of the embedded log keep their form.
+	// when set or followed by side positions, so records of the embedded
+	// log keep their form.
 	changelogNext int64
+	// sidePos are the next offsets of a join stage's side inputs
+	// (Task.sides, in order), encoded after changelogNext.
+	sidePos []int64
 }
 
 func (m taskMeta) encode() []byte {
 	b := binary.AppendVarint(nil, m.position)
 	b = binary.AppendVarint(b, m.seq)
 	b = binary.AppendVarint(b, m.streamTime)
-	if m.changelogNext != 0 {
+	if m.changelogNext != 0 || len(m.sidePos) > 0 {
 		b = binary.AppendVarint(b, m.changelogNext)
+	}
+	for _, p := range m.sidePos {
+		b = binary.AppendVarint(b, p)
 	}
 	return b
 }
@@ -144,6 +151,15 @@ func decodeMeta(b []byte) (taskMeta, error) {
 		if m.changelogNext, n = binary.Varint(b); n <= 0 {
 			return m, errCorrupt
 		}
+		b = b[n:]
+	}
+	for len(b) > 0 {
+		p, n := binary.Varint(b)
+		if n <= 0 {
+			return m, errCorrupt
+		}
+		m.sidePos = append(m.sidePos, p)
+		b = b[n:]
 	}
 	return m, nil
 }
@@ -188,8 +204,10 @@ type Task struct {
 	batch      state.Batch
 	dirty      bool // uncommitted progress exists
 	lastCommit time.Time
-	// committed mirrors meta.position for readers on other goroutines.
-	committed atomic.Int64
+	// committed mirrors meta.position for readers on other goroutines,
+	// committedSides meta.sidePos (storeCommitted).
+	committed      atomic.Int64
+	committedSides atomic.Pointer[[]int64]
 	// deliver receives the rows of a transient sink (push queries).
 	deliver DeliverFunc
 
@@ -199,6 +217,11 @@ type Task struct {
 	changelog     string
 	changes       []broker.Record
 	restoreNeeded bool
+
+	// sides are the further inputs of a join stage (multiinput.go); the
+	// fields above (input, reader, dec, head, pos) are its main input.
+	sides []*taskInput
+	srcs  []pollSrc // pollInputs' view of every input
 
 	// purgeInput is set when the input is the query's own repartition
 	// topic (purge.go); purgedTo and lastPurge track the purges.
@@ -323,6 +346,9 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 	if max <= 0 {
 		max = 500
 	}
+	if len(t.sides) > 0 {
+		return t.pollInputs(ctx, max)
+	}
 	if t.reader == nil {
 		t.reader = broker.NewReader(t.rt.Log, t.input.Name, t.partition)
 	}
@@ -354,7 +380,7 @@ func (t *Task) poll(ctx context.Context) (bool, error) {
 		t.unpublished.in++
 		ok, err := t.dec.decode(rec, &ev)
 		if err != nil {
-			t.inputError(rec, err)
+			t.inputError(t.input.Name, rec, err)
 			continue
 		}
 		if !ok {
@@ -439,7 +465,7 @@ func (t *Task) commit(ctx context.Context) error {
 			return t.abort(ctx, err)
 		}
 	}
-	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime}
+	meta := taskMeta{position: t.pos, seq: txn.Seq, streamTime: t.streamTime, sidePos: t.sidePositions()}
 	b := t.ensureBatch()
 	b.Set(metaKey(t.producer), meta.encode())
 	durable := t.rt.Durable && appended
@@ -451,7 +477,7 @@ func (t *Task) commit(ctx context.Context) error {
 	if durable || !t.rt.Durable {
 		// A position that a crash cannot take back: what is below it
 		// will never be read again.
-		t.maybePurge(ctx, meta.position)
+		t.maybePurge(ctx, meta)
 	}
 	// Decided (I3): the output belongs to the committed transaction now.
 	t.meta = meta
@@ -463,7 +489,7 @@ func (t *Task) commit(ctx context.Context) error {
 	t.decided, t.decision = true, true
 	if !appended {
 		t.txn = nil
-		t.committed.Store(meta.position)
+		t.storeCommitted()
 		return nil
 	}
 	return t.resolveTxn(ctx) // publishes the position once visible
@@ -547,7 +573,7 @@ func (t *Task) resolveTxn(ctx context.Context) error {
 		// Only now is the output visible to read_committed readers: lag
 		// (Committed) counts the input as processed from here on, so
 		// that no lag means the results can be read.
-		t.committed.Store(t.meta.position)
+		t.storeCommitted()
 	}
 	return nil
 }
@@ -604,14 +630,15 @@ func (t *Task) resetToCommitted() {
 	}
 	t.pos = t.meta.position
 	t.streamTime = t.meta.streamTime
+	t.resetSides()
 	t.dirty = false
 }
 
 // inputError logs a record that could not be decoded or had no valid time.
-func (t *Task) inputError(rec *broker.Record, err error) {
+func (t *Task) inputError(topic string, rec *broker.Record, err error) {
 	var de *decodeError
 	if errors.As(err, &de) {
-		t.processingLog(deserializationEntry(t, rec, de))
+		t.processingLog(deserializationEntry(t, topic, rec, de))
 		return
 	}
 	t.processingLog(recordErrorEntry(t, "TIMESTAMP", err, nil))
@@ -620,11 +647,11 @@ func (t *Task) inputError(rec *broker.Record, err error) {
 // recordError logs a row whose processing failed in part (the row goes on
 // with NULL for the failed expression, or is dropped by a filter).
 func (t *Task) recordError(where string, err error, row types.Row) {
-	t.processingLog(recordErrorEntry(t, where, err, t.dec.fullRow(row)))
+	t.processingLog(recordErrorEntry(t, where, err, t.fullRow(row)))
 }
 
 func (t *Task) serializationError(target, topic string, err error, row types.Row) {
-	t.processingLog(serializationEntry(t, target, topic, err, t.dec.fullRow(row)))
+	t.processingLog(serializationEntry(t, target, topic, err, t.fullRow(row)))
 }
 
 func (t *Task) processingLog(rec broker.Record) {
