@@ -267,6 +267,12 @@ func TestStreamStreamJoinQTT(t *testing.T) {
 			"0:foo,100,blah,50@13000",
 			"0:foo,100,a,10@15000",
 		}},
+		{"stream stream right join", ssPlan(planner.RightJoin, 3, 3, 11000, 11000), ssLeftJoinInputs, []string{
+			"0:zero,0,blah,50@10000",
+			"0:foo,100,blah,50@13000",
+			"0:foo,100,a,10@15000",
+			"100:null,null,newblah,150@16000",
+		}},
 		{"stream stream outer join", ssPlan(planner.FullJoin, 3, 3, 11000, 11000), []ssIn{
 			{'L', 0, int64(0), []any{"zero", int64(0)}, 0, 0},
 			{'R', 10000, int64(0), []any{"blah", int64(50)}, 0, 0},
@@ -501,4 +507,21 @@ func TestStreamStreamJoinExpiry(t *testing.T) {
 	if got := len(h.out.evs); got != 0 {
 		t.Fatalf("%d results: a key's records are 7 s apart, the window 5 s", got)
 	}
+}
+
+// reset forgets everything uncommitted, stream times included: a right
+// record that advanced the right store's stream time and was then
+// aborted hides nothing afterwards.
+func TestStreamStreamJoinResetReloads(t *testing.T) {
+	h := newSSHarness(t, ssGrace(ssPlan(planner.InnerJoin, 2, 2, 10, 10), 0))
+	h.send(ssIn{'R', 1000, "k", []any{"r"}, 0, 0})
+	h.commit()
+	h.send(ssIn{'R', 5000, "j", []any{"far"}, 0, 0})
+	h.send(ssIn{'L', 5000, "j", []any{"far"}, 0, 0})
+	h.abort()
+	h.out.evs = nil
+	h.send(ssIn{'L', 1005, "k", []any{"l"}, 0, 0})
+	h.send(ssIn{'L', 5000, "j", []any{"l"}, 0, 0})
+	h.commit()
+	checkSS(t, "after reset", h.results(), []string{"k:l,r@1005"})
 }
