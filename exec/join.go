@@ -53,7 +53,14 @@ func newJoinOperator(o *planner.Join) (joinOperator, error) {
 	shape := joinShape{o: o, width: o.OutputWidth()}
 	switch o.Kind {
 	case planner.StreamStream:
-		return newStreamStreamJoin(o)
+		j, err := newStreamStreamJoin(o)
+		if err != nil {
+			return nil, err
+		}
+		if len(o.LeftTypes) == o.LeftWidth && len(o.RightTypes) == o.RightWidth {
+			j.setTypes(o.LeftTypes, o.RightTypes)
+		}
+		return j, nil
 	case planner.StreamTable:
 		if o.Type != planner.InnerJoin && o.Type != planner.LeftJoin {
 			return nil, fmt.Errorf("join %s: a stream-table join is INNER or LEFT", o.StoreName)
