@@ -647,3 +647,18 @@ func TestJoinSideDeserializationErrorIsLogged(t *testing.T) {
 		t.Fatalf("processing log: %d records: %v", len(recs), recs)
 	}
 }
+
+// Records read from each input are counted against their own topic.
+func TestJoinMetricsCountEveryInput(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	q := h.query()
+	runOneByOne(t, h, q, `R:k1=x@1 R:k2=y@2 L:k1=a@3`)
+	m := q.Metrics()
+	got := map[string]int64{}
+	for _, in := range m.Inputs {
+		got[in.Topic] = in.Records
+	}
+	if m.RecordsIn != 3 || got["L"] != 1 || got["R"] != 2 || h.rt.Metrics.recordsIn.Load() != 3 {
+		t.Fatalf("records in %d, per input %v, engine-wide %d", m.RecordsIn, got, h.rt.Metrics.recordsIn.Load())
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ksqlgo/ksql/planner"
 )
 
 // Metrics are engine-wide counters: the sums over every task of every
@@ -60,7 +62,7 @@ type taskStats struct {
 // once per commit; it costs nothing when there is nothing to publish.
 func (t *Task) publish() {
 	c := t.unpublished
-	if c == (taskCounts{}) {
+	if c == (taskCounts{}) && len(t.sides) == 0 {
 		return
 	}
 	t.unpublished = taskCounts{}
@@ -82,6 +84,9 @@ func (t *Task) publish() {
 	if c.late != 0 {
 		m.lateRecords.Add(c.late)
 		s.late.Add(c.late)
+	}
+	for _, side := range t.sides {
+		side.publish(t.rt)
 	}
 	if c.in == 0 && c.out == 0 && c.errors == 0 {
 		return
@@ -262,23 +267,32 @@ func (q *Query) Metrics() QueryMetrics {
 		m.ErrorsPerSec += errRate
 		m.LastOut = later(m.LastOut, lastOut)
 		m.LastError = later(m.LastError, lastErr)
-		if t.input.Internal {
-			continue
+		addInput := func(in *planner.Input, records int64, rate float64, last time.Time) {
+			if in.Internal {
+				return
+			}
+			m.RecordsIn += records
+			m.RecordsInPerSec += rate
+			m.LastIn = later(m.LastIn, last)
+			i, ok := inputs[in.Name]
+			if !ok {
+				i = len(m.Inputs)
+				inputs[in.Name] = i
+				m.Inputs = append(m.Inputs, InputMetrics{Topic: in.Name})
+			}
+			im := &m.Inputs[i]
+			im.Records += records
+			im.PerSec += rate
+			im.Last = later(im.Last, last)
 		}
-		in := s.in.Load()
-		m.RecordsIn += in
-		m.RecordsInPerSec += inRate
-		m.LastIn = later(m.LastIn, lastIn)
-		i, ok := inputs[t.input.Name]
-		if !ok {
-			i = len(m.Inputs)
-			inputs[t.input.Name] = i
-			m.Inputs = append(m.Inputs, InputMetrics{Topic: t.input.Name})
+		addInput(&t.input, s.in.Load(), inRate, lastIn)
+		for _, side := range t.sides {
+			ss := &side.stats
+			ss.mu.Lock()
+			rate, last := ss.inRate.perSec(now), ss.lastIn
+			ss.mu.Unlock()
+			addInput(&side.in, ss.in.Load(), rate, last)
 		}
-		im := &m.Inputs[i]
-		im.Records += in
-		im.PerSec += inRate
-		im.Last = later(im.Last, lastIn)
 	}
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
@@ -44,6 +45,35 @@ type taskInput struct {
 	// topics (purge.go); purgedTo is how far it was purged.
 	purge    bool
 	purgedTo int64
+	// unpublished counts the records read since the last publish; stats
+	// are the published counts (metrics.go).
+	unpublished int64
+	stats       inputStats
+}
+
+// inputStats are a side input's published counters.
+type inputStats struct {
+	in     atomic.Int64
+	mu     sync.Mutex
+	inRate rateWindow
+	lastIn time.Time
+}
+
+// publish moves the side's unpublished count into its stats and the
+// engine-wide total (Task.publish).
+func (s *taskInput) publish(rt *Runtime) {
+	n := s.unpublished
+	if n == 0 {
+		return
+	}
+	s.unpublished = 0
+	rt.Metrics.recordsIn.Add(n)
+	s.stats.in.Add(n)
+	at := rt.now()
+	s.stats.mu.Lock()
+	s.stats.inRate.add(at, n)
+	s.stats.lastIn = at
+	s.stats.mu.Unlock()
 }
 
 // pollSrc is one input during a poll: its fetched records, the next
@@ -54,6 +84,7 @@ type pollSrc struct {
 	dec    *inputDecoder
 	head   operator
 	pos    *int64
+	in     *int64 // the input's count of records read (metrics.go)
 	recs   []broker.Record
 	next   int64
 	i      int
@@ -64,9 +95,9 @@ type pollSrc struct {
 // pollInputs is poll for a task with side inputs.
 func (t *Task) pollInputs(ctx context.Context, max int) (bool, error) {
 	if t.srcs == nil {
-		t.srcs = append(t.srcs, pollSrc{name: t.input.Name, reader: &t.reader, dec: t.dec, head: t.head, pos: &t.pos})
+		t.srcs = append(t.srcs, pollSrc{name: t.input.Name, reader: &t.reader, dec: t.dec, head: t.head, pos: &t.pos, in: &t.unpublished.in})
 		for _, s := range t.sides {
-			t.srcs = append(t.srcs, pollSrc{name: s.in.Name, reader: &s.reader, dec: s.dec, head: s.head, pos: &s.pos})
+			t.srcs = append(t.srcs, pollSrc{name: s.in.Name, reader: &s.reader, dec: s.dec, head: s.head, pos: &s.pos, in: &s.unpublished})
 		}
 	}
 	srcs := t.srcs
@@ -142,7 +173,7 @@ func (t *Task) advanceSrc(s *pollSrc) {
 	for s.i < len(s.recs) {
 		rec := &s.recs[s.i]
 		s.i++
-		t.unpublished.in++
+		*s.in++
 		ok, err := s.dec.decode(rec, &s.ev)
 		if err != nil {
 			t.inputError(s.name, rec, err)
