@@ -99,6 +99,8 @@ type fkIn struct {
 	ts   int64
 	row  []any
 	del  bool
+	// flow sends a delete as a table flow does: no row, the old one.
+	flow bool
 }
 
 func fkL(ts int64, row ...any) fkIn { return fkIn{side: 'L', ts: ts, row: row} }
@@ -121,6 +123,9 @@ func (h *fkHarness) send(ins ...fkIn) {
 		row := make(types.Row, width)
 		copy(row, in.row)
 		ev := &event{row: row, tomb: in.del, ts: in.ts, partition: int32(s), offset: h.offs[s]}
+		if in.flow {
+			ev.row, ev.old, ev.tomb = nil, row, false
+		}
 		h.offs[s]++
 		var err error
 		if s == 0 {
@@ -394,4 +399,151 @@ func fkInnerWantFrom(t *testing.T, cut int) []string {
 	h.results()
 	h.send(fkInnerInputs[cut:]...)
 	return h.results()
+}
+
+// Right-triggered results come in the order of the left keys' KAFKA key
+// bytes (big endian: non-negative keys ascending, then negative ones),
+// also when committed subscriptions and uncommitted ones (new, moved and
+// deleted) are merged.
+func TestFKRightOrder(t *testing.T) {
+	p := fkValuePlan(planner.InnerJoin, false)
+	h := newFKHarness(t, p, fkSel(p))
+	h.send(
+		fkL(1, int64(200), "a", int64(0)),
+		fkL(2, int64(2), "b", int64(0)),
+		fkL(3, int64(300), "c", int64(0)),
+		fkL(3, int64(1000), "k", int64(0)),
+	)
+	h.commit()
+	h.send(
+		fkL(4, int64(100), "d", int64(0)),
+		fkL(5, int64(-1), "e", int64(0)),
+		fkL(6, int64(10), "f", int64(0)),
+		fkLDel(7, int64(2)),
+		fkL(8, int64(300), "c", int64(5)),
+		fkL(8, int64(1000), "kk", int64(0)),
+	)
+	h.expect("2: null @7", "300: null @8", "1000: null @8")
+	h.send(fkR(9, int64(0), "x", int64(1)))
+	want := []string{
+		"10: 0,f,x @9",
+		"100: 0,d,x @9",
+		"200: 0,a,x @9",
+		"1000: 0,kk,x @9",
+		"-1: 0,e,x @9",
+	}
+	h.expect(want...)
+	h.commit()
+	h.restart()
+	h.send(fkR(10, int64(0), "y", int64(1)))
+	h.expect(
+		"10: 0,f,y @10 old(0,f,x)",
+		"100: 0,d,y @10 old(0,d,x)",
+		"200: 0,a,y @10 old(0,a,x)",
+		"1000: 0,kk,y @10 old(0,kk,x)",
+		"-1: 0,e,y @10 old(0,e,x)",
+	)
+}
+
+// Kafka Streams' INNER quirks: an update whose old or new foreign key is
+// NULL is dropped (its subscriptions stay, and answer nothing once the
+// left row changed), and so is a delete of a row whose foreign key is
+// NULL. Left-triggered results are stamped max(left, right).
+func TestFKInnerQuirks(t *testing.T) {
+	p := fkValuePlan(planner.InnerJoin, false)
+	h := newFKHarness(t, p, fkSel(p))
+	h.send(
+		fkR(0, int64(0), "r0", int64(0)),
+		fkR(0, int64(5), "r5", int64(0)),
+		fkL(1, int64(1), "a", int64(0)),
+		fkL(2, int64(1), "b", nil),
+		fkR(3, int64(0), "r0b", int64(0)),
+		fkL(4, int64(1), "c", int64(5)),
+		fkR(5, int64(5), "r5b", int64(0)),
+		fkL(6, int64(1), "d", int64(5)),
+		fkL(7, int64(1), "e", nil),
+		fkLDel(8, int64(1)),
+		fkL(9, int64(2), "f", nil),
+		fkL(10, int64(3), "g", int64(0)),
+		fkL(11, int64(3), "g", int64(7)),
+		fkR(12, int64(7), "r7", int64(0)),
+		fkR(13, int64(0), "r0c", int64(0)),
+		fkL(5, int64(4), "h", int64(7)),
+	)
+	h.expect(
+		"1: 0,a,r0 @1",
+		"1: 5,d,r5b @6 old(0,a,r0)",
+		"3: 0,g,r0b @10",
+		"3: null @11 old(0,g,r0b)",
+		"3: 7,g,r7 @12",
+		"4: 7,h,r7 @12",
+	)
+}
+
+// LEFT: a NULL foreign key gives L + NULLs; a changed foreign key first
+// answers the unsubscription (L + NULLs, stamped with the old right row's
+// time), then the new one; deletes give one tombstone, none for a key
+// without a row; a right delete of a key nobody references gives nothing.
+func TestFKLeftQuirks(t *testing.T) {
+	p := fkValuePlan(planner.LeftJoin, false)
+	h := newFKHarness(t, p, fkSel(p))
+	h.send(
+		fkL(1, int64(1), "a", nil),
+		fkR(2, int64(0), "r0", int64(0)),
+		fkL(3, int64(1), "b", int64(0)),
+		fkL(4, int64(1), "c", int64(5)),
+		fkL(5, int64(1), "d", nil),
+		fkR(6, int64(0), "r0b", int64(0)),
+		fkL(7, int64(1), "e", int64(0)),
+		fkL(1, int64(1), "f", int64(9)),
+		fkLDel(8, int64(1)),
+		fkLDel(9, int64(1)),
+		fkL(10, int64(2), "g", nil),
+		fkIn{side: 'L', ts: 11, row: []any{int64(2), "g", nil}, del: true, flow: true},
+		fkRDel(12, int64(3)),
+	)
+	h.expect(
+		"1: null,a,null @1",
+		"1: 0,b,r0 @3 old(null,a,null)",
+		"1: null,c,null @4 old(0,b,r0)",
+		"1: null,c,null @4 old(null,c,null)",
+		"1: null,d,null @5 old(null,c,null)",
+		"1: null,d,null @5 old(null,d,null)",
+		"1: 0,e,r0b @7 old(null,d,null)",
+		"1: null,f,null @6 old(0,e,r0b)",
+		"1: null,f,null @1 old(null,f,null)",
+		"1: null @8 old(null,f,null)",
+		"2: null,g,null @10",
+		"2: null @11 old(null,g,null)",
+	)
+}
+
+// Struct values read back from state keep their field names.
+func TestFKStructTypes(t *testing.T) {
+	st := types.StructOf(types.Field{Name: "A", Type: fkBig}, types.Field{Name: "B", Type: fkStr})
+	p := fkValuePlan(planner.InnerJoin, false)
+	p.LeftTypes = []*types.Type{fkBig, st, fkBig}
+	p.RightTypes = []*types.Type{fkBig, fkBig, st, fkBig}
+	h := newFKHarness(t, p, fkSel(p))
+	sv := func(a int64, b string) *types.StructValue {
+		return &types.StructValue{Type: st, Vals: []types.Value{a, b}}
+	}
+	h.send(fkL(1, int64(1), sv(1, "l"), int64(0)))
+	h.commit()
+	h.restart()
+	h.send(fkR(2, int64(0), sv(2, "r"), int64(0)))
+	h.commit()
+	h.restart()
+	h.send(fkL(3, int64(2), sv(3, "l2"), int64(0)))
+	if len(h.out.evs) != 2 {
+		t.Fatalf("%d outputs, want 2", len(h.out.evs))
+	}
+	for _, ev := range h.out.evs {
+		for _, i := range []int{1, p.LeftWidth + 1} {
+			s, ok := ev.row[i].(*types.StructValue)
+			if !ok || len(s.Type.Fields) != 2 || s.Type.Fields[0].Name != "A" || s.Type.Fields[1].Name != "B" {
+				t.Errorf("slot %d: %#v", i, ev.row[i])
+			}
+		}
+	}
 }
