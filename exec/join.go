@@ -47,6 +47,13 @@ func (r rightPort) process(t *Task, ev *event) error { return r.j.processRight(t
 
 // newJoinOperator builds the operator of a join by its kind.
 func newJoinOperator(o *planner.Join) (joinOperator, error) {
+	if o.Kind == planner.ForeignKey {
+		j, err := newForeignKeyJoin(o)
+		if err != nil {
+			return nil, err
+		}
+		return j, nil
+	}
 	if o.KeyCount < 0 || o.KeyCount > o.LeftWidth || o.KeyCount > o.RightWidth {
 		return nil, fmt.Errorf("join %s: %d key slots for rows of %d and %d slots", o.StoreName, o.KeyCount, o.LeftWidth, o.RightWidth)
 	}
@@ -65,9 +72,9 @@ func newJoinOperator(o *planner.Join) (joinOperator, error) {
 		if o.Type != planner.InnerJoin && o.Type != planner.LeftJoin {
 			return nil, fmt.Errorf("join %s: a stream-table join is INNER or LEFT", o.StoreName)
 		}
-		return &streamTableJoin{joinShape: shape, right: newJoinStore(o.StoreName + "-R")}, nil
+		return &streamTableJoin{joinShape: shape, right: newJoinStore(o.StoreName+"-R", o.RightTypes)}, nil
 	case planner.TableTable:
-		j := &tableTableJoin{joinShape: shape, left: newJoinStore(o.StoreName + "-L"), right: newJoinStore(o.StoreName + "-R")}
+		j := &tableTableJoin{joinShape: shape, left: newJoinStore(o.StoreName+"-L", o.LeftTypes), right: newJoinStore(o.StoreName+"-R", o.RightTypes)}
 		j.leftOuter = o.Type == planner.LeftJoin || o.Type == planner.FullJoin
 		j.rightOuter = o.Type == planner.RightJoin || o.Type == planner.FullJoin
 		j.lookupLeft = j.left
@@ -222,6 +229,9 @@ func (j *joinShape) event(ev *event, row types.Row, ts int64) event {
 // writes.
 type joinStore struct {
 	name  string
+	// types are the row's slot types (nil: unknown), so that values read
+	// back from state keep their types (STRUCT field names).
+	types []*types.Type
 	cache *clockCache[joinEntry]
 	dirty map[string]bool
 }
@@ -232,10 +242,10 @@ type joinEntry struct {
 	ts  int64
 }
 
-func newJoinStore(name string) *joinStore {
+func newJoinStore(name string, ts []*types.Type) *joinStore {
 	c := newClockCache[joinEntry]()
 	c.size = func(e joinEntry) int { return 24 + 24*len(e.row) + int(rowSize(e.row)) }
-	return &joinStore{name: name, cache: c, dirty: map[string]bool{}}
+	return &joinStore{name: name, types: ts, cache: c, dirty: map[string]bool{}}
 }
 
 // get returns the current row for key (nil: none) and its timestamp.
@@ -253,7 +263,7 @@ func (s *joinStore) get(t *Task, key []byte) (types.Row, int64, error) {
 		if n <= 0 {
 			return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, errCorrupt)
 		}
-		if e.row, _, err = decodeRow(raw[n:], nil); err != nil {
+		if e.row, _, err = decodeRow(raw[n:], s.types); err != nil {
 			return nil, 0, fmt.Errorf("corrupt join state in %s: %w", s.name, err)
 		}
 		e.ts = ts
