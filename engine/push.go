@@ -142,13 +142,20 @@ func (e *Engine) startPush(ctx context.Context, s *ast.Query, sess *Session) (*p
 	return p, nil
 }
 
-// querySource is the name of the FROM source of a query.
+// querySource is the name of the FROM source of a query: of a join, its
+// left-most source.
 func (e *Engine) querySource(sel *ast.Select) (string, error) {
-	ref, ok := sel.From.(*ast.SourceRef)
-	if !ok {
-		return "", &planner.Error{Pos: sel.From.Position(), Msg: "JOIN is not supported yet."}
+	rel := sel.From
+	for {
+		switch r := rel.(type) {
+		case *ast.SourceRef:
+			return r.Name.Name, nil
+		case *ast.Join:
+			rel = r.Left
+		default:
+			return "", &planner.Error{Pos: sel.From.Position(), Msg: "Unsupported FROM clause."}
+		}
 	}
-	return ref.Name.Name, nil
 }
 
 // scalablePushPrefix starts the ids of the push queries ksqlDB would run
@@ -171,7 +178,7 @@ func (e *Engine) scalablePush(sel *ast.Select, src string, sess *Session) bool {
 	if !strings.EqualFold(strings.TrimSpace(enabled), "true") {
 		return false
 	}
-	if sel.GroupBy != nil || sel.Window != nil || sel.Having != nil || sel.PartitionBy != nil || sel.Emit != ast.EmitChanges {
+	if _, join := sel.From.(*ast.Join); join || sel.GroupBy != nil || sel.Window != nil || sel.Having != nil || sel.PartitionBy != nil || sel.Emit != ast.EmitChanges {
 		return false
 	}
 	latest := true // ksqlDB's default for push queries

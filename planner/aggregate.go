@@ -126,7 +126,8 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 		}
 		return nil, false, nil
 	}
-	if sel.Window != nil {
+	if sel.Window != nil && qp.join == nil {
+		// (ksqlDB does not resolve them over a join.)
 		outScope.Cols = append(outScope.Cols,
 			ScopeColumn{Source: qp.alias, Name: "WINDOWSTART", Type: types.BigintType, Index: -1, Pseudo: true},
 			ScopeColumn{Source: qp.alias, Name: "WINDOWEND", Type: types.BigintType, Index: -2, Pseudo: true})

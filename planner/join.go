@@ -618,7 +618,8 @@ func (qp *queryPlanner) chooseJoinKey(jp *joinPlan) error {
 		return err
 	}
 	jp.keyType = kt
-	return nil
+	// The join key is a key column (a repartition's, the result's).
+	return checkKeyColumn(catalog.Column{Name: jp.keyName, Type: kt})
 }
 
 func dedupeViable(vs []viableCol) []viableCol {

@@ -148,7 +148,7 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 		if j, ok := rel.(*ast.Join); ok {
 			return qp.planJoin(j)
 		}
-		return errorf(rel.Position(), "JOIN is not supported yet.")
+		return errorf(rel.Position(), "Unsupported FROM clause.")
 	}
 	src, ok := qp.cat.Source(ref.Name.Name)
 	if !ok {
