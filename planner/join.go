@@ -720,7 +720,17 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 				return errorf(st.j.On.Position(), "Invalid join. Key types differ: %s vs %s", lx.Type(), rx.Type())
 			}
 		} else if jp.fk {
-			return errorf(st.j.On.Position(), "Joining the result of a foreign-key join again is not supported yet.")
+			// The result of the foreign-key join is keyed by the left
+			// table's key: later joins must join on it.
+			if _, isKey := qp.isKeyRef(leaves[0], st.leftExpr); !isKey || len(leaves[0].in.Key) != 1 || st.kind != TableTable {
+				return errorf(st.j.On.Position(), "Joining the result of a foreign-key join on anything but the left table's key (%s) is not supported.", formatJoinSide(leaves, st.leftExpr))
+			}
+			_, rleafKey := qp.isKeyRef(leaves[st.right], st.rightExpr)
+			lk, _ := qp.isKeyRef(leaves[0], st.leftExpr)
+			if !rleafKey || !lk.Type.Equal(rx.Type()) {
+				return errorf(st.j.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+					formatJoinSide(leaves, st.leftExpr), typeName(lk.Type), formatJoinSide(leaves, st.rightExpr), typeName(rx.Type()))
+			}
 		} else if !jp.steps[si-1].equiv[formatJoinSide(leaves, st.leftExpr)] {
 			if leaves[0].src.IsWindowed() {
 				return errorf(qp.req.Select.At, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
