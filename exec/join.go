@@ -237,7 +237,7 @@ func (j *joinShape) event(ev *event, row types.Row, ts int64) event {
 // before its commit. reset drops the cache, which may hold uncommitted
 // writes.
 type joinStore struct {
-	name  string
+	name string
 	// types are the row's slot types (nil: unknown), so that values read
 	// back from state keep their types (STRUCT field names).
 	types []*types.Type
