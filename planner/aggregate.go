@@ -143,9 +143,14 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	}
 	var having Expr
 	if sel.Having != nil {
-		hb := &binder{scope: outScope, funcs: qp.funcs, clause: "HAVING", replace: replace, allowAggregates: true}
+		hb := &binder{scope: outScope, names: qp.scope, funcs: qp.funcs, clause: "HAVING", replace: replace, allowAggregates: true}
 		if having, err = hb.bind(sel.Having); err != nil {
-			return nil, nil, qp.aggregateError(err, sel, ap)
+			err = qp.aggregateError(err, sel, ap)
+			if pe, ok := err.(*Error); ok && !pe.Compiled && strings.HasPrefix(pe.Msg, "Cannot compare") {
+				// As WHERE's (ksqlDB's ExpressionTypeManager errors).
+				pe.Msg = "Error in HAVING expression: " + pe.Msg
+			}
+			return nil, nil, err
 		}
 		if kd := having.Type().Kind; kd != types.KindBoolean && kd != types.KindNull {
 			return nil, nil, errorf(sel.Having.Position(), "Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.",

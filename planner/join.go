@@ -336,7 +336,7 @@ func resolveJoinColumn(leaves []*joinLeaf, c *ast.ColumnRef) (int, error) {
 		for _, sc := range l.cols {
 			if sc.Name == c.Name && (c.Source != "" || !sc.Pseudo) {
 				if found >= 0 {
-					return -1, errorf(c.At, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.", c.Name, leaves[found].alias, c.Name, l.alias, c.Name)
+					return -1, locatedf(c.At, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.", c.Name, leaves[found].alias, c.Name, l.alias, c.Name)
 				}
 				found = i
 				break
@@ -348,7 +348,7 @@ func resolveJoinColumn(leaves []*joinLeaf, c *ast.ColumnRef) (int, error) {
 		if c.Source != "" {
 			name = c.Source + "." + c.Name
 		}
-		return -1, errorf(c.At, "JOIN ON column '%s' cannot be resolved.", name)
+		return -1, locatedf(c.At, "JOIN ON column '%s' cannot be resolved.", name)
 	}
 	return found, nil
 }

@@ -244,7 +244,7 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 			out = append(out, star...)
 		case it.Star:
 			if it.StarSource != "" && it.StarSource != qp.alias && it.StarSource != qp.src.Name {
-				return nil, errorf(it.At, "Source '%s' does not exist in the FROM clause.", it.StarSource)
+				return nil, errorf(it.At, "'%s' is not a valid stream/table name or alias.", it.StarSource)
 			}
 			nKey := len(qp.src.Schema.Key())
 			for i, c := range scope.Cols {
