@@ -1055,6 +1055,33 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 	return nil
 }
 
+// schemaOrder lists the joined sources' columns (at their slots in the
+// joined row) in the order of ksqlDB's join schema: per source, left-most
+// first, its value columns, its ROWTIME, ROWPARTITION and ROWOFFSET, then
+// its key columns.
+func (jp *joinPlan) schemaOrder() []ScopeColumn {
+	var out []ScopeColumn
+	for _, l := range jp.leaves {
+		nKey := len(l.src.Schema.Key())
+		var keys, vals, pseudo []ScopeColumn
+		for k, c := range l.cols {
+			c.Index = l.slot + k
+			switch {
+			case c.Pseudo:
+				if c.Name != "WINDOWSTART" && c.Name != "WINDOWEND" {
+					pseudo = append(pseudo, c)
+				}
+			case k < nKey:
+				keys = append(keys, c)
+			default:
+				vals = append(vals, c)
+			}
+		}
+		out = append(append(append(out, vals...), pseudo...), keys...)
+	}
+	return out
+}
+
 // joinNodeName is the name ksqlDB gives the join node of step si in
 // internal topic names: the top join is "Join", its left child
 // "L_Join", that one's left child "L_L_Join".

@@ -822,7 +822,11 @@ func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *bin
 		if l, ok := e.(*ast.Literal); ok && l.Value == nil {
 			continue
 		}
-		keyItems = append(keyItems, selectItem{ast: e, name: qp.itemName(e), at: e.Position(), expr: keyExprs[pi]})
+		name := qp.itemName(e)
+		if c, ok := keyExprs[pi].(*Column); ok && qp.join != nil {
+			name = c.Name // a joined column keeps its name in the joined row, A_C
+		}
+		keyItems = append(keyItems, selectItem{ast: e, name: name, at: e.Position(), expr: keyExprs[pi]})
 		pi++
 	}
 	var values, oldKeys []selectItem
@@ -833,6 +837,23 @@ func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *bin
 				return nil, nil, err
 			}
 			values = append(values, bound...)
+			continue
+		}
+		if qp.join != nil {
+			// ksqlDB's joined schema: per source, its value columns, its
+			// ROWTIME, ROWPARTITION and ROWOFFSET, then its key columns.
+			for _, c := range qp.join.schemaOrder() {
+				col := &Column{Index: c.Index, Name: c.Internal, T: c.Type}
+				if !isKeyExpr(col) {
+					values = append(values, selectItem{name: c.Internal, at: it.At, expr: col})
+				}
+			}
+			if jp := qp.join; jp.synthetic {
+				col := &Column{Index: 0, Name: jp.keyName, T: jp.keyType}
+				if !isKeyExpr(col) {
+					oldKeys = append(oldKeys, selectItem{name: jp.keyName, at: it.At, expr: col})
+				}
+			}
 			continue
 		}
 		for _, c := range qp.scope.Cols {
