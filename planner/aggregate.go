@@ -449,6 +449,19 @@ func (qp *queryPlanner) addAggregateCall(ap *aggPlan, fc *ast.FunctionCall) (int
 	}
 	res, err := qp.funcs.ResolveAggregate(fc.Name, infos)
 	if err != nil {
+		// An expression where the function takes a literal (its
+		// initial arguments): ksqlDB's UdafFactoryInvoker says which.
+		for i := 1; i < len(infos) && i < len(fc.Args); i++ {
+			if infos[i].IsConst {
+				continue
+			}
+			try := append([]ArgInfo(nil), infos...)
+			try[i].IsConst, try[i].Const = true, sampleConst(try[i].Type)
+			if _, terr := qp.funcs.ResolveAggregate(fc.Name, try); terr == nil {
+				return 0, errorf(fc.Args[i].Position(), "Parameter %d passed to function %s must be a literal constant, but was expression: '%s'",
+					i+1, strings.ToUpper(fc.Name), ast.FormatExpr(fc.Args[i]))
+			}
+		}
 		return 0, errorf(fc.At, "%v", err)
 	}
 	if res.ParamTypes != nil {
@@ -759,4 +772,22 @@ func formatHasComplexTypes(format string) bool {
 		return false
 	}
 	return true
+}
+
+// sampleConst is a literal of type t, to ask a function whether it would
+// take a literal where an expression was given.
+func sampleConst(t *types.Type) types.Value {
+	switch t.Kind {
+	case types.KindInteger:
+		return int32(1)
+	case types.KindBigint:
+		return int64(1)
+	case types.KindDouble:
+		return float64(1)
+	case types.KindBoolean:
+		return true
+	case types.KindString:
+		return "1"
+	}
+	return nil
 }

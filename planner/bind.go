@@ -401,6 +401,13 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 	case *ast.StructCtor:
 		vals := make([]Expr, len(x.Vals))
 		fields := make([]types.Field, len(x.Vals))
+		seen := map[string]bool{}
+		for _, n := range x.Names {
+			if seen[n] {
+				return nil, errorf(x.At, "Duplicate field names found in STRUCT: '%s'", ast.FormatExpr(x))
+			}
+			seen[n] = true
+		}
 		for i := range x.Vals {
 			var err error
 			if vals[i], err = b.bind(x.Vals[i]); err != nil {
