@@ -159,44 +159,10 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 	if ref.Alias.Name != "" {
 		qp.alias = ref.Alias.Name
 	}
-	qp.in = Input{
-		Topic: Topic{
-			Name:        src.Topic,
-			Partitions:  src.Partitions,
-			KeyFormat:   src.KeyFormat,
-			ValueFormat: src.ValueFormat,
-			Key:         src.Schema.Key(),
-			Value:       src.Schema.Value(),
-			Window:      src.Window,
-		},
-		Table:           src.Kind == ast.Table,
-		TimestampColumn: -1,
-		TimestampFormat: src.TimestampFormat,
-		Windowed:        src.IsWindowed(),
-		SourceName:      src.Name,
-	}
-	qp.scope = &Scope{}
+	qp.in, qp.scope = sourceInput(src, qp.alias)
 	for _, c := range src.Schema.Columns {
 		// Generated names (KSQL_COL_n) never reuse a source column's name.
 		qp.srcNames[c.Name] = true
-		idx := len(qp.scope.Cols)
-		qp.scope.Cols = append(qp.scope.Cols, ScopeColumn{Source: qp.alias, Name: c.Name, Type: c.Type, Index: idx})
-		if src.TimestampColumn != "" && c.Name == src.TimestampColumn {
-			qp.in.TimestampColumn = idx
-		}
-	}
-	base := len(src.Schema.Columns)
-	pseudo := []ScopeColumn{
-		{Name: "ROWTIME", Type: types.BigintType},
-		{Name: "ROWPARTITION", Type: types.IntegerType},
-		{Name: "ROWOFFSET", Type: types.BigintType},
-	}
-	if src.IsWindowed() {
-		pseudo = append(pseudo, ScopeColumn{Name: "WINDOWSTART", Type: types.BigintType}, ScopeColumn{Name: "WINDOWEND", Type: types.BigintType})
-	}
-	for i, p := range pseudo {
-		p.Source, p.Index, p.Pseudo = qp.alias, base+i, true
-		qp.scope.Cols = append(qp.scope.Cols, p)
 	}
 	return nil
 }
