@@ -168,6 +168,21 @@ type joinShape struct {
 	width int
 }
 
+// tableKey serializes the key of a table change: its new row's, or for a
+// delete read from a repartition topic (only the old row), the old one's.
+// The row holding the key is returned too.
+func (j *joinShape) tableKey(ev *event) ([]byte, types.Row, bool) {
+	keyRow := ev.row
+	if keyRow == nil {
+		keyRow = ev.old
+	}
+	if keyRow == nil {
+		return nil, nil, false
+	}
+	key, ok := j.key(keyRow, ev)
+	return key, keyRow, ok
+}
+
 // key serializes the join key of row (and ev's window); ok is false when
 // a key slot is NULL.
 func (j *joinShape) key(row types.Row, ev *event) ([]byte, bool) {
@@ -346,14 +361,7 @@ func (j *streamTableJoin) process(t *Task, ev *event) error {
 }
 
 func (j *streamTableJoin) processRight(t *Task, ev *event) error {
-	keyRow := ev.row
-	if keyRow == nil {
-		keyRow = ev.old // a delete read from a repartition topic
-	}
-	if keyRow == nil {
-		return nil
-	}
-	key, ok := j.key(keyRow, ev)
+	key, _, ok := j.tableKey(ev)
 	if !ok {
 		return nil
 	}
@@ -412,14 +420,7 @@ func (j *tableTableJoin) update(t *Task, ev *event, isLeft bool) error {
 	if !ev.tomb {
 		this = ev.row
 	}
-	keyRow := ev.row
-	if keyRow == nil {
-		keyRow = ev.old // a delete read from a repartition topic
-	}
-	if keyRow == nil {
-		return nil
-	}
-	key, ok := j.key(keyRow, ev)
+	key, keyRow, ok := j.tableKey(ev)
 	if !ok {
 		return nil
 	}
