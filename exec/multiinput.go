@@ -264,7 +264,12 @@ func (t *Task) closeReaders() {
 }
 
 // inputPositions lists every input partition of the task with its
-// position in meta (for the consumer group offsets).
+// position in meta (for the consumer group offsets). A group holds one
+// offset per topic partition: when two inputs read the same topic (two
+// sources declared over one topic), the side's position is the one
+// recorded. Group offsets are only read back when neither the state
+// store nor the changelog has a commit of the task (restoreFromChangelog),
+// so this costs nothing once a task has committed.
 func (t *Task) inputPositions(m taskMeta) map[broker.TopicPartition]int64 {
 	out := map[broker.TopicPartition]int64{{Topic: t.input.Name, Partition: t.partition}: m.position}
 	for i, s := range t.sides {

@@ -877,7 +877,8 @@ func (q *Query) Lag(ctx context.Context) []TaskLag {
 		}
 		out = append(out, l)
 		for i, s := range t.sides {
-			l := TaskLag{Stage: t.stage, Topic: s.in.Name, Partition: t.partition, Committed: t.committed.Load()}
+			// Before the task's first commit: where the side starts.
+			l := TaskLag{Stage: t.stage, Topic: s.in.Name, Partition: t.partition, Committed: s.start}
 			if c := t.committedSides.Load(); c != nil && i < len(*c) {
 				l.Committed = (*c)[i]
 			}
