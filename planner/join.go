@@ -30,9 +30,9 @@ import (
 // JOIN adds one source on the right. A side whose join expression is not
 // its key column is rekeyed through a repartition topic first (a stage of
 // its own); joins over one key run in one stage, one task per partition
-// reading every source. Not planned yet: foreign-key table-table joins
-// (a table joined on a column other than its key) and joining a join
-// result again on another expression.
+// reading every source. A foreign-key join (a table joined on an
+// expression other than its key to another table's key) is always the
+// first join; its right half runs in a stage of its own (fkRightHalf).
 
 // joinLeaf is a source of a join tree.
 type joinLeaf struct {
