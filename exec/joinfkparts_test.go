@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
+	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
@@ -476,6 +478,57 @@ func TestFKJoinAcrossPartitionsRacing(t *testing.T) {
 		}
 		if got := last(h.fkResults()); !maps.Equal(got, want) {
 			t.Fatalf("batch %d: last results %v, want %v", batch, got, want)
+		}
+	}
+}
+
+// The subscription and response topics are the query's own: created with
+// the partitions of the table each is co-partitioned with, listed for
+// deletion with the query, and purged behind the half that reads them.
+func TestFKJoinInternalTopics(t *testing.T) {
+	h := fkPartsHarness(t, "LEFT JOIN")
+	h.lg.Close()
+	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.lg = lg
+	h.log = &faultyLog{Log: lg}
+	h.rt.Log = lg // the faulty wrapper would hide broker.RecordDeleter
+	h.rt.RepartitionPurgeInterval = time.Nanosecond
+	q := h.query()
+	for _, phase := range fkPhases() {
+		for _, r := range phase {
+			h.sendFK(r)
+		}
+		if err := h.drain(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	want := map[string]int32{
+		"_confluent-ksql-t_query_CTAS_OUT_0-Join-subscription-registration-topic": 2,
+		"_confluent-ksql-t_query_CTAS_OUT_0-Join-subscription-response-topic":     3,
+	}
+	listed := h.rt.InternalTopics(h.plan)
+	for name, n := range want {
+		if !slices.Contains(listed, name) {
+			t.Errorf("%s not among the query's internal topics %v", name, listed)
+		}
+		info, err := h.lg.Topic(ctx, name)
+		if err != nil || info.Config.Partitions != n {
+			t.Fatalf("%s: %+v, %v; want %d partitions", name, info, err, n)
+		}
+		purged := false
+		for p := range n {
+			off, err := h.lg.Offsets(ctx, name, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			purged = purged || off.Start > 0
+		}
+		if !purged {
+			t.Errorf("%s not purged", name)
 		}
 	}
 }
