@@ -68,16 +68,16 @@ func (rt *Runtime) ChangelogTopic(queryID string, stage int) string {
 	return fmt.Sprintf("%s-S%d-changelog", rt.appID(queryID), stage)
 }
 
-// InternalTopics lists the topics a query owns (repartition topics, and
-// changelogs on a log that decides its transactions), to delete with it.
+// InternalTopics lists the topics a query owns (repartition topics, the
+// subscription topics of foreign-key joins, and changelogs on a log that
+// decides its transactions), to delete with it.
 func (rt *Runtime) InternalTopics(plan *planner.QueryPlan) []string {
 	var out []string
-	_, decided := rt.logDecided()
-	for si, st := range plan.Stages {
-		if st.Repartition != nil {
-			out = append(out, st.Repartition.Topic.Name)
-		}
-		if decided {
+	for _, tp := range internalTopics(plan) {
+		out = append(out, tp.Name)
+	}
+	if _, decided := rt.logDecided(); decided {
+		for si := range plan.Stages {
 			out = append(out, rt.ChangelogTopic(plan.ID, si))
 		}
 	}

@@ -48,11 +48,7 @@ func (r rightPort) process(t *Task, ev *event) error { return r.j.processRight(t
 // newJoinOperator builds the operator of a join by its kind.
 func newJoinOperator(o *planner.Join) (joinOperator, error) {
 	if o.Kind == planner.ForeignKey {
-		j, err := newForeignKeyJoin(o)
-		if err != nil {
-			return nil, err
-		}
-		return j, nil
+		return newForeignKeyJoin(o)
 	}
 	if o.KeyCount < 0 || o.KeyCount > o.LeftWidth || o.KeyCount > o.RightWidth {
 		return nil, fmt.Errorf("join %s: %d key slots for rows of %d and %d slots", o.StoreName, o.KeyCount, o.LeftWidth, o.RightWidth)

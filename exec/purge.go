@@ -7,7 +7,8 @@ import (
 	"github.com/ksqlgo/ksql/broker"
 )
 
-// Repartition topics are the query's own: once the stage that reads one
+// Repartition topics (and a foreign-key join's subscription and response
+// topics: internalTopics) are the query's own: once the stage that reads one
 // has durably committed past its records, nothing will read them again,
 // so they are deleted (as Kafka Streams purges repartition topics) and
 // disk use does not grow with retention. A task purges at most every

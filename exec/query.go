@@ -70,13 +70,10 @@ type Query struct {
 // Internal topics are created if missing.
 func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts QueryOptions) (*Query, error) {
 	q := &Query{ID: plan.ID, Plan: plan, rt: rt, state: StateStopped, deliver: opts.Deliver, cacheBytes: max(opts.RecordCacheBytes, 0)}
-	for _, st := range plan.Stages {
-		if st.Repartition != nil {
-			t := st.Repartition.Topic
-			err := rt.Log.CreateTopic(ctx, t.Name, broker.TopicConfig{Partitions: t.Partitions, RetentionMs: -1})
-			if err != nil && !errors.Is(err, broker.ErrTopicExists) {
-				return nil, fmt.Errorf("creating internal topic %s: %w", t.Name, err)
-			}
+	for _, t := range internalTopics(plan) {
+		err := rt.Log.CreateTopic(ctx, t.Name, broker.TopicConfig{Partitions: t.Partitions, RetentionMs: -1})
+		if err != nil && !errors.Is(err, broker.ErrTopicExists) {
+			return nil, fmt.Errorf("creating internal topic %s: %w", t.Name, err)
 		}
 	}
 	_, decided := rt.logDecided()
@@ -112,6 +109,25 @@ func NewQuery(ctx context.Context, rt *Runtime, plan *planner.QueryPlan, opts Qu
 	}
 	q.shareRecordCache()
 	return q, nil
+}
+
+// internalTopics are the topics the query's stages write for each other:
+// their repartition topics and the subscription topics of foreign-key
+// joins (whose response topics are the right halves' repartition topics).
+// The stage that reads one purges it.
+func internalTopics(plan *planner.QueryPlan) []planner.Topic {
+	var out []planner.Topic
+	for _, st := range plan.Stages {
+		if st.Repartition != nil {
+			out = append(out, st.Repartition.Topic)
+		}
+		for _, op := range st.Ops {
+			if j, ok := op.(*planner.Join); ok && j.Kind == planner.ForeignKey && j.FKRole == planner.FKLeftHalf && j.Subscription.Name != "" {
+				out = append(out, j.Subscription)
+			}
+		}
+	}
+	return out
 }
 
 // shareRecordCache divides the query's record cache budget among its
@@ -153,10 +169,8 @@ func (q *Query) newTask(ctx context.Context, si int, st *planner.Stage, partitio
 		t.rcache = nil // nothing to cache in this stage
 	}
 	own := map[string]bool{} // the query's repartition topics
-	for _, s := range q.Plan.Stages {
-		if s.Repartition != nil {
-			own[s.Repartition.Topic.Name] = true
-		}
+	for _, tp := range internalTopics(q.Plan) {
+		own[tp.Name] = true
 	}
 	t.purgeInput = own[st.Input.Name]
 	for _, s := range t.sides {

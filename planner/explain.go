@@ -143,7 +143,10 @@ func describeOp(op Op) string {
 		typ := [...]string{"INNER", "LEFT", "RIGHT", "FULL OUTER"}[o.Type]
 		s := fmt.Sprintf("%s %s on the key", typ, kind)
 		if o.Kind == ForeignKey {
-			s = fmt.Sprintf("%s %s on the foreign key in slot %d", typ, kind, o.FKSlot)
+			s = fmt.Sprintf("%s %s on the foreign key in slot %d | left half: subscribes through %s", typ, kind, o.FKSlot, o.Subscription.Name)
+			if o.FKRole == FKRightHalf {
+				s = fmt.Sprintf("%s %s | right half: answers subscriptions through %s", typ, kind, o.Response.Name)
+			}
 		}
 		if o.Kind == StreamStream {
 			s += fmt.Sprintf(" | within %dms before, %dms after, grace %dms", o.BeforeMs, o.AfterMs, o.GraceMs)

@@ -30,9 +30,9 @@ import (
 // JOIN adds one source on the right. A side whose join expression is not
 // its key column is rekeyed through a repartition topic first (a stage of
 // its own); joins over one key run in one stage, one task per partition
-// reading every source. Not planned yet: foreign-key table-table joins
-// (a table joined on a column other than its key) and joining a join
-// result again on another expression.
+// reading every source. A foreign-key join (a table joined on an
+// expression other than its key to another table's key) is always the
+// first join; its right half runs in a stage of its own (fkRightHalf).
 
 // joinLeaf is a source of a join tree.
 type joinLeaf struct {
@@ -754,24 +754,19 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		if !rekey[i] && l.src.Kind == ast.Stream && l.src.KeyFormat.Name != keyFormat.Name {
 			rekey[i] = true
 		}
+		if jp.fk && i == jp.steps[0].right {
+			continue // keyed by the foreign key in its own format (subscriptions)
+		}
 		if !rekey[i] && l.src.Kind == ast.Table && l.src.KeyFormat.Name != keyFormat.Name && l.src.Partitions > 1 {
 			return errorf(qp.req.Select.At, "Joining tables whose key formats differ (%s, %s) is not supported yet when they have more than one partition.",
 				l.src.KeyFormat.Name, keyFormat.Name)
 		}
 	}
-	// Co-partitioning. A foreign-key join runs in one task reading both
-	// tables, which is only right when each has one partition (ksqlDB's
-	// subscription protocol between partitions is not built yet).
-	if jp.fk {
-		for _, l := range leaves {
-			if l.src.Partitions != 1 {
-				return errorf(qp.req.Select.At, "Foreign-key joins of tables with more than one partition are not supported yet: `%s` has %d partitions.", l.alias, l.src.Partitions)
-			}
-		}
-	}
+	// Co-partitioning. A foreign-key join's tables may have any partition
+	// counts: its two halves meet through topics partitioned like each.
 	for _, st := range jp.steps {
 		l, r := leaves[0], leaves[st.right]
-		if l.src.Partitions != r.src.Partitions {
+		if st.kind != ForeignKey && l.src.Partitions != r.src.Partitions {
 			return errorf(qp.req.Select.At, "Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
 				l.alias, r.alias, l.alias, l.src.Partitions, r.alias, r.src.Partitions)
 		}
@@ -935,8 +930,12 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 			head = &Stage{Input: Input{Topic: topic, TimestampColumn: -1}}
 			leftTypes = append([]*types.Type{kx.Type()}, leftTypes[1:]...)
 		}
-		in, ops := sideInput(st.right)
 		r := leaves[st.right]
+		var in Input
+		var ops []Op
+		if st.kind != ForeignKey {
+			in, ops = sideInput(st.right)
+		}
 		join := &Join{
 			Kind:       st.kind,
 			Type:       st.typ,
@@ -951,6 +950,7 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		}
 		if st.kind == ForeignKey {
 			join.FKSlot, join.RightKeyCount = width-1, 1
+			in = qp.fkRightHalf(jp, si, join, sideInput)
 		}
 		if w := st.j.Within; w != nil {
 			join.BeforeMs, join.AfterMs = w.Before.Millis(), w.After.Millis()
@@ -1080,6 +1080,39 @@ func (jp *joinPlan) schemaOrder() []ScopeColumn {
 		out = append(append(append(out, vals...), pseudo...), keys...)
 	}
 	return out
+}
+
+// fkRightHalf plans a foreign-key join as Kafka Streams runs it (exec's
+// joinfk.go): join (in the join stage, whose main input is the left
+// table) becomes the left half, reading the response topic as its side;
+// a stage of its own runs the right half, reading the right table as its
+// main input and the subscription topic as its side, and writing the
+// response topic. It returns the left half's side input.
+func (qp *queryPlanner) fkRightHalf(jp *joinPlan, si int, join *Join, sideInput func(int) (Input, []Op)) Input {
+	st := jp.steps[si]
+	l, r := jp.leaves[0], jp.leaves[st.right]
+	rin, rops := sideInput(st.right)
+	name := func(what string) string {
+		return fmt.Sprintf("_confluent-ksql-%squery_%s-%s-subscription-%s-topic", qp.req.ServiceID, qp.req.ID, jp.joinNodeName(si), what)
+	}
+	var lk []catalog.Column
+	for k := 0; k < join.KeyCount; k++ {
+		c := l.cols[k]
+		lk = append(lk, catalog.Column{Name: c.Name, Type: c.Type, Kind: catalog.KeyColumn})
+	}
+	rk := catalog.Column{Name: r.cols[0].Name, Type: join.RightTypes[0], Kind: catalog.KeyColumn}
+	join.Subscription, join.Response = FKTopics(join,
+		Topic{Name: name("registration"), Partitions: r.src.Partitions, KeyFormat: r.src.KeyFormat, Key: []catalog.Column{rk}},
+		Topic{Name: name("response"), Partitions: l.src.Partitions, KeyFormat: l.src.KeyFormat, Key: lk})
+	right := *join
+	right.FKRole, right.Right = FKRightHalf, 0
+	jp.pre = append(jp.pre, &Stage{
+		Input:       rin,
+		Ops:         append(rops, &right),
+		Sides:       []Side{{Input: Input{Topic: join.Subscription, TimestampColumn: -1}, Join: len(rops)}},
+		Repartition: &Repartition{Topic: join.Response, KeyCount: join.KeyCount},
+	})
+	return Input{Topic: join.Response, TimestampColumn: -1}
 }
 
 // joinNodeName is the name ksqlDB gives the join node of step si in

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/sql/types"
 )
@@ -270,7 +272,60 @@ type Join struct {
 	// and the right row's key slots.
 	FKSlot        int
 	RightKeyCount int
+	// A foreign-key join runs as two stages, Kafka Streams'
+	// subscription/response protocol (docs/design-joins.md, section 8):
+	// the left half (FKRole FKLeftHalf) reads the left table as its main
+	// input and the Response topic as its side Right, and writes the
+	// Subscription topic; the right half (FKRightHalf) reads the right
+	// table (rows of RightWidth slots) as its main input and the
+	// Subscription topic as its side, and writes Response (its stage's
+	// Repartition). Both halves carry the same Join numbers.
+	//
+	// Subscription: keyed by the foreign key in the right table's key
+	// format (so co-partitioned with it); values [left key slots...,
+	// FK_HASH BYTES, FK_INSTRUCTION INTEGER, FK_PARTITION INTEGER,
+	// FK_OFFSET BIGINT]. Response: keyed by the left key in the left
+	// table's key format, written to the partition the subscription names;
+	// values [FK_HASH BYTES, FK_FOUND BOOLEAN, right[RightKeyCount:RightWidth]...,
+	// FK_PARTITION INTEGER, FK_OFFSET BIGINT].
+	FKRole                 FKRole
+	Subscription, Response Topic
 }
+
+// FKTopics completes the internal topics of foreign-key join j from sub
+// and resp, which name them and give their partitions, key formats and
+// key columns (the right table's key column; the left table's key
+// columns): it sets their value columns (see Join) and marks them
+// internal.
+func FKTopics(j *Join, sub, resp Topic) (Topic, Topic) {
+	internal := catalog.Format{Name: "INTERNAL"}
+	sub.ValueFormat, sub.Internal, sub.Value = internal, true, nil
+	for i := 0; i < j.KeyCount && i < len(j.LeftTypes); i++ {
+		sub.Value = append(sub.Value, catalog.Column{Name: fmt.Sprintf("FK_KEY_%d", i), Type: j.LeftTypes[i]})
+	}
+	sub.Value = append(sub.Value,
+		catalog.Column{Name: "FK_HASH", Type: types.BytesType},
+		catalog.Column{Name: "FK_INSTRUCTION", Type: types.IntegerType},
+		catalog.Column{Name: "FK_PARTITION", Type: types.IntegerType},
+		catalog.Column{Name: "FK_OFFSET", Type: types.BigintType})
+	resp.ValueFormat, resp.Internal = internal, true
+	resp.Value = []catalog.Column{{Name: "FK_HASH", Type: types.BytesType}, {Name: "FK_FOUND", Type: types.BooleanType}}
+	for i := j.RightKeyCount; i < j.RightWidth && i < len(j.RightTypes); i++ {
+		resp.Value = append(resp.Value, catalog.Column{Name: fmt.Sprintf("FK_RIGHT_%d", i), Type: j.RightTypes[i]})
+	}
+	resp.Value = append(resp.Value,
+		catalog.Column{Name: "FK_PARTITION", Type: types.IntegerType},
+		catalog.Column{Name: "FK_OFFSET", Type: types.BigintType})
+	return sub, resp
+}
+
+// FKRole is the half of a foreign-key join a Join op runs.
+type FKRole int
+
+const (
+	FKLeftHalf FKRole = iota
+	FKRightHalf
+)
 
 // OutputWidth is the number of slots of the join's output row.
 func (j *Join) OutputWidth() int {
