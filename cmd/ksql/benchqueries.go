@@ -28,8 +28,8 @@ type benchQuery struct {
 	// PastSellers: generate auctions whose sellers are earlier persons
 	// (nexmark.Config.PastSellers).
 	PastSellers bool
-	DDL   string
-	SQL   string
+	DDL         string
+	SQL         string
 	// Sink is the output topic.
 	Sink string
 	// Table: the answer is the final value of every key (a table's
