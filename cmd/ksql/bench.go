@@ -23,7 +23,8 @@ import (
 	"time"
 )
 
-// `ksql bench`: Nexmark q0, q1, q2, the first stages of q5 and q7 and the
+// `ksql bench`: Nexmark q0, q1, q2, q3 (a stream-table join), the first
+// stages of q5 and q7, a variant of q8 (a stream-stream join) and the
 // fraud query, end to end as persistent queries on the embedded log, next
 // to a hand-written Go loop over the same records, then their latency at
 // a fixed input rate. Every measured run is a child process of this
