@@ -27,6 +27,7 @@ import (
 const datagenUsage = `usage: ksql datagen [--data-dir DIR | --bootstrap-servers HOST:PORT] [--streams bid,...]
                     [--count N | --rate EVENTS_PER_S --duration D] [--partitions 2] [--seed 1]
                     [--cards 10000] [--topic NAME] [--event-time sequence|wall] [--event-rate 10000]
+                    [--past-sellers]
 
 Streams: person, auction, bid (one Nexmark event sequence: 1 person, 3 auctions
 and 46 bids in every 50 events; unselected kinds are skipped) and authorization
@@ -378,6 +379,7 @@ func runDatagen(args []string) error {
 	eventTime := fs.String("event-time", "", "sequence: event n at base time + n/event-rate (default with --count); wall: the wall clock at append (default with --rate)")
 	eventRate := fs.Float64("event-rate", 10_000, "events per second of event time (sequence event time)")
 	baseTime := fs.Int64("base-time", 0, "event time of the first event, ms since the epoch (sequence event time; default: the wall clock at the start, to the second, so that a topic's retention, 7 days by default, keeps the records; give it to reproduce a run byte for byte)")
+	pastSellers := fs.Bool("past-sellers", false, "every auction's seller is a person generated earlier in event time (Nexmark lets a few be up to 10 persons ahead); the input of `ksql bench`'s q3 and q8")
 	props := propertyFlags{}
 	fs.Var(props, "set", "a property, key=value (repeatable): ksql.log.* for the data directory, Kafka client properties for --bootstrap-servers")
 	if err := fs.Parse(args); err != nil {
@@ -406,7 +408,7 @@ func runDatagen(args []string) error {
 	if *baseTime == 0 {
 		*baseTime = time.Now().Truncate(time.Second).UnixMilli()
 	}
-	spec := genSpec{Topic: *topic, Partitions: int32(*partitions), Seed: *seed, Cards: *cards, BaseTime: *baseTime, EventRate: *eventRate, WallTime: *rate > 0}
+	spec := genSpec{Topic: *topic, Partitions: int32(*partitions), Seed: *seed, Cards: *cards, BaseTime: *baseTime, EventRate: *eventRate, WallTime: *rate > 0, PastSellers: *pastSellers}
 	switch *eventTime {
 	case "":
 	case "sequence":
