@@ -96,12 +96,12 @@ func linkJoins(ops []planner.Op, joins map[int]joinOperator, head operator) erro
 			continue
 		}
 		if tt, ok := joins[i].(*tableTableJoin); ok && prev >= 0 {
-			up, ok := joins[prev].(*tableTableJoin)
+			up, ok := joins[prev].(upstreamTable)
 			if !ok {
 				return fmt.Errorf("join %s: the left input of a table-table join is a stream (join %s)", o.StoreName, ops[prev].(*planner.Join).StoreName)
 			}
 			var between []operator
-			for next := up.next; next != operator(tt); {
+			for next := up.nextOp(); next != operator(tt); {
 				switch x := next.(type) {
 				case *projectOp:
 					between = append(between, x)
@@ -110,7 +110,7 @@ func linkJoins(ops []planner.Op, joins map[int]joinOperator, head operator) erro
 					between = append(between, x)
 					next = x.next
 				default:
-					return fmt.Errorf("join %s: cannot look up the rows of join %s through %T", o.StoreName, up.o.StoreName, next)
+					return fmt.Errorf("join %s: cannot look up the rows of join %s through %T", o.StoreName, ops[prev].(*planner.Join).StoreName, next)
 				}
 			}
 			tt.left = nil
@@ -120,6 +120,15 @@ func linkJoins(ops []planner.Op, joins map[int]joinOperator, head operator) erro
 	}
 	return nil
 }
+
+// upstreamTable is a join whose results a table-table join after it can
+// look up (table-table and foreign-key joins).
+type upstreamTable interface {
+	rowLookup
+	nextOp() operator
+}
+
+func (j *tableTableJoin) nextOp() operator { return j.next }
 
 // rowLookup gives the current row of one side of a join for a key (nil
 // when there is none), with its timestamp. ev is the triggering event
@@ -228,7 +237,7 @@ func (j *joinShape) event(ev *event, row types.Row, ts int64) event {
 // before its commit. reset drops the cache, which may hold uncommitted
 // writes.
 type joinStore struct {
-	name  string
+	name string
 	// types are the row's slot types (nil: unknown), so that values read
 	// back from state keep their types (STRUCT field names).
 	types []*types.Type

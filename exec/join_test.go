@@ -662,3 +662,21 @@ func TestJoinMetricsCountEveryInput(t *testing.T) {
 		t.Fatalf("records in %d, per input %v, engine-wide %d", m.RecordsIn, got, h.rt.Metrics.recordsIn.Load())
 	}
 }
+
+// A backlog on one input does not overtake another's: with reads of two
+// records, the first poll fetches the stream's records at 10 and 20 and
+// the table's at 5 and 35; the stream's read was full, so once those are
+// processed the poll stops and the table row at 35 waits. The stream
+// record at 30 then sees the row of 5, not the one of 35 (as Kafka
+// Streams' PartitionGroup orders them).
+func TestJoinBacklogDoesNotOvertake(t *testing.T) {
+	h := newJoinHarness(t, twoWayPlan(planner.StreamTable, planner.LeftJoin, nil))
+	h.rt.MaxBatch = 2
+	for _, r := range parseJrecs(t, `L:k1=a@10 L:k1=b@20 L:k1=c@30 L:k1=d@40 R:k1=x@5 R:k1=y@35`) {
+		h.sendJoin(r)
+	}
+	if err := h.drain(h.query()); err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, h, `k1:a,x@10 k1:b,x@20 k1:c,x@30 k1:d,y@40`)
+}

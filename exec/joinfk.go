@@ -535,6 +535,25 @@ func (j *foreignKeyJoin) emit(t *Task, ev *event, left bool, key types.Row, kb [
 	return j.next.process(t, &out)
 }
 
+// lookup is the join's current result for a left key (rowLookup): what
+// a table-table join after it in an n-way join reads as its left side.
+// The out store holds it (tombstones delete it).
+func (j *foreignKeyJoin) lookup(t *Task, key []byte, _ *event) (types.Row, int64, error) {
+	raw, found, err := j.get(t, fkOut, key)
+	if err != nil || !found {
+		return nil, 0, err
+	}
+	row, err := j.decodeVals(fkOut, raw, j.outTypes)
+	if err != nil {
+		return nil, 0, err
+	}
+	p := j.plan
+	ts, _ := row[p.LeftWidth+p.RightWidth-j.rk+planner.PseudoRowtime].(int64)
+	return row, ts, nil
+}
+
+func (j *foreignKeyJoin) nextOp() operator { return j.next }
+
 // flush writes the uncommitted changes into the commit batch, in key
 // order per store.
 func (j *foreignKeyJoin) flush(t *Task) error {

@@ -547,3 +547,39 @@ func TestFKStructTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestFKLookupIsTheCurrentResult: what a table-table join after a
+// foreign-key join reads as its left side (lookup) is the last result
+// emitted for the left key, committed or not, and nothing once it was
+// tombstoned.
+func TestFKLookupIsTheCurrentResult(t *testing.T) {
+	p := fkValuePlan(planner.InnerJoin, false)
+	h := newFKHarness(t, p, fkSel(p))
+	fk := h.j.(*foreignKeyJoin)
+	key := appendRow(nil, types.Row{int64(1)})
+	check := func(want string, wantTs int64) {
+		t.Helper()
+		row, ts, err := fk.lookup(h.task, key, &event{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "none"
+		if row != nil {
+			got = h.show(row)
+		}
+		if got != want || (row != nil && ts != wantTs) {
+			t.Fatalf("lookup: got %s @%d, want %s @%d", got, ts, want, wantTs)
+		}
+	}
+	check("none", 0)
+	h.send(fkInnerInputs[:2]...) // blah, then zero joins it at 10000
+	check("0,zero,blah", 10000)
+	h.commit()
+	h.restart()
+	fk = h.j.(*foreignKeyJoin)
+	check("0,zero,blah", 10000)
+	h.send(fkInnerInputs[2:4]...) // the right row changes at 15000
+	check("0,zero,a", 15000)
+	h.send(fkInnerInputs[4:6]...) // the right row is deleted: tombstone
+	check("none", 0)
+}

@@ -24,8 +24,12 @@ import (
 // Processing order is Kafka Streams' PartitionGroup: a poll reads a batch
 // from every input and processes the fetched records merged by event
 // time, lowest head first, ties to the main input and then to the sides
-// in order; within an input, records keep their offset order. Everything
-// fetched is processed in the poll that fetched it.
+// in order; within an input, records keep their offset order. An input
+// whose read came back full may have more records with timestamps below
+// the other inputs' heads: once its fetched records run out, the poll
+// stops, and what the others fetched but did not process is read again
+// by the next poll (the readers resume inside their cached batches), so
+// a backlog on one input does not overtake another's.
 //
 // The commit record carries one position per input (taskMeta.sidePos, and
 // the changelog's meta record on a log that decides its transactions);
@@ -87,6 +91,7 @@ type pollSrc struct {
 	in     *int64 // the input's count of records read (metrics.go)
 	recs   []broker.Record
 	next   int64
+	full   bool // the read returned as many records as asked for
 	i      int
 	ev     event
 	has    bool
@@ -128,7 +133,7 @@ func (t *Task) pollInputs(ctx context.Context, max int) (bool, error) {
 			}
 			return false, err
 		}
-		s.recs, s.next = recs, next
+		s.recs, s.next, s.full = recs, next, len(recs) >= max
 		if len(recs) > 0 || next != *s.pos {
 			progress = true
 		}
@@ -140,13 +145,14 @@ func (t *Task) pollInputs(ctx context.Context, max int) (bool, error) {
 		t.advanceSrc(&srcs[i])
 	}
 	for {
-		best := -1
+		best, drained := -1, false
 		for i := range srcs {
 			if srcs[i].has && (best < 0 || srcs[i].ev.ts < srcs[best].ev.ts) {
 				best = i
 			}
+			drained = drained || (srcs[i].full && !srcs[i].has)
 		}
-		if best < 0 {
+		if best < 0 || drained {
 			break
 		}
 		s := &srcs[best]
@@ -160,7 +166,13 @@ func (t *Task) pollInputs(ctx context.Context, max int) (bool, error) {
 		t.advanceSrc(s)
 	}
 	for i := range srcs {
-		*srcs[i].pos = srcs[i].next
+		s := &srcs[i]
+		*s.pos = s.next
+		if s.has {
+			// Decoded but not processed: the next poll starts there.
+			*s.pos = s.recs[s.i-1].Offset
+			*s.in--
+		}
 	}
 	t.releaseSrcs()
 	t.dirty = true

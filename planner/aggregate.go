@@ -143,9 +143,14 @@ func (qp *queryPlanner) planAggregate() (*QueryPlan, *catalog.Source, error) {
 	}
 	var having Expr
 	if sel.Having != nil {
-		hb := &binder{scope: outScope, funcs: qp.funcs, clause: "HAVING", replace: replace, allowAggregates: true}
+		hb := &binder{scope: outScope, names: qp.scope, funcs: qp.funcs, clause: "HAVING", replace: replace, allowAggregates: true}
 		if having, err = hb.bind(sel.Having); err != nil {
-			return nil, nil, qp.aggregateError(err, sel, ap)
+			err = qp.aggregateError(err, sel, ap)
+			if pe, ok := err.(*Error); ok && !pe.Compiled && strings.HasPrefix(pe.Msg, "Cannot compare") {
+				// As WHERE's (ksqlDB's ExpressionTypeManager errors).
+				pe.Msg = "Error in HAVING expression: " + pe.Msg
+			}
+			return nil, nil, err
 		}
 		if kd := having.Type().Kind; kd != types.KindBoolean && kd != types.KindNull {
 			return nil, nil, errorf(sel.Having.Position(), "Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.",
@@ -444,6 +449,19 @@ func (qp *queryPlanner) addAggregateCall(ap *aggPlan, fc *ast.FunctionCall) (int
 	}
 	res, err := qp.funcs.ResolveAggregate(fc.Name, infos)
 	if err != nil {
+		// An expression where the function takes a literal (its
+		// initial arguments): ksqlDB's UdafFactoryInvoker says which.
+		for i := 1; i < len(infos) && i < len(fc.Args); i++ {
+			if infos[i].IsConst {
+				continue
+			}
+			try := append([]ArgInfo(nil), infos...)
+			try[i].IsConst, try[i].Const = true, sampleConst(try[i].Type)
+			if _, terr := qp.funcs.ResolveAggregate(fc.Name, try); terr == nil {
+				return 0, errorf(fc.Args[i].Position(), "Parameter %d passed to function %s must be a literal constant, but was expression: '%s'",
+					i+1, strings.ToUpper(fc.Name), ast.FormatExpr(fc.Args[i]))
+			}
+		}
 		return 0, errorf(fc.At, "%v", err)
 	}
 	if res.ParamTypes != nil {
@@ -754,4 +772,22 @@ func formatHasComplexTypes(format string) bool {
 		return false
 	}
 	return true
+}
+
+// sampleConst is a literal of type t, to ask a function whether it would
+// take a literal where an expression was given.
+func sampleConst(t *types.Type) types.Value {
+	switch t.Kind {
+	case types.KindInteger:
+		return int32(1)
+	case types.KindBigint:
+		return int64(1)
+	case types.KindDouble:
+		return float64(1)
+	case types.KindBoolean:
+		return true
+	case types.KindString:
+		return "1"
+	}
+	return nil
 }

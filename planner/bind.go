@@ -16,9 +16,23 @@ type Error struct {
 	// expression (CodeGenRunner), after analysis: the clause names it
 	// "Invalid Predicate: ..." or "Invalid Select: ...".
 	Compiled bool
+	// Located errors carry their position in the message, as ksqlDB's
+	// do for unresolved and ambiguous column references in some places:
+	// "Line: L, Col: C: message".
+	Located bool
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string {
+	if e.Located && e.Pos.IsValid() {
+		return fmt.Sprintf("Line: %d, Col: %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	}
+	return e.Msg
+}
+
+// locatedf is errorf for a Located error.
+func locatedf(pos ast.Pos, format string, args ...any) error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Located: true}
+}
 
 // Position is where in the statement the error was found.
 func (e *Error) Position() ast.Pos { return e.Pos }
@@ -66,7 +80,7 @@ func (s *Scope) Resolve(qual, name string, pos ast.Pos, clause string) (*ScopeCo
 			continue
 		}
 		if found != nil {
-			return nil, errorf(pos, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.",
+			return nil, locatedf(pos, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.",
 				name, found.Source, name, c.Source, name)
 		}
 		found = c
@@ -94,9 +108,13 @@ func (b *binder) format(e ast.Expr) string {
 		source, name string
 	}
 	var undo []saved
+	scope := b.scope
+	if b.names != nil {
+		scope = b.names
+	}
 	ast.WalkExpr(e, func(x ast.Expr) bool {
 		if c, ok := x.(*ast.ColumnRef); ok {
-			if sc, err := b.scope.Resolve(c.Source, c.Name, c.At, b.clause); err == nil && sc.Internal != "" {
+			if sc, err := scope.Resolve(c.Source, c.Name, c.At, b.clause); err == nil && sc.Internal != "" {
 				undo = append(undo, saved{c, c.Source, c.Name})
 				c.Source, c.Name = "", sc.Internal
 			}
@@ -119,6 +137,9 @@ type binder struct {
 	// lets aggregation map GROUP BY expressions and aggregate calls onto
 	// the aggregate's output slots.
 	replace func(e ast.Expr) (Expr, bool, error)
+	// names, when set, is the scope messages name columns by (format):
+	// the input's, where scope is an aggregation's output.
+	names *Scope
 	// allowAggregates is false where aggregate calls are not permitted.
 	allowAggregates bool
 	lambdas         []lambdaParam
@@ -380,6 +401,13 @@ func (b *binder) bind(e ast.Expr) (Expr, error) {
 	case *ast.StructCtor:
 		vals := make([]Expr, len(x.Vals))
 		fields := make([]types.Field, len(x.Vals))
+		seen := map[string]bool{}
+		for _, n := range x.Names {
+			if seen[n] {
+				return nil, errorf(x.At, "Duplicate field names found in STRUCT: '%s'", ast.FormatExpr(x))
+			}
+			seen[n] = true
+		}
 		for i := range x.Vals {
 			var err error
 			if vals[i], err = b.bind(x.Vals[i]); err != nil {

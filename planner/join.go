@@ -336,7 +336,7 @@ func resolveJoinColumn(leaves []*joinLeaf, c *ast.ColumnRef) (int, error) {
 		for _, sc := range l.cols {
 			if sc.Name == c.Name && (c.Source != "" || !sc.Pseudo) {
 				if found >= 0 {
-					return -1, errorf(c.At, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.", c.Name, leaves[found].alias, c.Name, l.alias, c.Name)
+					return -1, locatedf(c.At, "Column '%s' is ambiguous. Could be %s.%s or %s.%s.", c.Name, leaves[found].alias, c.Name, l.alias, c.Name)
 				}
 				found = i
 				break
@@ -348,7 +348,7 @@ func resolveJoinColumn(leaves []*joinLeaf, c *ast.ColumnRef) (int, error) {
 		if c.Source != "" {
 			name = c.Source + "." + c.Name
 		}
-		return -1, errorf(c.At, "JOIN ON column '%s' cannot be resolved.", name)
+		return -1, locatedf(c.At, "JOIN ON column '%s' cannot be resolved.", name)
 	}
 	return found, nil
 }
@@ -720,7 +720,17 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 				return errorf(st.j.On.Position(), "Invalid join. Key types differ: %s vs %s", lx.Type(), rx.Type())
 			}
 		} else if jp.fk {
-			return errorf(st.j.On.Position(), "Joining the result of a foreign-key join again is not supported yet.")
+			// The result of the foreign-key join is keyed by the left
+			// table's key: later joins must join on it.
+			if _, isKey := qp.isKeyRef(leaves[0], st.leftExpr); !isKey || len(leaves[0].in.Key) != 1 || st.kind != TableTable {
+				return errorf(st.j.On.Position(), "Joining the result of a foreign-key join on anything but the left table's key (%s) is not supported.", formatJoinSide(leaves, st.leftExpr))
+			}
+			_, rleafKey := qp.isKeyRef(leaves[st.right], st.rightExpr)
+			lk, _ := qp.isKeyRef(leaves[0], st.leftExpr)
+			if !rleafKey || !lk.Type.Equal(rx.Type()) {
+				return errorf(st.j.On.Position(), "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+					formatJoinSide(leaves, st.leftExpr), typeName(lk.Type), formatJoinSide(leaves, st.rightExpr), typeName(rx.Type()))
+			}
 		} else if !jp.steps[si-1].equiv[formatJoinSide(leaves, st.leftExpr)] {
 			if leaves[0].src.IsWindowed() {
 				return errorf(qp.req.Select.At, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
@@ -1043,6 +1053,33 @@ func (qp *queryPlanner) planJoinStages(jp *joinPlan) error {
 		}
 	}
 	return nil
+}
+
+// schemaOrder lists the joined sources' columns (at their slots in the
+// joined row) in the order of ksqlDB's join schema: per source, left-most
+// first, its value columns, its ROWTIME, ROWPARTITION and ROWOFFSET, then
+// its key columns.
+func (jp *joinPlan) schemaOrder() []ScopeColumn {
+	var out []ScopeColumn
+	for _, l := range jp.leaves {
+		nKey := len(l.src.Schema.Key())
+		var keys, vals, pseudo []ScopeColumn
+		for k, c := range l.cols {
+			c.Index = l.slot + k
+			switch {
+			case c.Pseudo:
+				if c.Name != "WINDOWSTART" && c.Name != "WINDOWEND" {
+					pseudo = append(pseudo, c)
+				}
+			case k < nKey:
+				keys = append(keys, c)
+			default:
+				vals = append(vals, c)
+			}
+		}
+		out = append(append(append(out, vals...), pseudo...), keys...)
+	}
+	return out
 }
 
 // joinNodeName is the name ksqlDB gives the join node of step si in

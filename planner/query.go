@@ -159,44 +159,10 @@ func (qp *queryPlanner) resolveFrom(rel ast.Relation) error {
 	if ref.Alias.Name != "" {
 		qp.alias = ref.Alias.Name
 	}
-	qp.in = Input{
-		Topic: Topic{
-			Name:        src.Topic,
-			Partitions:  src.Partitions,
-			KeyFormat:   src.KeyFormat,
-			ValueFormat: src.ValueFormat,
-			Key:         src.Schema.Key(),
-			Value:       src.Schema.Value(),
-			Window:      src.Window,
-		},
-		Table:           src.Kind == ast.Table,
-		TimestampColumn: -1,
-		TimestampFormat: src.TimestampFormat,
-		Windowed:        src.IsWindowed(),
-		SourceName:      src.Name,
-	}
-	qp.scope = &Scope{}
+	qp.in, qp.scope = sourceInput(src, qp.alias)
 	for _, c := range src.Schema.Columns {
 		// Generated names (KSQL_COL_n) never reuse a source column's name.
 		qp.srcNames[c.Name] = true
-		idx := len(qp.scope.Cols)
-		qp.scope.Cols = append(qp.scope.Cols, ScopeColumn{Source: qp.alias, Name: c.Name, Type: c.Type, Index: idx})
-		if src.TimestampColumn != "" && c.Name == src.TimestampColumn {
-			qp.in.TimestampColumn = idx
-		}
-	}
-	base := len(src.Schema.Columns)
-	pseudo := []ScopeColumn{
-		{Name: "ROWTIME", Type: types.BigintType},
-		{Name: "ROWPARTITION", Type: types.IntegerType},
-		{Name: "ROWOFFSET", Type: types.BigintType},
-	}
-	if src.IsWindowed() {
-		pseudo = append(pseudo, ScopeColumn{Name: "WINDOWSTART", Type: types.BigintType}, ScopeColumn{Name: "WINDOWEND", Type: types.BigintType})
-	}
-	for i, p := range pseudo {
-		p.Source, p.Index, p.Pseudo = qp.alias, base+i, true
-		qp.scope.Cols = append(qp.scope.Cols, p)
 	}
 	return nil
 }
@@ -244,7 +210,7 @@ func (qp *queryPlanner) expandItems(items []ast.SelectItem, scope *Scope) ([]sel
 			out = append(out, star...)
 		case it.Star:
 			if it.StarSource != "" && it.StarSource != qp.alias && it.StarSource != qp.src.Name {
-				return nil, errorf(it.At, "Source '%s' does not exist in the FROM clause.", it.StarSource)
+				return nil, errorf(it.At, "'%s' is not a valid stream/table name or alias.", it.StarSource)
 			}
 			nKey := len(qp.src.Schema.Key())
 			for i, c := range scope.Cols {
@@ -822,7 +788,11 @@ func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *bin
 		if l, ok := e.(*ast.Literal); ok && l.Value == nil {
 			continue
 		}
-		keyItems = append(keyItems, selectItem{ast: e, name: qp.itemName(e), at: e.Position(), expr: keyExprs[pi]})
+		name := qp.itemName(e)
+		if c, ok := keyExprs[pi].(*Column); ok && qp.join != nil {
+			name = c.Name // a joined column keeps its name in the joined row, A_C
+		}
+		keyItems = append(keyItems, selectItem{ast: e, name: name, at: e.Position(), expr: keyExprs[pi]})
 		pi++
 	}
 	var values, oldKeys []selectItem
@@ -833,6 +803,23 @@ func (qp *queryPlanner) partitionedStar(sel *ast.Select, keyExprs []Expr, b *bin
 				return nil, nil, err
 			}
 			values = append(values, bound...)
+			continue
+		}
+		if qp.join != nil {
+			// ksqlDB's joined schema: per source, its value columns, its
+			// ROWTIME, ROWPARTITION and ROWOFFSET, then its key columns.
+			for _, c := range qp.join.schemaOrder() {
+				col := &Column{Index: c.Index, Name: c.Internal, T: c.Type}
+				if !isKeyExpr(col) {
+					values = append(values, selectItem{name: c.Internal, at: it.At, expr: col})
+				}
+			}
+			if jp := qp.join; jp.synthetic {
+				col := &Column{Index: 0, Name: jp.keyName, T: jp.keyType}
+				if !isKeyExpr(col) {
+					oldKeys = append(oldKeys, selectItem{name: jp.keyName, at: it.At, expr: col})
+				}
+			}
 			continue
 		}
 		for _, c := range qp.scope.Cols {

@@ -24,12 +24,19 @@ type Error struct {
 	Pos  ast.Pos
 	Msg  string
 	Line string // the source line holding Pos, without its line terminator
+	// Located errors are ksqlDB's semantic errors found while building
+	// the AST (AstBuilder's KsqlException with its location): rendered
+	// "Line: L, Col: C: message", as ksqlDB words them.
+	Located bool
 }
 
 // maxShownLine bounds how much of a long source line an error prints.
 const maxShownLine = 160
 
 func (e *Error) Error() string {
+	if e.Located && e.Pos.IsValid() {
+		return fmt.Sprintf("Line: %d, Col: %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "line %d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
 	if !e.Pos.IsValid() {

@@ -297,6 +297,16 @@ func (p *parser) fail(pos ast.Pos, format string, args ...any) {
 	}
 }
 
+// failLocated records a semantic error ksqlDB reports with its location
+// (Error.Located).
+func (p *parser) failLocated(pos ast.Pos, format string, args ...any) {
+	if p.err == nil {
+		e := newError(p.src, pos, fmt.Sprintf(format, args...))
+		e.Located = true
+		p.err = e
+	}
+}
+
 // desc renders a token for a message: its text as written, quoted, or <EOF>.
 func (p *parser) desc(t token) string {
 	if t.kind == tEOF || t.end < t.pos.Offset || t.end > len(p.src) {
@@ -627,10 +637,10 @@ func (p *parser) create(base ast.StmtBase) ast.Statement {
 	for _, el := range elems {
 		switch {
 		case kind == ast.Table && el.Constraint == ast.KeyConstraint:
-			p.fail(el.Name.At, "Column %s is a 'KEY' column: please use 'PRIMARY KEY' for tables.",
+			p.failLocated(el.Name.At, "Column %s is a 'KEY' column: please use 'PRIMARY KEY' for tables.",
 				backquote(el.Name.Name))
 		case kind == ast.Stream && el.Constraint == ast.PrimaryKeyConstraint:
-			p.fail(el.Name.At, "Column %s is a 'PRIMARY KEY' column: please use 'KEY' for streams.",
+			p.failLocated(el.Name.At, "Column %s is a 'PRIMARY KEY' column: please use 'KEY' for streams.",
 				backquote(el.Name.Name))
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,7 +25,7 @@ func TestCampaign(t *testing.T) {
 	runShortCampaign(t, Config{
 		// With this seed the stop delays mix short runs (stops during the
 		// first commits after recovery) and runs of seconds with input
-		// flowing, and the drop hits the repartitioned CHAOS_GRP.
+		// flowing, and the drop hits the stream-stream join CHAOS_PAIR.
 		Seed: 3,
 		Schedule: []Stop{
 			{Signal: syscall.SIGKILL},
@@ -175,6 +176,25 @@ func newFixture(n int) *fixture {
 			byWin[string(wk)]++
 			if c := byWin[string(wk)]; c > 1 {
 				put("CHAOS_WIN", k, wk, fmt.Sprintf(`{"CNT":%d}`, c))
+			}
+		}
+	}
+	// The join, as it runs: each row of a partition is processed by the
+	// left side (pairing with the right side's earlier rows), then by the
+	// right side (pairing with the left side's rows, itself included).
+	for _, rows := range parts {
+		near := func(x, y row) bool { return x.Key == y.Key && x.TS-y.TS <= pairWithinMs && y.TS-x.TS <= pairWithinMs }
+		for i, r := range rows {
+			k := []byte(r.Key)
+			for _, b := range rows[:i] {
+				if near(r, b) {
+					put("CHAOS_PAIR", k, k, fmt.Sprintf(`{"AID":%d,"BID":%d}`, r.ID, b.ID))
+				}
+			}
+			for _, a := range rows[:i+1] {
+				if near(a, r) {
+					put("CHAOS_PAIR", k, k, fmt.Sprintf(`{"AID":%d,"BID":%d}`, a.ID, r.ID))
+				}
 			}
 		}
 	}
@@ -339,6 +359,44 @@ func TestChecksFindFaults(t *testing.T) {
 			},
 			want:   counts{unexpected: 1},
 			detail: "tombstone",
+		},
+		{
+			name: "join pair repeated", topic: "CHAOS_PAIR",
+			fault: func(f *fixture) {
+				recs := f.topics["CHAOS_PAIR"]
+				f.topics["CHAOS_PAIR"] = slices.Insert(recs, 7, recs[2])
+			},
+			want:   counts{dup: 1},
+			detail: "want 1 record(s), got 2",
+		},
+		{
+			name: "join pair lost", topic: "CHAOS_PAIR",
+			fault: func(f *fixture) {
+				f.topics["CHAOS_PAIR"] = slices.Delete(f.topics["CHAOS_PAIR"], 4, 5)
+			},
+			want:   counts{lost: 1},
+			detail: "want 1 record(s), got 0",
+		},
+		{
+			name: "join pair out of the window", topic: "CHAOS_PAIR",
+			fault: func(f *fixture) {
+				// A row of k03 paired with a row of k03 far from it in time.
+				idx := f.keyRecords(inputTopic, "k03")
+				var a, b inputValue
+				json.Unmarshal(f.topics[inputTopic][idx[0]].Value, &a)
+				for _, i := range idx[1:] {
+					json.Unmarshal(f.topics[inputTopic][i].Value, &b)
+					if b.TS-a.TS > pairWithinMs || a.TS-b.TS > pairWithinMs {
+						break
+					}
+				}
+				recs := f.topics["CHAOS_PAIR"]
+				r := recs[0]
+				r.Key, r.Value = []byte("k03"), fmt.Appendf(nil, `{"AID":%d,"BID":%d}`, a.ID, b.ID)
+				f.topics["CHAOS_PAIR"] = append(recs, r)
+			},
+			want:   counts{unexpected: 1},
+			detail: "not rows of one key within",
 		},
 		{
 			name: "window count repeated", topic: "CHAOS_WIN",

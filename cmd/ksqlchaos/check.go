@@ -633,3 +633,84 @@ func unionKeys[A, B any](a map[string]A, b map[string]B) []string {
 	}
 	return sortedKeys(set)
 }
+
+// pairKey is one row of the join: the ids of its left and right rows.
+type pairKey struct{ a, b int64 }
+
+// checkPairs checks the stream-stream join of the input with itself on
+// k WITHIN pairWithinMs: every ordered pair (a, b) of input rows of one
+// key whose event times are at most pairWithinMs apart (each row with
+// itself included) appears exactly once, with the key, and nothing else.
+// The order of the pairs is not checked: a pair is emitted when the
+// second of its two records is processed, and how the join's two inputs
+// interleave is not defined.
+func checkPairs(m *model, recs []Record) *outputReport {
+	rep := &outputReport{Name: "CHAOS_PAIR", Records: len(recs)}
+	want := map[pairKey]int{}
+	keyOf := map[pairKey]string{}
+	for key, idx := range m.byKey {
+		rows := make([]row, len(idx))
+		for i, ri := range idx {
+			rows[i] = m.rows[ri].row
+		}
+		slices.SortFunc(rows, func(x, y row) int { return cmp.Compare(x.TS, y.TS) })
+		lo := 0
+		for _, a := range rows {
+			for lo < len(rows) && rows[lo].TS < a.TS-pairWithinMs {
+				lo++
+			}
+			for j := lo; j < len(rows) && rows[j].TS <= a.TS+pairWithinMs; j++ {
+				p := pairKey{a.ID, rows[j].ID}
+				want[p]++
+				keyOf[p] = key
+			}
+		}
+	}
+	got := map[pairKey]int{}
+	extra := map[pairKey]position{} // a pair's first repeated record
+	keys := map[string]bool{}
+	for _, rec := range recs {
+		key := string(rec.Key)
+		keys[key] = true
+		here := position{rec.Partition, rec.Offset}
+		if rec.Value == nil {
+			rep.addAt(kindUnexpected, key, 1, &here, "partition %d offset %d: a tombstone in a stream", rec.Partition, rec.Offset)
+			continue
+		}
+		f, err := intFields(rec.Value, "AID", "BID")
+		if err != nil {
+			rep.add(kindWrong, key, 1, "partition %d offset %d: %v", rec.Partition, rec.Offset, err)
+			continue
+		}
+		p := pairKey{f[0], f[1]}
+		got[p]++
+		switch wk, ok := keyOf[p]; {
+		case !ok:
+			rep.addAt(kindUnexpected, key, 1, &here, "ids %d and %d: not rows of one key within %d ms of each other", p.a, p.b, pairWithinMs)
+			continue
+		case wk != key:
+			rep.addAt(kindWrong, key, 1, &here, "ids %d and %d: key %s, want %s", p.a, p.b, key, wk)
+		}
+		if got[p] == 2 {
+			extra[p] = here
+		}
+	}
+	pairs := make([]pairKey, 0, len(want))
+	for p := range want {
+		pairs = append(pairs, p)
+		keys[keyOf[p]] = true
+	}
+	slices.SortFunc(pairs, func(x, y pairKey) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
+	for _, p := range pairs {
+		w, g := want[p], got[p]
+		switch {
+		case g < w:
+			rep.add(kindLost, keyOf[p], w-g, "ids %d and %d: want %d record(s), got %d", p.a, p.b, w, g)
+		case g > w:
+			at := extra[p]
+			rep.addAt(kindDuplicated, keyOf[p], g-w, &at, "ids %d and %d: want %d record(s), got %d", p.a, p.b, w, g)
+		}
+	}
+	rep.Keys = len(keys)
+	return rep
+}

@@ -77,7 +77,7 @@ func (c *campaign) createOutput(srv *server, o output) error {
 	return c.exec(srv, "SET 'auto.offset.reset'='earliest';\n"+o.SQL)
 }
 
-// ensureSchema creates what is missing of the workload: the input stream
+// ensureSchema creates what is missing of the workload: the input streams
 // and every output with a query writing it. An output whose source exists
 // without its query (a stop came between TERMINATE and DROP) is dropped
 // with its topic and created again; so is one dropped before a stop came
@@ -90,6 +90,11 @@ func (c *campaign) ensureSchema(srv *server) error {
 	}
 	if !view.sources[inputStream] {
 		if err := c.exec(srv, createInput); err != nil {
+			return err
+		}
+	}
+	if !view.sources[inputStreamB] {
+		if err := c.exec(srv, createInputB); err != nil {
 			return err
 		}
 	}

@@ -8,12 +8,16 @@ import (
 	"time"
 )
 
-// The workload: one input stream and four persistent queries over it,
-// each exercising a different part of the engine.
+// The workload: one input topic and five persistent queries over it,
+// each exercising a different part of the engine. The topic has two
+// streams over it, CHAOS_IN and CHAOS_IN_B (the same columns), so that a
+// stream-stream join can join the input with itself (ksqlDB refuses a
+// join of a source with itself, not of two sources over one topic).
 const (
-	inputTopic  = "chaos_in"
-	inputStream = "CHAOS_IN"
-	partitions  = 4
+	inputTopic   = "chaos_in"
+	inputStream  = "CHAOS_IN"
+	inputStreamB = "CHAOS_IN_B"
+	partitions   = 4
 
 	numKeys   = 12 // keys of the input stream: k00 .. k11
 	numGroups = 5  // values of grp (the repartitioned GROUP BY): g0 .. g4
@@ -26,10 +30,22 @@ const (
 	bigAmount = 50
 	// havingMin is the windowed query's HAVING bound: COUNT(*) > 1.
 	havingMin = 2
+	// pairWithinMs is the join's WITHIN: rows of a key at most 100 ms
+	// apart in event time pair up (every row with itself, and about one
+	// row in seven with another at 200 rows a second). Its grace period
+	// (one day) is far longer than the span of event time, so no record
+	// is ever late and every pair is emitted exactly once whatever the
+	// order in which the join's two inputs are processed.
+	pairWithinMs = 100
 )
 
 var createInput = fmt.Sprintf(`CREATE STREAM %s (k VARCHAR KEY, id BIGINT, grp VARCHAR, amount BIGINT, ts BIGINT)
   WITH (kafka_topic='%s', value_format='JSON', partitions=%d, timestamp='ts');`, inputStream, inputTopic, partitions)
+
+// createInputB declares the second stream over the input topic (which
+// exists by then: no partitions).
+var createInputB = fmt.Sprintf(`CREATE STREAM %s (k VARCHAR KEY, id BIGINT, grp VARCHAR, amount BIGINT, ts BIGINT)
+  WITH (kafka_topic='%s', value_format='JSON', timestamp='ts');`, inputStreamB, inputTopic)
 
 // output is one persistent query of the workload and the check of its
 // output topic (named after the sink, as the engine does).
@@ -61,6 +77,12 @@ var outputs = []output{
 		Name: "CHAOS_GRP", Kind: "TABLE",
 		SQL:   `CREATE TABLE chaos_grp AS SELECT grp, COUNT(*) AS cnt, SUM(amount) AS total FROM chaos_in GROUP BY grp;`,
 		check: checkGroups,
+	},
+	{
+		Name: "CHAOS_PAIR", Kind: "STREAM",
+		SQL: `CREATE STREAM chaos_pair AS SELECT a.k AS k, a.id AS aid, b.id AS bid FROM chaos_in a
+  JOIN chaos_in_b b WITHIN 100 MILLISECONDS GRACE PERIOD 1 DAY ON a.k = b.k;`,
+		check: checkPairs,
 	},
 }
 
