@@ -23,7 +23,8 @@ import (
 	"time"
 )
 
-// `ksql bench`: Nexmark q0, q1, q2, the first stages of q5 and q7 and the
+// `ksql bench`: Nexmark q0, q1, q2, q3 (a stream-table join), the first
+// stages of q5 and q7, a variant of q8 (a stream-stream join) and the
 // fraud query, end to end as persistent queries on the embedded log, next
 // to a hand-written Go loop over the same records, then their latency at
 // a fixed input rate. Every measured run is a child process of this
@@ -41,7 +42,7 @@ events per CPU-second (user+sys of the child over the query run, loading
 excluded), wall events/s, peak RSS of the run, and the engine/loop ratio, as
 medians with every run listed. Then (unless --latency=false) the latency from
 input append to output visible to a read_committed reader, at a fixed input
-rate, at each commit interval. Queries: q0 q1 q2 q5 q7 q8 fraud-10k fraud-1m.
+rate, at each commit interval. Queries: q0 q1 q2 q3 q5 q7 q8 q8-pairs fraud-10k fraud-1m.
 `
 
 type benchRun struct {
@@ -101,7 +102,7 @@ func runBench(args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
 	events := fs.Int64("events", 2_000_000, "input records per query")
-	queries := fs.String("queries", "q0,q1,q2,q5,q7,q8,fraud-10k,fraud-1m", "queries to run, comma-separated")
+	queries := fs.String("queries", "q0,q1,q2,q3,q5,q7,q8,q8-pairs,fraud-10k,fraud-1m", "queries to run, comma-separated")
 	runs := fs.Int("runs", 3, "runs per query (engine and loop interleaved; medians reported)")
 	jsonOut := fs.Bool("json", false, "print the report as JSON instead of tables")
 	partitions := fs.Int("partitions", 2, "input partitions")

@@ -166,7 +166,7 @@ func runBenchChild(args []string) error {
 }
 
 func benchSpec(q benchQuery, seed int64, partitions int32, eventRate float64, baseTime int64) genSpec {
-	return genSpec{Streams: []string{q.Input}, Partitions: partitions, Seed: seed, Cards: q.Cards, EventRate: eventRate, BaseTime: baseTime}
+	return genSpec{Streams: q.Inputs, Partitions: partitions, Seed: seed, Cards: q.Cards, EventRate: eventRate, BaseTime: baseTime, PastSellers: q.PastSellers}
 }
 
 func runThroughputChild(ctx context.Context, q benchQuery, impl string, events int64, spec genSpec, dir, cpuProfile string) (childResult, error) {
@@ -187,7 +187,10 @@ func runThroughputChild(ctx context.Context, q benchQuery, impl string, events i
 		return res, fmt.Errorf("loading: %w", err)
 	}
 	res.LoadSeconds = time.Since(load).Seconds()
-	input := spec.topicOf(q.Input)
+	var inputs []string
+	for _, s := range q.Inputs {
+		inputs = append(inputs, spec.topicOf(s))
+	}
 	sess := engine.NewSession()
 	if impl == "engine" {
 		if _, err := eng.Execute(ctx, q.DDL, sess); err != nil {
@@ -212,7 +215,7 @@ func runThroughputChild(ctx context.Context, q benchQuery, impl string, events i
 		if err := eng.Drain(ctx); err != nil {
 			return res, err
 		}
-	} else if err := runLoop(ctx, lg, q, input, spec.Partitions); err != nil {
+	} else if err := runLoop(ctx, lg, q, inputs, spec.Partitions); err != nil {
 		return res, err
 	}
 	wall, cpu := time.Since(wall0), cpuNow()-cpu0
@@ -239,8 +242,10 @@ func runThroughputChild(ctx context.Context, q benchQuery, impl string, events i
 // turn, 500 records a read, process them, and commit the output under a
 // log transaction (append, prepare: fsync, commit) every 20,000 pending
 // output records or 100 ms, as the engine's tasks commit. It keeps no
-// state store: that is part of what the engine's generality costs.
-func runLoop(ctx context.Context, lg broker.Log, q benchQuery, input string, partitions int32) error {
+// state store: that is part of what the engine's generality costs. A
+// query of several inputs (a join) gets all their partitions' records
+// merged by event time (mergeLoop).
+func runLoop(ctx context.Context, lg broker.Log, q benchQuery, inputs []string, partitions int32) error {
 	lq := q.loop()
 	if err := lg.CreateTopic(ctx, q.Sink, broker.TopicConfig{Partitions: partitions}); err != nil {
 		return err
@@ -293,6 +298,13 @@ func runLoop(ctx context.Context, lg broker.Log, q benchQuery, input string, par
 		npending, arena = 0, nil
 		return nil
 	}
+	if jl, ok := lq.(joinLoop); ok {
+		if err := mergeLoop(ctx, lg, jl, inputs, emit, func() int { return npending }, commit); err != nil {
+			return err
+		}
+		return commit()
+	}
+	input := inputs[0]
 	offs := make([]int64, partitions)
 	done := make([]bool, partitions)
 	readers := make([]broker.Reader, partitions) // as a query's tasks read
@@ -332,6 +344,84 @@ func runLoop(ctx context.Context, lg broker.Log, q benchQuery, input string, par
 		}
 	}
 	return commit()
+}
+
+// mergeLoop feeds a join loop every record of every partition of its
+// inputs in event-time order (the lowest timestamp first, ties to the
+// earlier input, then the lower partition; within a partition in offset
+// order), reading 500 records at a time from each, and commits every
+// 20,000 pending output records or 100 ms (checked every 500 records).
+func mergeLoop(ctx context.Context, lg broker.Log, jl joinLoop, inputs []string, emit emitFunc, pending func() int, commit func() error) error {
+	type cursor struct {
+		input  int
+		name   string
+		p      int32
+		reader broker.Reader
+		off    int64
+		recs   []broker.Record
+		i      int
+	}
+	var curs []*cursor
+	for i, name := range inputs {
+		info, err := lg.Topic(ctx, name)
+		if err != nil {
+			return err
+		}
+		for p := int32(0); p < info.Config.Partitions; p++ {
+			c := &cursor{input: i, name: name, p: p, reader: broker.NewReader(lg, name, p)}
+			defer c.reader.Close()
+			curs = append(curs, c)
+		}
+	}
+	// fill makes c.recs[c.i] the cursor's next record; false at the end.
+	fill := func(c *cursor) (bool, error) {
+		if c.i < len(c.recs) {
+			return true, nil
+		}
+		recs, next, err := c.reader.Read(ctx, c.off, broker.ReadOptions{MaxRecords: 500})
+		if err != nil {
+			return false, err
+		}
+		c.recs, c.i, c.off = recs, 0, next
+		return len(recs) > 0, nil
+	}
+	live := curs[:0]
+	for _, c := range curs {
+		ok, err := fill(c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			live = append(live, c)
+		}
+	}
+	last := time.Now()
+	for n := 0; len(live) > 0; n++ {
+		best := 0
+		for j := 1; j < len(live); j++ {
+			if live[j].recs[live[j].i].Timestamp < live[best].recs[live[best].i].Timestamp {
+				best = j
+			}
+		}
+		c := live[best]
+		r := &c.recs[c.i]
+		c.i++
+		if err := jl.ProcessInput(c.input, r, emit); err != nil {
+			return fmt.Errorf("%s-%d@%d: %w", c.name, c.p, r.Offset, err)
+		}
+		if ok, err := fill(c); err != nil {
+			return err
+		} else if !ok {
+			live = slices.Delete(live, best, best+1)
+		}
+		if n%500 == 499 && (pending() >= 20_000 || time.Since(last) >= 100*time.Millisecond) {
+			if err := commit(); err != nil {
+				return err
+			}
+			last = time.Now()
+		}
+	}
+	return nil
 }
 
 // readAnswer reads a sink topic (read_committed) and summarizes it.

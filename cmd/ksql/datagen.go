@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 const datagenUsage = `usage: ksql datagen [--data-dir DIR | --bootstrap-servers HOST:PORT] [--streams bid,...]
                     [--count N | --rate EVENTS_PER_S --duration D] [--partitions 2] [--seed 1]
                     [--cards 10000] [--topic NAME] [--event-time sequence|wall] [--event-rate 10000]
+                    [--past-sellers]
 
 Streams: person, auction, bid (one Nexmark event sequence: 1 person, 3 auctions
 and 46 bids in every 50 events; unselected kinds are skipped) and authorization
@@ -33,7 +35,9 @@ and 46 bids in every 50 events; unselected kinds are skipped) and authorization
 --rate apply to each sequence. Topics are named after the streams
 (authorization: authorization_attempts) and created with --partitions if absent.
 Values are JSON in the column order of docs/benchmarks.md's CREATE STREAM
-statements; records have no key; record i of a topic goes to partition
+statements. Persons are keyed by their id (BIGINT, 8 bytes big-endian: the
+KAFKA key format) in that key's partition, so that they read as a table keyed
+by id; other records have no key, and record i of a topic goes to partition
 i mod partitions. The same --seed and --base-time give the same records.
 `
 
@@ -58,6 +62,9 @@ type genSpec struct {
 	// WallTime stamps records with the wall clock at append instead of
 	// the event number's time (dateTime too).
 	WallTime bool
+	// PastSellers: every auction's seller is a person of an earlier event
+	// time (nexmark.Config.PastSellers).
+	PastSellers bool
 }
 
 func (s genSpec) topicOf(stream string) string {
@@ -96,6 +103,7 @@ type feeder struct {
 // nowhere).
 type pooledRecord struct {
 	t    *feedTopic
+	key  []byte
 	val  []byte
 	tsAt int
 }
@@ -122,7 +130,7 @@ func newFeeder(ctx context.Context, lg broker.Log, spec genSpec, batch int) (*fe
 		spec.Partitions = 2
 	}
 	f := &feeder{spec: spec, lg: lg, topics: map[string]*feedTopic{}, batch: batch,
-		nex:   nexmark.New(nexmark.Config{Seed: spec.Seed, BaseTime: spec.BaseTime, EventRate: spec.EventRate}),
+		nex:   nexmark.New(nexmark.Config{Seed: spec.Seed, BaseTime: spec.BaseTime, EventRate: spec.EventRate, PastSellers: spec.PastSellers}),
 		cards: nexmark.NewCards(nexmark.CardConfig{Seed: spec.Seed, Cards: spec.Cards, BaseTime: spec.BaseTime, EventRate: spec.EventRate}),
 	}
 	for _, s := range spec.Streams {
@@ -175,7 +183,11 @@ func (f *feeder) nextNexmark(ctx context.Context, ts int64) error {
 	}
 	var k nexmark.Kind
 	f.buf, k = f.nex.AppendJSON(f.buf[:0], n, ts)
-	return f.add(ctx, f.topics[f.spec.topicOf(kindStream[k])], ts)
+	var key []byte
+	if k == nexmark.Person {
+		key = binary.BigEndian.AppendUint64(nil, uint64(nexmark.PersonID(n)))
+	}
+	return f.add(ctx, f.topics[f.spec.topicOf(kindStream[k])], key, ts)
 }
 
 func (f *feeder) nextCard(ctx context.Context, ts int64) error {
@@ -185,23 +197,28 @@ func (f *feeder) nextCard(ctx context.Context, ts int64) error {
 		ts = f.cards.Timestamp(n)
 	}
 	f.buf = f.cards.AppendJSON(f.buf[:0], n, ts)
-	return f.add(ctx, f.topics[f.spec.topicOf(streamAuthorization)], ts)
+	return f.add(ctx, f.topics[f.spec.topicOf(streamAuthorization)], nil, ts)
 }
 
-func (f *feeder) add(ctx context.Context, t *feedTopic, ts int64) error {
+func (f *feeder) add(ctx context.Context, t *feedTopic, key []byte, ts int64) error {
 	if f.pool != nil && ts == tsPlaceholder {
-		f.pool = append(f.pool, pooledRecord{t: t, val: bytes.Clone(f.buf), tsAt: bytes.Index(f.buf, []byte(strconv.FormatInt(tsPlaceholder, 10)))})
+		f.pool = append(f.pool, pooledRecord{t: t, key: key, val: bytes.Clone(f.buf), tsAt: bytes.Index(f.buf, []byte(strconv.FormatInt(tsPlaceholder, 10)))})
 		return nil
 	}
 	v := make([]byte, len(f.buf))
 	copy(v, f.buf)
-	return f.addValue(ctx, t, v, ts)
+	return f.addValue(ctx, t, key, v, ts)
 }
 
-func (f *feeder) addValue(ctx context.Context, t *feedTopic, v []byte, ts int64) error {
+// addValue adds a record: a keyed one in its key's partition, else
+// record i of the topic in partition i mod partitions.
+func (f *feeder) addValue(ctx context.Context, t *feedTopic, key, v []byte, ts int64) error {
 	p := int32(t.count % int64(t.partitions))
+	if key != nil {
+		p = broker.PartitionForKey(key, t.partitions)
+	}
 	t.count++
-	t.pending[p] = append(t.pending[p], broker.Record{Value: v, Timestamp: ts})
+	t.pending[p] = append(t.pending[p], broker.Record{Key: key, Value: v, Timestamp: ts})
 	if len(t.pending[p]) >= f.batch {
 		return f.flushPartition(ctx, t, p)
 	}
@@ -343,7 +360,7 @@ func (f *feeder) replay(ctx context.Context, ts int64) error {
 	if ts < 0 {
 		ts = tsPlaceholder
 	}
-	return f.addValue(ctx, r.t, v, ts)
+	return f.addValue(ctx, r.t, r.key, v, ts)
 }
 
 func runDatagen(args []string) error {
@@ -362,6 +379,7 @@ func runDatagen(args []string) error {
 	eventTime := fs.String("event-time", "", "sequence: event n at base time + n/event-rate (default with --count); wall: the wall clock at append (default with --rate)")
 	eventRate := fs.Float64("event-rate", 10_000, "events per second of event time (sequence event time)")
 	baseTime := fs.Int64("base-time", 0, "event time of the first event, ms since the epoch (sequence event time; default: the wall clock at the start, to the second, so that a topic's retention, 7 days by default, keeps the records; give it to reproduce a run byte for byte)")
+	pastSellers := fs.Bool("past-sellers", false, "every auction's seller is a person generated earlier in event time (Nexmark lets a few be up to 10 persons ahead); the input of `ksql bench`'s q3 and q8")
 	props := propertyFlags{}
 	fs.Var(props, "set", "a property, key=value (repeatable): ksql.log.* for the data directory, Kafka client properties for --bootstrap-servers")
 	if err := fs.Parse(args); err != nil {
@@ -390,7 +408,7 @@ func runDatagen(args []string) error {
 	if *baseTime == 0 {
 		*baseTime = time.Now().Truncate(time.Second).UnixMilli()
 	}
-	spec := genSpec{Topic: *topic, Partitions: int32(*partitions), Seed: *seed, Cards: *cards, BaseTime: *baseTime, EventRate: *eventRate, WallTime: *rate > 0}
+	spec := genSpec{Topic: *topic, Partitions: int32(*partitions), Seed: *seed, Cards: *cards, BaseTime: *baseTime, EventRate: *eventRate, WallTime: *rate > 0, PastSellers: *pastSellers}
 	switch *eventTime {
 	case "":
 	case "sequence":

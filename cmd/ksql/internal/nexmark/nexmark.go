@@ -108,6 +108,19 @@ type Config struct {
 	AvgPersonBytes  int
 	AvgAuctionBytes int
 	AvgBidBytes     int
+	// PastSellers makes every auction's seller a person of an earlier
+	// event time than the auction. Nexmark draws the seller among the
+	// persons up to the auction's own 50-event cycle, whose person has the
+	// same millisecond as the cycle's auctions at 10,000 events/s, and lets
+	// one non-hot seller in about a hundred be up to 10 persons ahead
+	// ("newPerson and newAuction events appear to have been swapped in
+	// time"). A stream-table join (the person table looked up when the
+	// auction is processed) then has an answer that depends on how the
+	// two inputs interleave. With PastSellers the same draws are made
+	// over the persons of the earlier cycles only (the newest of them in
+	// place of the newest person), with no lead: every seller exists, 5 ms
+	// or more before its auction. Only auctions change.
+	PastSellers bool
 }
 
 // DefaultConfig is Nexmark's default configuration with seed 1.
@@ -345,6 +358,10 @@ func reverse32(v int32) int32 {
 	return int32(out)
 }
 
+// PersonID is the id of the person of event n (the newest person at
+// event n, when n is not a person).
+func PersonID(n int64) int64 { return lastBase0PersonID(n) + FirstPersonID }
+
 // Person is event n as a person (whatever KindOf(n) says), at event time ts.
 func (g *Generator) Person(n, ts int64) PersonEvent {
 	g.seed(n)
@@ -373,9 +390,22 @@ func (g *Generator) Auction(n, ts int64) AuctionEvent {
 	g.seed(n)
 	r := g.rng
 	a := AuctionEvent{ID: lastBase0AuctionID(n) + FirstAuctionID, DateTime: ts}
-	if r.IntN(g.cfg.HotSellersRatio) > 0 {
+	switch {
+	case g.cfg.PastSellers:
+		// The persons of the cycles before this one: 0..n/50-1.
+		numPeople := n / ProportionDenominator * PersonProportion
+		if r.IntN(g.cfg.HotSellersRatio) > 0 {
+			a.Seller = max(numPeople-1, 0) / hotSellerRatio * hotSellerRatio
+		} else {
+			active := min(numPeople, g.cfg.ActivePeople)
+			a.Seller = numPeople - active + r.Int64N(max(active, 1))
+		}
+		if numPeople == 0 {
+			a.Seller = -1 // nobody yet: a seller no person has
+		}
+	case r.IntN(g.cfg.HotSellersRatio) > 0:
 		a.Seller = lastBase0PersonID(n) / hotSellerRatio * hotSellerRatio
-	} else {
+	default:
 		a.Seller = g.nextBase0PersonID(n)
 	}
 	a.Seller += FirstPersonID

@@ -245,3 +245,50 @@ func TestCards(t *testing.T) {
 		t.Error("1M cards have 1,000 hot ones")
 	}
 }
+
+// TestPastSellers: with PastSellers every auction's seller is a person
+// generated at an earlier event time (or, before the first person's
+// cycle is over, nobody), the hot seller still takes about 3/4 of the
+// auctions, and persons and bids are those of the default generator.
+func TestPastSellers(t *testing.T) {
+	g, d := New(Config{Seed: 1, PastSellers: true}), New(Config{Seed: 1})
+	personTS := map[int64]int64{}
+	var auctions, hot int64
+	for i := int64(0); i < sample; i++ {
+		ts := g.Timestamp(i)
+		switch KindOf(i) {
+		case Person:
+			p := g.Person(i, ts)
+			if p != d.Person(i, ts) {
+				t.Fatalf("person %d differs from the default generator's", i)
+			}
+			if p.ID != PersonID(i) {
+				t.Fatalf("PersonID(%d) = %d, the person has %d", i, PersonID(i), p.ID)
+			}
+			personTS[p.ID] = ts
+		case Auction:
+			a := g.Auction(i, ts)
+			auctions++
+			if i < ProportionDenominator {
+				if a.Seller != FirstPersonID-1 {
+					t.Fatalf("auction %d of the first cycle has seller %d", i, a.Seller)
+				}
+				continue
+			}
+			pts, ok := personTS[a.Seller]
+			if !ok || pts >= ts {
+				t.Fatalf("auction %d at %d: seller %d (known %v, at %d) is not an earlier person", i, ts, a.Seller, ok, pts)
+			}
+			if (a.Seller-FirstPersonID)%hotSellerRatio == 0 {
+				hot++
+			}
+		case Bid:
+			if g.Bid(i, ts) != d.Bid(i, ts) {
+				t.Fatalf("bid %d differs from the default generator's", i)
+			}
+		}
+	}
+	if f := float64(hot) / float64(auctions); f < 0.7 || f > 0.8 {
+		t.Errorf("%.2f of auctions by a hot seller, want about 0.75", f)
+	}
+}
