@@ -131,6 +131,11 @@ type streamStreamJoin struct {
 	minOuter      int64
 	minOuterKnown bool
 
+	// maxRecent bounds each side's records in memory (ssSide.recent);
+	// storeOnly turns the memory off (tests compare the two paths).
+	maxRecent int
+	storeOnly bool
+
 	keyBuf []byte // the current record's key bytes
 	scanKB []byte // scratch for state keys
 	found  []ssRec
@@ -160,7 +165,24 @@ type ssSide struct {
 	// storedMaybe is false when the committed store is known to hold no
 	// record of this side (lookups then skip it).
 	storedMaybe bool
+	// recent holds, by key and ordered by (timestamp, sequence), every
+	// record put since the last load whose timestamp is at or above
+	// recentFrom, committed or not: a lookup whose range starts at or
+	// above recentFrom is answered from memory alone. In-order input
+	// only ever looks back a window's length, so after each flush the
+	// records older than that (recentWindow behind the join's stream
+	// time) are dropped and recentFrom raised; after a load it is the
+	// side's stream time plus one (the store holds nothing later).
+	recent      map[string][]ssRec
+	recentFrom  int64
+	recentCount int
 }
+
+// maxRecent bounds the records a side keeps in memory for lookups
+// (ssSide.recent); past it the side starts over from its stream time
+// (a join window so wide that its recent records do not fit is looked
+// up in the store).
+const maxRecent = 1 << 18
 
 // ssRec is one stored record: its timestamp, sequence number and encoded
 // non-key slots.
@@ -188,7 +210,7 @@ func newStreamStreamJoin(o *planner.Join) (*streamStreamJoin, error) {
 	if o.KeyCount < 0 || o.KeyCount > o.LeftWidth || o.KeyCount > o.RightWidth {
 		return nil, fmt.Errorf("stream-stream join: key of %d slots for rows of %d and %d", o.KeyCount, o.LeftWidth, o.RightWidth)
 	}
-	j := &streamStreamJoin{plan: o, k: o.KeyCount, outerName: o.StoreName + "-outer", timeName: o.StoreName + "-time"}
+	j := &streamStreamJoin{plan: o, k: o.KeyCount, outerName: o.StoreName + "-outer", timeName: o.StoreName + "-time", maxRecent: maxRecent}
 	lBefore, lAfter := o.BeforeMs, o.AfterMs
 	if o.Type == planner.RightJoin {
 		lBefore, lAfter = lAfter, lBefore
@@ -369,6 +391,15 @@ func (j *streamStreamJoin) lookup(t *Task, side *ssSide, kb []byte, lo, hi int64
 		j.found = found
 		return found, nil
 	}
+	if lo >= side.recentFrom && !j.storeOnly {
+		for _, r := range side.recent[string(kb)] {
+			if r.ts >= lo && r.ts <= hi {
+				found = append(found, r)
+			}
+		}
+		j.found = found
+		return found, nil
+	}
 	if side.storedMaybe {
 		var err error
 		if found, err = j.lookupStored(t, side, kb, lo, hi, found); err != nil {
@@ -452,12 +483,64 @@ func (j *streamStreamJoin) put(side *ssSide, kb []byte, ts int64, val []byte) {
 	if side.pending == nil {
 		side.pending = map[string][]ssRec{}
 	}
-	recs := side.pending[string(kb)]
+	rec := ssRec{ts: ts, seq: seq, val: val}
+	side.pending[string(kb)] = insertByTime(side.pending[string(kb)], rec)
+	if ts >= side.recentFrom {
+		if side.recent == nil {
+			side.recent = map[string][]ssRec{}
+		}
+		side.recent[string(kb)] = insertByTime(side.recent[string(kb)], rec)
+		side.recentCount++
+	}
+}
+
+// insertByTime inserts r into recs ordered by (timestamp, sequence); r's
+// sequence is above every other's.
+func insertByTime(recs []ssRec, r ssRec) []ssRec {
 	i := len(recs)
-	for i > 0 && recs[i-1].ts > ts {
+	for i > 0 && recs[i-1].ts > r.ts {
 		i--
 	}
-	side.pending[string(kb)] = slices.Insert(recs, i, ssRec{ts: ts, seq: seq, val: val})
+	return slices.Insert(recs, i, r)
+}
+
+// recentWindow is how far behind the join's stream time the records kept
+// in memory reach (ssSide.recent): both sides' look-back with a second to
+// spare.
+func (j *streamStreamJoin) recentWindow() int64 {
+	return j.sides[0].before + j.sides[0].after + 1000
+}
+
+// pruneRecent drops the records of side's memory that in-order lookups no
+// longer reach, or all of them past maxRecent.
+func (j *streamStreamJoin) pruneRecent(side *ssSide) {
+	if side.recentCount > j.maxRecent {
+		clear(side.recent)
+		side.recentCount = 0
+		side.recentFrom = max(side.recentFrom, side.streamTime+1)
+		return
+	}
+	if j.streamTime == math.MinInt64 {
+		return
+	}
+	cut := j.streamTime - j.recentWindow()
+	if cut <= side.recentFrom {
+		return
+	}
+	side.recentFrom = cut
+	for k, recs := range side.recent {
+		i := 0
+		for i < len(recs) && recs[i].ts < cut {
+			i++
+		}
+		switch {
+		case i == len(recs):
+			delete(side.recent, k)
+		case i > 0:
+			side.recent[k] = slices.Clone(recs[i:])
+		}
+		side.recentCount -= i
+	}
 }
 
 // outerKey appends the outer store key of a parked record.
@@ -730,6 +813,15 @@ func (j *streamStreamJoin) load(t *Task) error {
 		j.sides[0].streamTime, j.sides[0].seq = vals[1], uint64(vals[2])
 		j.sides[1].streamTime, j.sides[1].seq = vals[3], uint64(vals[4])
 	}
+	for i := range j.sides {
+		sd := &j.sides[i]
+		clear(sd.recent)
+		sd.recentCount = 0
+		sd.recentFrom = math.MinInt64 // the store holds nothing of this side
+		if sd.storedMaybe && sd.streamTime != math.MinInt64 {
+			sd.recentFrom = sd.streamTime + 1
+		}
+	}
 	clear(j.outer)
 	j.minOuterKnown = false
 	j.timeDirty = false
@@ -772,6 +864,7 @@ func (j *streamStreamJoin) flush(t *Task) error {
 			}
 		}
 		clear(sd.pending)
+		j.pruneRecent(sd)
 	}
 	if len(j.outer) > 0 {
 		keys := make([]string, 0, len(j.outer))
@@ -805,6 +898,8 @@ func (j *streamStreamJoin) reset() {
 	j.loaded = false
 	for i := range j.sides {
 		clear(j.sides[i].pending)
+		clear(j.sides[i].recent)
+		j.sides[i].recentCount = 0
 	}
 	clear(j.outer)
 	j.minOuterKnown = false
