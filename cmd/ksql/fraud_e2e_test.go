@@ -431,44 +431,23 @@ type outputRecord struct {
 // the server stopped.
 func readOutput(t *testing.T, fl fraudLog) []outputRecord {
 	t.Helper()
-	lg := fl.open(t)
-	defer lg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	info, err := lg.Topic(ctx, fraudSink)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []outputRecord
-	for p := int32(0); p < info.Config.Partitions; p++ {
-		off, err := lg.Offsets(ctx, fraudSink, p)
-		if err != nil {
-			t.Fatal(err)
+	for _, r := range readSinkRecords(t, fl, fraudSink) {
+		if len(r.Key) != 16 {
+			t.Fatalf("windowed key of %d bytes", len(r.Key))
 		}
-		if off.Stable != off.End {
-			t.Errorf("%s-%d: stable offset %d below the end %d after the final stop: a transaction was left open", fraudSink, p, off.Stable, off.End)
-		}
-		recs, err := broker.ReadAll(ctx, lg, fraudSink, p, 0, broker.ReadCommitted, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			if len(r.Key) != 16 {
-				t.Fatalf("windowed key of %d bytes", len(r.Key))
+		k := windowKey{card: int64(binary.BigEndian.Uint64(r.Key)), start: int64(binary.BigEndian.Uint64(r.Key[8:]))}
+		rec := outputRecord{key: k, count: -1}
+		if r.Value != nil {
+			var v struct {
+				Count int64 `json:"KSQL_COL_0"`
 			}
-			k := windowKey{card: int64(binary.BigEndian.Uint64(r.Key)), start: int64(binary.BigEndian.Uint64(r.Key[8:]))}
-			rec := outputRecord{key: k, count: -1}
-			if r.Value != nil {
-				var v struct {
-					Count int64 `json:"KSQL_COL_0"`
-				}
-				if err := json.Unmarshal(r.Value, &v); err != nil {
-					t.Fatalf("bad value %q: %v", r.Value, err)
-				}
-				rec.count = v.Count
+			if err := json.Unmarshal(r.Value, &v); err != nil {
+				t.Fatalf("bad value %q: %v", r.Value, err)
 			}
-			out = append(out, rec)
+			rec.count = v.Count
 		}
+		out = append(out, rec)
 	}
 	return out
 }
