@@ -29,8 +29,9 @@ import (
 // The join tree is left-deep: the FROM source is the first leaf and each
 // JOIN adds one source on the right. A side whose join expression is not
 // its key column is rekeyed through a repartition topic first (a stage of
-// its own); joins over one key run in one stage, one task per partition
-// reading every source. A foreign-key join (a table joined on an
+// its own), and so is a join result when the next join's expression is
+// not its key; joins over one key run in one stage, one task per
+// partition reading every source. A foreign-key join (a table joined on an
 // expression other than its key to another table's key) is always the
 // first join; its right half runs in a stage of its own (fkRightHalf).
 
@@ -263,7 +264,7 @@ func (qp *queryPlanner) checkJoinFormats(jp *joinPlan) error {
 // reference exactly one source, the new source on one side (flipped to
 // the right when written on the left).
 func (qp *queryPlanner) joinCriteria(jp *joinPlan) error {
-	for si, st := range jp.steps {
+	for _, st := range jp.steps {
 		on := st.j.On
 		b, ok := on.(*ast.Binary)
 		switch {
@@ -320,7 +321,6 @@ func (qp *queryPlanner) joinCriteria(jp *joinPlan) error {
 			return errorf(on.Position(), "A join criteria is expected to reference the source (%s) in the FROM clause, instead the right source references %s and the left source references %s",
 				jp.leaves[st.right].alias, jp.leaves[r[0]].alias, jp.leaves[l[0]].alias)
 		}
-		_ = si
 	}
 	return nil
 }
@@ -1122,7 +1122,7 @@ func (jp *joinPlan) joinNodeName(si int) string {
 	return strings.Repeat("L_", len(jp.steps)-1-si) + "Join"
 }
 
-// joinStages returns the stages a query starts with: the rekey stages and
+// firstStage returns the stage a query starts with: the rekey stages and
 // the join stage for a join, else one stage reading the source.
 func (qp *queryPlanner) firstStage() (*Stage, []*Stage) {
 	if qp.join == nil {
