@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
-	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
@@ -386,28 +384,37 @@ func joinRun(t *testing.T, decided bool, polls int, crash func(h *harness, q *Qu
 	}
 	q := h.query()
 	if crash != nil {
-		ctx := context.Background()
-		for i := 0; i < polls; i++ {
-			if _, err := q.Step(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := q.Commit(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		crash(h, q)
-		if decided {
-			h.reopen()
-		} else {
-			h.crash()
-		}
-		setup()
-		q = h.query()
+		q = h.crashAfter(q, polls, decided, crash, setup)
 	}
 	if err := h.drain(q); err != nil {
 		t.Fatal(err)
 	}
 	return h.sinkOutput()
+}
+
+// crashAfter steps and commits q polls times, runs crash (which fails a
+// step of the commit protocol), crashes the process (or, on a log that
+// decides its transactions, reopens it), runs setup on the new runtime
+// and returns the query built again.
+func (h *harness) crashAfter(q *Query, polls int, decided bool, crash func(*harness, *Query), setup func()) *Query {
+	h.t.Helper()
+	ctx := context.Background()
+	for i := 0; i < polls; i++ {
+		if _, err := q.Step(ctx); err != nil {
+			h.t.Fatal(err)
+		}
+		if _, err := q.Commit(ctx); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	crash(h, q)
+	if decided {
+		h.reopen()
+	} else {
+		h.crash()
+	}
+	setup()
+	return h.query()
 }
 
 // A crash at any poll, in any window of the commit protocol, gives the
@@ -541,15 +548,7 @@ func TestJoinSideRepartitionTopicIsPurged(t *testing.T) {
 		Sink:  jSink(false, "L", "R")}
 	plan := &planner.QueryPlan{ID: "Q_JOIN_0", Stages: []*planner.Stage{st0, st1}, Sink: st1.Sink}
 	h := newJoinHarness(t, plan)
-	h.lg.Close()
-	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.lg = lg
-	h.log = &faultyLog{Log: lg}
-	h.rt.Log = lg // the faulty wrapper would hide broker.RecordDeleter
-	h.rt.RepartitionPurgeInterval = time.Nanosecond
+	h.purgeEveryCommit(1024)
 	q := h.query()
 	var spec []string
 	for i := 0; i < 40; i++ {

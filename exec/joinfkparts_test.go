@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ksqlgo/ksql/broker"
-	"github.com/ksqlgo/ksql/broker/embedded"
 	"github.com/ksqlgo/ksql/catalog"
 	"github.com/ksqlgo/ksql/exec/functions"
 	"github.com/ksqlgo/ksql/planner"
@@ -313,29 +311,13 @@ func fkPartsRun(t *testing.T, join string, decided bool, crashPhase, polls int, 
 		}
 	}
 	setup()
-	ctx := context.Background()
 	q := h.query()
 	for pi, phase := range fkPhases() {
 		for _, r := range phase {
 			h.sendFK(r)
 		}
 		if pi == crashPhase && crash != nil {
-			for range polls {
-				if _, err := q.Step(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := q.Commit(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			crash(h, q)
-			if decided {
-				h.reopen()
-			} else {
-				h.crash()
-			}
-			setup()
-			q = h.query()
+			q = h.crashAfter(q, polls, decided, crash, setup)
 		}
 		if err := h.drain(q); err != nil {
 			t.Fatal(err)
@@ -487,15 +469,7 @@ func TestFKJoinAcrossPartitionsRacing(t *testing.T) {
 // deletion with the query, and purged behind the half that reads them.
 func TestFKJoinInternalTopics(t *testing.T) {
 	h := fkPartsHarness(t, "LEFT JOIN")
-	h.lg.Close()
-	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: 512})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.lg = lg
-	h.log = &faultyLog{Log: lg}
-	h.rt.Log = lg // the faulty wrapper would hide broker.RecordDeleter
-	h.rt.RepartitionPurgeInterval = time.Nanosecond
+	h.purgeEveryCommit(512)
 	q := h.query()
 	for _, phase := range fkPhases() {
 		for _, r := range phase {

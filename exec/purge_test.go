@@ -12,19 +12,27 @@ import (
 	"github.com/ksqlgo/ksql/broker/embedded"
 )
 
-// The repartition topic is purged below what the reading stage durably
-// committed, and nothing it had not processed goes.
-func TestRepartitionTopicIsPurgedBehindTheReader(t *testing.T) {
-	h := newHarness(t)
+// purgeEveryCommit reopens the harness's log with small segments (so that
+// purges delete whole segments) and has repartition topics purged at
+// every commit.
+func (h *harness) purgeEveryCommit(segmentBytes int64) {
+	h.t.Helper()
 	h.lg.Close()
-	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: 1024})
+	lg, err := embedded.Open(filepath.Join(h.dir, "log"), embedded.Options{SegmentBytes: segmentBytes})
 	if err != nil {
-		t.Fatal(err)
+		h.t.Fatal(err)
 	}
 	h.lg = lg
 	h.log = &faultyLog{Log: lg}
 	h.rt.Log = lg // the faulty wrapper would hide broker.RecordDeleter
 	h.rt.RepartitionPurgeInterval = time.Nanosecond
+}
+
+// The repartition topic is purged below what the reading stage durably
+// committed, and nothing it had not processed goes.
+func TestRepartitionTopicIsPurgedBehindTheReader(t *testing.T) {
+	h := newHarness(t)
+	h.purgeEveryCommit(1024)
 	q := h.query()
 	repart := h.plan.Stages[0].Repartition.Topic.Name
 	want := map[string]int{}
